@@ -1,0 +1,27 @@
+# Quick start: `make run` sets up .venv and solves one instance; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test setup bench clean
+
+$(BIN)/linnet: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/linnet
+
+setup: $(BIN)/linnet
+
+run: setup
+	$(BIN)/linnet solve --d 2 --dx 2 --dy 2
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/bench_solve.py
+	$(BIN)/python benchmarks/bench_bkk.py
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,1 @@
+"""Configuration files shipped with linnet (distributions, table definitions, published values)."""

@@ -1,0 +1,9 @@
+"""Errors a user can cause: the CLI prints their message on one line and exits with code 2."""
+
+
+class InputError(ValueError):
+    """Bad input from the user (shape, file, option); never a bug in linnet."""
+
+
+class NotGenericWarning(UserWarning):
+    """The instance is not generic (e.g. equal or zero regularization constants): counts may drop."""

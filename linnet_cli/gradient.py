@@ -41,6 +41,18 @@ class Parameters:
         return Parameters(self.A, self.B, lam)
 
 
+def _T(a: np.ndarray) -> np.ndarray:
+    """Transpose of the last two axes."""
+    return np.swapaxes(a, -1, -2)
+
+
+def _outer_acbe(P: np.ndarray, Q: np.ndarray, swap: bool = False) -> np.ndarray:
+    """out[..., a, b, c, e] = P[..., a, c] · Q[..., b, e], or P[..., a, e] · Q[..., c, b] with ``swap``."""
+    if swap:
+        return P[..., :, None, None, :] * _T(Q)[..., None, :, :, None]
+    return P[..., :, None, :, None] * Q[..., None, :, None, :]
+
+
 def _chain(mats: list[np.ndarray], lo: int, hi: int, eye_dim: int, lead: tuple[int, ...]) -> np.ndarray:
     """Product W_hi ⋯ W_lo (0-based, inclusive); identity of size eye_dim when hi < lo."""
     if hi < lo:
@@ -79,32 +91,35 @@ class GradientSystem:
         return self.data_part(w, p.A, p.B) + p.lam * w
 
     def evaluate_and_jacobian(self, w: np.ndarray, p: Parameters) -> tuple[np.ndarray, np.ndarray]:
-        """F (P, N) and its Jacobian ∂F/∂W (P, N, N), which is the (complex symmetric) Hessian of the loss."""
+        """F (P, N) and its Jacobian ∂F/∂W (P, N, N), which is the (complex symmetric) Hessian of the loss.
+
+        Block (i, j) maps dW_j to dF_i; entry [a, b, c, e] = ∂(F_i)_ab / ∂(W_j)_ce is a sum of
+        outer products, formed by broadcasting (much faster than einsum for these small blocks).
+        """
         net = self.network
         Ws, V, U, E = self._products(w, p.A, p.B)
         L = net.n_layers
         lead = w.shape[:-1]
-        T = lambda a: np.swapaxes(a, -1, -2)  # noqa: E731 - transpose of the last two axes
-        Ut = [T(u) for u in U]
-        blocks = [Ut[i] @ E @ T(V[i]) for i in range(L)]
-        F = net.flatten(blocks) + p.lam * w
+        Ut = [_T(u) for u in U]
+        Vt = [_T(v) for v in V]
+        F = net.flatten([Ut[i] @ E @ Vt[i] for i in range(L)]) + p.lam * w
         N = net.N
         J = np.empty(lead + (N, N), dtype=np.result_type(w, p.A, p.B, p.lam))
         o = net.offsets
         VA = [V[j] @ p.A for j in range(L)]
         for i in range(L):
             ni, ni1 = net.shapes[i]
-            for j in range(L):
+            for j in range(i, L):
                 nj, nj1 = net.shapes[j]
-                # through E: U_iᵀ U_j dW_j V_j A V_iᵀ
-                blk = np.einsum("...ac,...eb->...abce", Ut[i] @ U[j], VA[j] @ T(V[i]))
-                if j > i:   # U_i = U_j W_j M with M = W_{j-1}..W_{i+1}
+                # through E: U_iᵀ U_j dW_j V_j A V_iᵀ  ->  [a,b,c,e] = (U_iᵀU_j)[a,c] (V_j A V_iᵀ)[e,b]
+                blk = _outer_acbe(Ut[i] @ U[j], _T(VA[j] @ Vt[i]))
+                if j > i:   # U_i = U_j W_j M with M = W_{j-1}..W_{i+1}: [a,b,c,e] = M[e,a] (U_jᵀ E V_iᵀ)[c,b]
                     M = _chain(Ws, i + 1, j - 1, ni, lead)
-                    blk = blk + np.einsum("...ea,...cb->...abce", M, Ut[j] @ E @ T(V[i]))
-                elif j < i:  # V_i = M W_j V_j with M = W_{i-1}..W_{j+1}
-                    M = _chain(Ws, j + 1, i - 1, nj, lead)
-                    blk = blk + np.einsum("...ae,...bc->...abce", Ut[i] @ E @ T(V[j]), M)
-                J[..., o[i]:o[i + 1], o[j]:o[j + 1]] = blk.reshape(lead + (ni * ni1, nj * nj1))
+                    blk = blk + _outer_acbe(_T(M), Ut[j] @ E @ Vt[i], swap=True)
+                blk = blk.reshape(lead + (ni * ni1, nj * nj1))
+                J[..., o[i]:o[i + 1], o[j]:o[j + 1]] = blk
+                if j > i:   # the Hessian is symmetric
+                    J[..., o[j]:o[j + 1], o[i]:o[i + 1]] = _T(blk)
         idx = np.arange(N)
         J[..., idx, idx] += p.lam
         return F, J

@@ -1,0 +1,88 @@
+"""Classification of critical points: zero pattern, torus, real, loss and Morse index.
+
+Engine-independent: it takes the points an engine found and the instance. The Jacobian of the
+gradient system is the Hessian of the loss, so at a real point its eigenvalues give the Morse index.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .gradient import GradientSystem, Parameters
+from .instance import Instance
+from .patterns import ZeroPattern
+
+#: A point is real when max |Im w| ≤ REAL_TOL · max(1, ‖w‖): endpoints are refined to ~1e-14, while
+#: non-real critical points of generic instances have imaginary parts far above 1e-8.
+REAL_TOL = 1e-8
+#: Hessian eigenvalues with |λ| ≤ DEGENERATE_TOL · max |λ| count as zero (degenerate critical point).
+DEGENERATE_TOL = 1e-9
+#: Two real local minima whose losses differ by less than this (relative) are equally global.
+LOSS_TIE_TOL = 1e-9
+
+
+@dataclass
+class CriticalPoint:
+    """One critical point with everything linnet says about it."""
+
+    w: np.ndarray
+    pattern: ZeroPattern
+    is_real: bool
+    loss: complex
+    morse_index: int | None = None      # number of negative Hessian eigenvalues (real points)
+    degenerate: bool = False
+    kind: str = "complex"
+    residual: float = 0.0
+
+    @property
+    def is_torus(self) -> bool:
+        """All weights nonzero (exact: from the zero pattern)."""
+        return not self.pattern.is_origin and bool(self.pattern.mask.all())
+
+
+def classify(instance: Instance, points: np.ndarray, patterns: list[ZeroPattern]) -> list[CriticalPoint]:
+    """Classify points (M, N) with their zero patterns (list of M) for ``instance``."""
+    net = instance.network
+    system = GradientSystem(net)
+    params = Parameters.from_instance(instance)
+    if len(points) == 0:
+        return []
+    scale = np.maximum(1.0, np.linalg.norm(points, axis=-1))
+    is_real = np.max(np.abs(points.imag), axis=-1) <= REAL_TOL * scale
+    pts = np.where(is_real[:, None], points.real + 0j, points)
+    F, J = system.evaluate_and_jacobian(pts, params)
+    residual = np.linalg.norm(F, axis=-1) / scale
+    loss = system.loss(pts, instance.X, instance.Y, instance.lambda_flat)
+    out = []
+    for k in range(len(points)):
+        cp = CriticalPoint(pts[k], patterns[k], bool(is_real[k]), complex(loss[k]), residual=float(residual[k]))
+        if cp.is_real:
+            cp.loss = complex(loss[k].real)
+            ev = np.linalg.eigvalsh(J[k].real)
+            tol = DEGENERATE_TOL * max(np.abs(ev).max(), 1e-300)
+            cp.morse_index = int(np.sum(ev < -tol))
+            cp.degenerate = bool(np.any(np.abs(ev) <= tol))
+        out.append(cp)
+    _name_kinds(out, coercive=bool(np.all(instance.lambda_flat > 0)))
+    return out
+
+
+def _name_kinds(points: list[CriticalPoint], coercive: bool) -> None:
+    """Global minimum, spurious local minimum, saddle of index k, local maximum, degenerate."""
+    real = [p for p in points if p.is_real]
+    minima = [p for p in real if p.morse_index == 0 and not p.degenerate]
+    best = min((p.loss.real for p in minima), default=None)
+    N = len(points[0].w) if points else 0
+    for p in real:
+        if p.degenerate:
+            p.kind = "degenerate"
+        elif p.morse_index == 0:
+            # with all Λ > 0 the loss is coercive, so its lowest local minimum is the global minimum
+            is_best = best is not None and p.loss.real <= best + LOSS_TIE_TOL * max(1.0, abs(best))
+            p.kind = "global minimum" if (coercive and is_best) else (
+                "local minimum" if not coercive else "spurious local minimum")
+        elif p.morse_index == N:
+            p.kind = "local maximum"
+        else:
+            p.kind = f"saddle (index {p.morse_index})"

@@ -1,0 +1,52 @@
+"""The engine interface: an engine turns instances into raw critical points (before classification)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from ..instance import Instance
+from ..patterns import ZeroPattern
+
+#: Progress callback: (description, completed, total or None).
+Progress = Callable[[str, float, float | None], None]
+
+
+@dataclass
+class RawSolutions:
+    """Critical points of one instance as an engine found them.
+
+    ``points`` (M, N) complex, ``pattern_of`` (M,) index into ``patterns``; ``failed`` counts the
+    paths that did not end in a regular solution, by return code; ``singular`` holds endpoints that
+    reached t = 1 with a singular Jacobian (not counted as isolated critical points).
+    """
+
+    points: np.ndarray
+    pattern_of: np.ndarray
+    patterns: list[ZeroPattern]
+    paths_tracked: int
+    failed: dict[str, int] = field(default_factory=dict)
+    singular: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Engine(Protocol):
+    """What every engine offers; see :mod:`linnet_cli.engines` for the registry."""
+
+    name: str
+
+    def available(self) -> tuple[bool, str]:
+        """(usable, one line saying why or why not / version)."""
+        ...
+
+    def solve(self, instance: Instance, rng: np.random.Generator,
+              progress: Progress | None = None) -> RawSolutions:
+        """All isolated complex critical points of one instance."""
+        ...
+
+    def solve_many(self, instances: Sequence[Instance], rng: np.random.Generator,
+                   progress: Progress | None = None) -> tuple[list[RawSolutions], dict]:
+        """Critical points of many instances of one network, by one generic solve and parameter
+        homotopies; also returns facts about the generic solve (counts, paths, failures)."""
+        ...

@@ -1,0 +1,198 @@
+"""linnet's own numpy engine: zero patterns + monodromy + parameter homotopy (DESIGN §3).
+
+1. Enumerate dead-neuron patterns; group them by the widths of their sub-networks.
+2. For each distinct sub-network, find all torus solutions at generic parameters (X_0, Y_0, Λ_0)
+   by monodromy from a free start pair, one point per sign orbit.
+3. Track them by a straight-line parameter homotopy to every (instance, pattern): the instance's
+   X, Y and its Λ restricted to the pattern's coordinates. Endpoints that coincide (path jumping)
+   are retracked carefully; orbits are expanded and embedded in C^N; the origin is added.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from ..gradient import GradientSystem
+from ..instance import Instance
+from ..monodromy import SAME_POINT_TOL, TorusSolutions, monodromy_solve, on_torus
+from ..network import Network
+from ..patterns import ZeroPattern, dead_neuron_patterns, origin_pattern
+from ..symmetry import canonical, expand_orbits
+from ..tracker import ParameterHomotopy, ReturnCode, Tracker
+from .base import Progress, RawSolutions
+
+
+@dataclass
+class StartSystem:
+    """All torus solutions of every distinct sub-network of a network at generic parameters."""
+
+    network: Network
+    X0: np.ndarray
+    Y0: np.ndarray
+    groups: dict[tuple[int, ...], list[ZeroPattern]]
+    torus: dict[tuple[int, ...], TorusSolutions]
+    paths_tracked: int = 0
+    failed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_complex(self) -> int:
+        """Number of critical points at the generic parameters (torus counts × patterns + origin)."""
+        return 1 + sum(self.torus[w].count * len(p) for w, p in self.groups.items())
+
+    def facts(self) -> dict:
+        return {"n_complex": self.n_complex,
+                "n_torus": self.torus[self.network.widths].count if self.network.widths in self.torus else 0,
+                "paths_tracked": self.paths_tracked, "failed": dict(self.failed),
+                "monodromy_loops": {",".join(map(str, w)): t.loops for w, t in self.torus.items()},
+                "loop_limit_hit": [",".join(map(str, w)) for w, t in self.torus.items() if t.hit_loop_limit]}
+
+
+def pattern_groups(network: Network) -> dict[tuple[int, ...], list[ZeroPattern]]:
+    """Dead-neuron patterns (all hidden layers nonempty) grouped by sub-network widths."""
+    groups: dict[tuple[int, ...], list[ZeroPattern]] = defaultdict(list)
+    for p in dead_neuron_patterns(network):
+        groups[p.sub_network.widths].append(p)
+    return dict(groups)
+
+
+def start_system(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.random.Generator,
+                 progress: Progress | None = None) -> StartSystem:
+    """Monodromy for every distinct sub-network with data (X0, Y0) (the torus counts are deg Φ)."""
+    groups = pattern_groups(network)
+    start = StartSystem(network, X0, Y0, groups, {})
+    for k, widths in enumerate(groups):
+        def report(loops: int, found: int, k: int = k, widths: tuple = widths) -> None:
+            if progress is not None:
+                progress(f"monodromy {','.join(map(str, widths))}: {found} found", k, len(groups))
+        tor = monodromy_solve(Network(widths), X0, Y0, rng, progress=report)
+        start.torus[widths] = tor
+        start.paths_tracked += tor.paths_tracked
+        for code, n in tor.failed_paths.items():
+            start.failed[code] = start.failed.get(code, 0) + n
+        if progress is not None:
+            progress("monodromy", k + 1, len(groups))
+    return start
+
+
+def _duplicates(points: np.ndarray) -> np.ndarray:
+    """Indices of points (canonical forms) that coincide with another one."""
+    if len(points) < 2:
+        return np.zeros(0, dtype=int)
+    scale = 1.0 + np.linalg.norm(points, axis=-1)
+    d = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1) / scale[:, None]
+    np.fill_diagonal(d, np.inf)
+    return np.flatnonzero(d.min(axis=1) <= SAME_POINT_TOL)
+
+
+def track_to(start: StartSystem, instances: Sequence[Instance],
+             progress: Progress | None = None) -> list[RawSolutions]:
+    """Critical points of every instance by parameter homotopy from the start system."""
+    net = start.network
+    n_inst = len(instances)
+    patterns = [origin_pattern(net)] + [p for pats in start.groups.values() for p in pats]
+    pid = {p: i for i, p in enumerate(patterns)}
+    points: list[list[np.ndarray]] = [[np.zeros((1, net.N), complex)] for _ in range(n_inst)]
+    owner: list[list[np.ndarray]] = [[np.zeros(1, int)] for _ in range(n_inst)]
+    singular: list[list[np.ndarray]] = [[] for _ in range(n_inst)]
+    failed: list[dict[str, int]] = [defaultdict(int) for _ in range(n_inst)]
+    tracked = np.zeros(n_inst, dtype=int)
+    done = 0
+    for widths, pats in start.groups.items():
+        tor = start.torus[widths]
+        reps = tor.representatives
+        if len(reps) == 0:
+            continue
+        sub = Network(widths)
+        R, Pn = len(reps), len(pats)
+        # path order: instance, pattern, representative
+        X1 = np.repeat(np.stack([inst.X for inst in instances]), Pn * R, axis=0)
+        Y1 = np.repeat(np.stack([inst.Y for inst in instances]), Pn * R, axis=0)
+        lam1 = np.repeat(np.stack([inst.lambda_flat[p.coordinates] for inst in instances for p in pats]), R, axis=0)
+        x0 = np.tile(reps, (n_inst * Pn, 1))
+        tracker = Tracker(ParameterHomotopy(GradientSystem(sub), (tor.X, tor.Y, tor.lam), (X1, Y1, lam1)))
+        res = tracker.track(x0)
+        codes = res.codes.copy()
+        # path jumping shows up as coinciding endpoints of one (instance, pattern): retrack those carefully
+        blocks = np.arange(len(x0)).reshape(n_inst * Pn, R)
+        suspect = [b[_duplicates(canonical(sub, res.x[b]))] for b in blocks if R > 1]
+        suspect = np.concatenate(suspect) if suspect else np.zeros(0, int)
+        if len(suspect):
+            tracker.careful().retrack(res, x0, suspect)
+            codes = res.codes.copy()
+        for b in blocks:
+            for j in _duplicates(canonical(sub, res.x[b])):
+                if codes[b[j]] == ReturnCode.SUCCESS:
+                    codes[b[j]] = ReturnCode.NOT_CONVERGED   # still coinciding: cannot tell which is right
+        left = (codes == ReturnCode.SUCCESS) & ~on_torus(res.x)
+        codes[left] = ReturnCode.LEFT_TORUS
+        for k in range(n_inst):
+            for q, p in enumerate(pats):
+                sl = slice((k * Pn + q) * R, (k * Pn + q + 1) * R)
+                c, x = codes[sl], res.x[sl]
+                tracked[k] += R
+                ok = c == ReturnCode.SUCCESS
+                pts = expand_orbits(sub, x[ok])
+                points[k].append(p.embed(pts))
+                owner[k].append(np.full(len(pts), pid[p]))
+                sing = c == ReturnCode.SINGULAR
+                if sing.any():
+                    singular[k].append(p.embed(expand_orbits(sub, x[sing])))
+                for code in c[~ok]:
+                    failed[k][code.value] += 1
+        done += 1
+        if progress is not None:
+            progress("parameter homotopy", done, len(start.groups))
+    out = []
+    for k in range(n_inst):
+        sing = np.vstack(singular[k]) if singular[k] else np.zeros((0, net.N), complex)
+        out.append(RawSolutions(np.vstack(points[k]), np.concatenate(owner[k]), patterns, int(tracked[k]),
+                                dict(failed[k]), sing))
+    return out
+
+
+class NativeEngine:
+    """The default engine: pure numpy, no Julia needed."""
+
+    name = "native"
+
+    def available(self) -> tuple[bool, str]:
+        return True, f"numpy {np.__version__}"
+
+    def solve(self, instance: Instance, rng: np.random.Generator,
+              progress: Progress | None = None) -> RawSolutions:
+        """Monodromy with the instance's own data, then a homotopy in Λ alone to the instance."""
+        start = start_system(instance.network, instance.X, instance.Y, rng, progress)
+        raw = track_to(start, [instance], progress)[0]
+        raw.paths_tracked += start.paths_tracked
+        for code, n in start.failed.items():
+            raw.failed[code] = raw.failed.get(code, 0) + n
+        raw.notes.extend(_start_notes(start))
+        return raw
+
+    def solve_many(self, instances: Sequence[Instance], rng: np.random.Generator,
+                   progress: Progress | None = None) -> tuple[list[RawSolutions], dict]:
+        """One monodromy solve at random complex (X_0, Y_0), then a homotopy in (X, Y, Λ) per instance."""
+        net = instances[0].network
+        m = instances[0].m
+        X0 = (rng.normal(size=(net.dx, m)) + 1j * rng.normal(size=(net.dx, m))) / np.sqrt(2)
+        Y0 = (rng.normal(size=(net.dy, m)) + 1j * rng.normal(size=(net.dy, m))) / np.sqrt(2)
+        start = start_system(net, X0, Y0, rng, progress)
+        raws = track_to(start, instances, progress)
+        for raw in raws:
+            raw.notes.extend(_start_notes(start))
+        return raws, start.facts()
+
+
+def _start_notes(start: StartSystem) -> list[str]:
+    notes = []
+    for w, t in start.torus.items():
+        if t.hit_loop_limit:
+            notes.append(f"monodromy for sub-network {','.join(map(str, w))} stopped at its loop limit: "
+                         "its count may be incomplete")
+    if start.failed:
+        notes.append(f"{sum(start.failed.values())} monodromy path(s) failed (the stop rule makes up for "
+                     "lost paths; counts are still checked against the bounds)")
+    return notes

@@ -1,0 +1,136 @@
+"""Torus critical points by monodromy in Λ, started from a free solution pair.
+
+On the torus Λ = Φ(W) := −g(W) ⊘ W, so a random complex W_0 with Λ_0 = Φ(W_0) solves the
+system. The torus solutions over Λ form the graph of Φ, an irreducible variety, so loops
+Λ_0 → Λ_1 → Λ_2 → Λ_0 reach every torus solution over Λ_0. Their number is deg Φ, which is 0
+when Φ is not dominant (rank DΦ < N): detected first, never looped on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .gradient import GradientSystem, Parameters
+from .network import Network
+from .symmetry import canonical, sign_vectors
+from .tracker import ParameterHomotopy, Tracker
+
+#: Fresh loops every known solution goes around without a new solution before monodromy stops
+#: (HomotopyContinuation.jl stops after 5 loops in a row without a new solution).
+STALL_LOOPS = 5
+#: Hard limit on loops, far above what any shape here needs; reaching it is reported.
+MAX_LOOPS = 200
+#: DΦ(W_0) counts as rank deficient when σ_min / σ_max is below this: exact deficiency shows up
+#: at the level of rounding (~1e-15), while dominant maps at random points stay far above 1e-9.
+RANK_TOL = 1e-9
+#: Two endpoints are the same solution when their relative distance is below this (endpoints are
+#: refined to ~1e-14; distinct solutions of generic instances are far further apart).
+SAME_POINT_TOL = 1e-7
+#: A torus endpoint with a coordinate below this (relative to ‖w‖) has left the torus.
+TORUS_TOL = 1e-9
+
+
+@dataclass
+class TorusSolutions:
+    """Torus solutions of one network at generic parameters (X, Y, Λ_0), one point per sign orbit."""
+
+    network: Network
+    X: np.ndarray
+    Y: np.ndarray
+    lam: np.ndarray
+    representatives: np.ndarray
+    dominant: bool
+    loops: int = 0
+    paths_tracked: int = 0
+    failed_paths: dict[str, int] = field(default_factory=dict)
+    hit_loop_limit: bool = False
+
+    @property
+    def count(self) -> int:
+        """Number of torus solutions (orbits × orbit size)."""
+        return len(self.representatives) * len(sign_vectors(self.network))
+
+
+def on_torus(w: np.ndarray) -> np.ndarray:
+    """Mask of points (P, N) with no coordinate near zero."""
+    scale = np.maximum(np.linalg.norm(w, axis=-1), 1.0)
+    return np.min(np.abs(w), axis=-1) > TORUS_TOL * scale
+
+
+def merge_new(known: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Candidates (canonical points) that are not in ``known`` and not repeated among themselves."""
+    new: list[np.ndarray] = []
+    pool = known
+    for c in candidates:
+        if len(pool):
+            d = np.linalg.norm(pool - c, axis=-1) / (1.0 + np.linalg.norm(c))
+            if d.min() <= SAME_POINT_TOL:
+                continue
+        new.append(c)
+        pool = np.vstack([pool, c[None]]) if len(pool) else c[None]
+    return np.array(new).reshape(-1, known.shape[-1] if known.ndim == 2 else candidates.shape[-1])
+
+
+def free_start_pair(system: GradientSystem, X: np.ndarray, Y: np.ndarray,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A random complex torus point W_0 and Λ_0 = Φ(W_0), so that (W_0, Λ_0) solves F = 0."""
+    N = system.network.N
+    w0 = (rng.normal(size=N) + 1j * rng.normal(size=N)) / np.sqrt(2)
+    p = Parameters.from_data(X, Y, np.zeros(N))
+    g = system.data_part(w0[None], p.A, p.B)[0]
+    return w0, -g / w0
+
+
+def is_dominant(system: GradientSystem, X: np.ndarray, Y: np.ndarray, w0: np.ndarray, lam0: np.ndarray) -> bool:
+    """Whether Φ is dominant: full rank of DΦ(W_0) = −(J_g(W_0) + diag(Φ(W_0))) ⊘ W_0 (rows)."""
+    p = Parameters.from_data(X, Y, lam0)
+    J = system.jacobian(w0[None], p)[0]          # J_g + diag(Λ_0)
+    D = -J / w0[:, None]
+    s = np.linalg.svd(D, compute_uv=False)
+    return bool(s[-1] > RANK_TOL * s[0])
+
+
+def _random_lambda(rng: np.random.Generator, scale: float, shape: tuple[int, ...]) -> np.ndarray:
+    """Random complex regularization of the given magnitude (loop vertices of the monodromy)."""
+    return scale * (rng.normal(size=shape) + 1j * rng.normal(size=shape)) / np.sqrt(2)
+
+
+def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator,
+                    progress: Callable[[int, int], None] | None = None) -> TorusSolutions:
+    """All torus solutions of ``network`` with data (X, Y) over a random complex Λ_0, by monodromy."""
+    system = GradientSystem(network)
+    w0, lam0 = free_start_pair(system, X, Y, rng)
+    if not is_dominant(system, X, Y, w0, lam0):
+        return TorusSolutions(network, X, Y, lam0, np.zeros((0, network.N), complex), dominant=False)
+    reps = canonical(network, w0[None])
+    scale = float(np.median(np.abs(lam0)))
+    sol = TorusSolutions(network, X, Y, lam0, reps, dominant=True)
+    while True:
+        if sol.loops >= MAX_LOOPS:
+            sol.hit_loop_limit = True
+            break
+        # every known orbit goes around STALL_LOOPS fresh loops, all in one batch
+        K = STALL_LOOPS
+        n = len(sol.representatives)
+        lam1 = np.repeat(_random_lambda(rng, scale, (K, network.N)), n, axis=0)
+        lam2 = np.repeat(_random_lambda(rng, scale, (K, network.N)), n, axis=0)
+        x = np.tile(sol.representatives, (K, 1))
+        ok = np.ones(len(x), bool)
+        for a, b in ((lam0, lam1), (lam1, lam2), (lam2, lam0)):
+            res = Tracker(ParameterHomotopy(system, (X, Y, a), (X, Y, b))).track(x)
+            sol.paths_tracked += len(x)
+            ok &= res.success & on_torus(res.x)
+            x = res.x
+        n_bad = int((~ok).sum())
+        if n_bad:
+            sol.failed_paths["monodromy"] = sol.failed_paths.get("monodromy", 0) + n_bad
+        new = merge_new(sol.representatives, canonical(network, x[ok]))
+        sol.loops += K
+        if progress is not None:
+            progress(sol.loops, sol.count + len(new) * len(sign_vectors(network)))
+        if not len(new):
+            break
+        sol.representatives = np.vstack([sol.representatives, new])
+    return sol

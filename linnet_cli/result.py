@@ -1,0 +1,130 @@
+"""The result of solving one instance: classified critical points, path statistics, filters, export."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .bounds import BoundsRow
+from .classify import CriticalPoint
+from .instance import Instance
+from .patterns import ZeroPattern
+
+#: Version of the JSON layout of ``linnet solve --format json`` (bumped on incompatible changes).
+SOLVE_SCHEMA = "linnet.solve/1"
+
+
+@dataclass
+class SolveResult:
+    """All critical points of one instance, as found by one engine, with honest path statistics."""
+
+    instance: Instance
+    engine: str
+    seed: int | None
+    points: list[CriticalPoint]
+    patterns: list[ZeroPattern]
+    paths_tracked: int
+    failed_paths: dict[str, int]
+    singular_endpoints: int
+    seconds: float
+    bounds: BoundsRow | None = None
+    warnings: list[str] = field(default_factory=list)
+    pattern_check: dict[str, Any] | None = None
+
+    # filters, in the spirit of HomotopyContinuation.jl's results
+    def real(self) -> list[CriticalPoint]:
+        return [p for p in self.points if p.is_real]
+
+    def torus(self) -> list[CriticalPoint]:
+        return [p for p in self.points if p.is_torus]
+
+    def local_minima(self) -> list[CriticalPoint]:
+        return [p for p in self.real() if p.morse_index == 0 and not p.degenerate]
+
+    def spurious_local_minima(self) -> list[CriticalPoint]:
+        return [p for p in self.local_minima() if p.kind == "spurious local minimum"]
+
+    @property
+    def n_complex(self) -> int:
+        return len(self.points)
+
+    @property
+    def n_torus(self) -> int:
+        return len(self.torus())
+
+    @property
+    def n_real(self) -> int:
+        return len(self.real())
+
+    @property
+    def n_failed(self) -> int:
+        return int(sum(self.failed_paths.values()))
+
+    def pattern_counts(self) -> list[tuple[ZeroPattern, int, int]]:
+        """(pattern, number of critical points, number of real ones), patterns with points only."""
+        out = []
+        for pat in self.patterns:
+            pts = [p for p in self.points if p.pattern == pat]
+            if pts:
+                out.append((pat, len(pts), sum(p.is_real for p in pts)))
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """The counts, without the solution list."""
+        net = self.instance.network
+        b = self.bounds
+        return {
+            "schema": SOLVE_SCHEMA,
+            "widths": list(net.widths), "d": net.d, "dx": net.dx, "dy": net.dy, "H": net.H,
+            "m": self.instance.m, "N": net.N,
+            "seed": self.seed, "engine": self.engine, "instance": self.instance.source,
+            "n_complex": self.n_complex, "n_torus": self.n_torus, "n_real": self.n_real,
+            "n_local_minima": len(self.local_minima()),
+            "n_spurious_local_minima": len(self.spurious_local_minima()),
+            "n_failed": self.n_failed, "failed_paths": dict(self.failed_paths),
+            "n_singular": self.singular_endpoints, "paths_tracked": self.paths_tracked,
+            "seconds": round(self.seconds, 3),
+            "bounds": None if b is None else {"CBB": b.CBB, "BKK": b.BKK, "BKK_torus": b.BKK_torus,
+                                              "B_C": b.B_C, "B_C_star": b.B_C_star},
+            "patterns": [{"description": pat.describe(), "active": [list(a) for a in pat.active],
+                          "matrices": [m.tolist() for m in pat.matrices()], "count": n, "real": r}
+                         for pat, n, r in self.pattern_counts()],
+            "warnings": list(self.warnings),
+            "pattern_check": self.pattern_check,
+        }
+
+    def solution_rows(self) -> list[dict[str, Any]]:
+        """One dict per critical point (the ``solutions`` of the JSON output)."""
+        names = self.instance.network.variable_names()
+        rows = []
+        for k, p in enumerate(self.points):
+            rows.append({
+                "index": k, "pattern": p.pattern.describe(), "torus": p.is_torus, "real": p.is_real,
+                "loss": p.loss.real if p.is_real else [p.loss.real, p.loss.imag],
+                "morse_index": p.morse_index, "kind": p.kind, "residual": p.residual,
+                "coordinates": {n: [float(v.real), float(v.imag)] for n, v in zip(names, p.w)},
+            })
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.summary()
+        out["solutions"] = self.solution_rows()
+        return out
+
+    def to_frame(self):
+        """pandas DataFrame, one row per critical point, coordinates as ``<name>_re``/``<name>_im``."""
+        import pandas as pd
+        names = self.instance.network.variable_names()
+        rows = []
+        for r, p in zip(self.solution_rows(), self.points):
+            row = {k: v for k, v in r.items() if k not in ("coordinates", "loss")}
+            row["loss_re"], row["loss_im"] = p.loss.real, p.loss.imag
+            for n, v in zip(names, p.w):
+                row[f"{n}_re"], row[f"{n}_im"] = float(v.real), float(v.imag)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def sorted_real(result: SolveResult) -> list[CriticalPoint]:
+    """Real critical points sorted by loss."""
+    return sorted(result.real(), key=lambda p: p.loss.real)
+

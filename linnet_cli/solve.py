@@ -1,0 +1,40 @@
+"""Library entry point: all critical points of one instance, classified."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .bounds import BoundsRow
+from .classify import classify
+from .engines import get_engine
+from .engines.base import Progress
+from .instance import Instance
+from .result import SolveResult
+
+
+def solve(instance: Instance, engine: str = "native", seed: int | None = None,
+          progress: Progress | None = None, bounds: BoundsRow | None = None) -> SolveResult:
+    """Find and classify every isolated complex critical point of ``instance``.
+
+    ``seed`` drives the engine's random choices (start pair, monodromy loops); the counts do not
+    depend on it. Non-generic instances are reported in ``warnings``, failed paths in ``failed_paths``.
+    """
+    eng = get_engine(engine)
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    raw = eng.solve(instance, rng, progress)
+    points = classify(instance, raw.points, [raw.patterns[i] for i in raw.pattern_of])
+    warnings = instance.genericity_warnings() + list(raw.notes)
+    n_sing = 0 if raw.singular is None else len(raw.singular)
+    if n_sing:
+        warnings.append(f"{n_sing} path(s) ended at singular endpoints: they are not counted as isolated "
+                        "critical points (the instance may not be generic)")
+    if raw.failed:
+        warnings.append(f"{sum(raw.failed.values())} path(s) failed ({', '.join(f'{k}: {v}' for k, v in sorted(raw.failed.items()))}): "
+                        "counts are lower bounds")
+    if bounds is not None and bounds.B_C is not None and len(points) > bounds.B_C:
+        warnings.append(f"found {len(points)} critical points, more than the bound B_C = {bounds.B_C}: "
+                        "some endpoints may be spurious")
+    return SolveResult(instance, eng.name, seed, points, raw.patterns, raw.paths_tracked, dict(raw.failed),
+                       n_sing, time.perf_counter() - t0, bounds, warnings)

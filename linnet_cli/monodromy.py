@@ -14,22 +14,22 @@ import numpy as np
 
 from .gradient import GradientSystem, Parameters
 from .network import Network
+from .patterns import RANK_TOL
 from .symmetry import canonical, sign_vectors
 from .tracker import ParameterHomotopy, Tracker
 
 #: Fresh loops every known solution goes around without a new solution before monodromy stops
 #: (HomotopyContinuation.jl stops after 5 loops in a row without a new solution).
 STALL_LOOPS = 5
+#: Fresh free start pairs moved to the base point in every round.
+FRESH_STARTS = 8
+#: Size of the random complex regularization at the base point and at the loop vertices.
+LOOP_SCALE = 1.0
 #: Hard limit on loops, far above what any shape here needs; reaching it is reported.
 MAX_LOOPS = 200
-#: DΦ(W_0) counts as rank deficient when σ_min / σ_max is below this: exact deficiency shows up
-#: at the level of rounding (~1e-15), while dominant maps at random points stay far above 1e-9.
-RANK_TOL = 1e-9
 #: Two endpoints are the same solution when their relative distance is below this (endpoints are
 #: refined to ~1e-14; distinct solutions of generic instances are far further apart).
 SAME_POINT_TOL = 1e-7
-#: A torus endpoint with a coordinate below this (relative to ‖w‖) has left the torus.
-TORUS_TOL = 1e-9
 
 
 @dataclass
@@ -51,12 +51,6 @@ class TorusSolutions:
     def count(self) -> int:
         """Number of torus solutions (orbits × orbit size)."""
         return len(self.representatives) * len(sign_vectors(self.network))
-
-
-def on_torus(w: np.ndarray) -> np.ndarray:
-    """Mask of points (P, N) with no coordinate near zero."""
-    scale = np.maximum(np.linalg.norm(w, axis=-1), 1.0)
-    return np.min(np.abs(w), axis=-1) > TORUS_TOL * scale
 
 
 def merge_new(known: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -97,40 +91,62 @@ def _random_lambda(rng: np.random.Generator, scale: float, shape: tuple[int, ...
     return scale * (rng.normal(size=shape) + 1j * rng.normal(size=shape)) / np.sqrt(2)
 
 
+def _phi(system: GradientSystem, X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Φ(W) = −g(W) ⊘ W for points (P, N): the Λ for which W is a critical point."""
+    p = Parameters.from_data(X, Y, np.zeros(w.shape[-1]))
+    return -system.data_part(w, p.A, p.B) / w
+
+
 def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator,
                     progress: Callable[[int, int], None] | None = None) -> TorusSolutions:
-    """All torus solutions of ``network`` with data (X, Y) over a random complex Λ_0, by monodromy."""
+    """All torus solutions of ``network`` with data (X, Y) over a random complex base Λ, by monodromy.
+
+    Each round sends every known orbit around STALL_LOOPS fresh loops and also moves FRESH_STARTS
+    new free start pairs (W_j, Φ(W_j)) to the base; it stops after a round that finds nothing new.
+    The fresh pairs land on random sheets of the cover, which makes the search robust where the
+    loops mix the sheets slowly.
+    """
     system = GradientSystem(network)
+    N = network.N
     w0, lam0 = free_start_pair(system, X, Y, rng)
+    base = _random_lambda(rng, LOOP_SCALE, (N,))
+    sol = TorusSolutions(network, X, Y, base, np.zeros((0, N), complex), dominant=False)
     if not is_dominant(system, X, Y, w0, lam0):
-        return TorusSolutions(network, X, Y, lam0, np.zeros((0, network.N), complex), dominant=False)
-    reps = canonical(network, w0[None])
-    scale = float(np.median(np.abs(lam0)))
-    sol = TorusSolutions(network, X, Y, lam0, reps, dominant=True)
+        return sol
+    sol.dominant = True
     while True:
         if sol.loops >= MAX_LOOPS:
             sol.hit_loop_limit = True
             break
-        # every known orbit goes around STALL_LOOPS fresh loops, all in one batch
-        K = STALL_LOOPS
-        n = len(sol.representatives)
-        lam1 = np.repeat(_random_lambda(rng, scale, (K, network.N)), n, axis=0)
-        lam2 = np.repeat(_random_lambda(rng, scale, (K, network.N)), n, axis=0)
-        x = np.tile(sol.representatives, (K, 1))
-        ok = np.ones(len(x), bool)
-        for a, b in ((lam0, lam1), (lam1, lam2), (lam2, lam0)):
-            res = Tracker(ParameterHomotopy(system, (X, Y, a), (X, Y, b))).track(x)
-            sol.paths_tracked += len(x)
-            ok &= res.success & on_torus(res.x)
-            x = res.x
-        n_bad = int((~ok).sum())
-        if n_bad:
-            sol.failed_paths["monodromy"] = sol.failed_paths.get("monodromy", 0) + n_bad
-        new = merge_new(sol.representatives, canonical(network, x[ok]))
-        sol.loops += K
+        K, n = STALL_LOOPS, len(sol.representatives)
+        # fresh free start pairs, moved to the base point
+        W = (rng.normal(size=(FRESH_STARTS, N)) + 1j * rng.normal(size=(FRESH_STARTS, N))) / np.sqrt(2)
+        if n == 0:
+            W[0] = w0
+        res = Tracker(ParameterHomotopy(system, (X, Y, _phi(system, X, Y, W)), (X, Y, base)), torus=True).track(W)
+        found = [res.x[res.success]]
+        bad = int((~res.success).sum())
+        sol.paths_tracked += FRESH_STARTS
+        if n:
+            # every known orbit goes around K fresh loops base → Λ_1 → Λ_2 → base, in one batch
+            lam1 = np.repeat(_random_lambda(rng, LOOP_SCALE, (K, N)), n, axis=0)
+            lam2 = np.repeat(_random_lambda(rng, LOOP_SCALE, (K, N)), n, axis=0)
+            x = np.tile(sol.representatives, (K, 1))
+            ok = np.ones(len(x), bool)
+            for a, b in ((base, lam1), (lam1, lam2), (lam2, base)):
+                res = Tracker(ParameterHomotopy(system, (X, Y, a), (X, Y, b)), torus=True).track(x)
+                sol.paths_tracked += len(x)
+                ok &= res.success
+                x = res.x
+            found.append(x[ok])
+            bad += int((~ok).sum())
+            sol.loops += K
+        if bad:
+            sol.failed_paths["monodromy"] = sol.failed_paths.get("monodromy", 0) + bad
+        new = merge_new(sol.representatives, canonical(network, np.vstack(found)))
         if progress is not None:
             progress(sol.loops, sol.count + len(new) * len(sign_vectors(network)))
-        if not len(new):
+        if not len(new) and n:
             break
         sol.representatives = np.vstack([sol.representatives, new])
     return sol

@@ -16,6 +16,10 @@ import numpy as np
 
 from .network import Network
 
+#: DΦ counts as rank deficient when σ_min / σ_max is below this: exact deficiency shows up at the
+#: level of rounding (~1e-15), while dominant maps at random points stay far above 1e-9.
+RANK_TOL = 1e-9
+
 
 @dataclass(frozen=True)
 class ZeroPattern:
@@ -84,23 +88,81 @@ def origin_pattern(network: Network) -> ZeroPattern:
     return ZeroPattern(network, tuple(() for _ in network.hidden))
 
 
-def closed_subspaces(supports: list[np.ndarray]) -> list[frozenset[int]]:
-    """Every coordinate set Z (≠ ∅, ≠ all) such that each equation k ∈ Z vanishes identically on {w_Z = 0}.
+#: Largest N for the exhaustive subspace check (2^N subsets, vectorized; N = 20 takes seconds).
+MAX_VERIFY_N = 20
 
-    ``supports[k]`` is the exponent matrix of the data part g_k (no Λ term). Exhaustive over 2^N
-    subsets with bit masks, so only for small N.
-    """
+
+def closed_subspaces(supports: list[np.ndarray]) -> list[int]:
+    """Every coordinate set Z (bit mask, ≠ ∅) such that each equation k ∈ Z vanishes identically on
+    {w_Z = 0}, i.e. every monomial of equation k contains a variable of Z. Exhaustive over 2^N sets."""
     N = len(supports)
-    # monomial masks per equation: bit v set when the monomial contains x_v
-    mono_masks = [np.array([int(sum(1 << v for v in np.flatnonzero(row))) for row in e], dtype=object)
-                  for e in supports]
-    out = []
-    for Z in range(1, 2 ** N - 1):
-        ok = True
-        for k in range(N):
-            if Z >> k & 1 and not all(m & Z for m in mono_masks[k]):
-                ok = False
-                break
-        if ok:
-            out.append(frozenset(v for v in range(N) if Z >> v & 1))
-    return out
+    Z = np.arange(1, 2 ** N, dtype=np.int64)
+    ok = np.ones(len(Z), bool)
+    weights = 1 << np.arange(N, dtype=np.int64)
+    for k, e in enumerate(supports):
+        in_z = (Z >> k) & 1 == 1
+        for mono in np.unique((e > 0).astype(np.int64) @ weights):
+            ok &= ~in_z | ((Z & mono) != 0)
+    return [int(z) for z in Z[ok]]
+
+
+@dataclass
+class PatternCheck:
+    """Outcome of the exhaustive zero-pattern check of one network."""
+
+    subspaces: int                  # coordinate subspaces examined (2^N − 1 nonempty Z)
+    closed: int                     # closed ones (each zeroed equation vanishes identically there)
+    neuron_patterns: int            # closed ones that are dead-neuron patterns (or the origin)
+    others_with_solutions: list[int]  # closed non-neuron Z on which Φ_Z is dominant: missed solutions
+
+    @property
+    def confirmed(self) -> bool:
+        return not self.others_with_solutions
+
+    def message(self) -> str:
+        head = (f"zero-pattern check: {self.closed} of {self.subspaces} coordinate subspaces are closed, "
+                f"{self.neuron_patterns} of them dead-neuron patterns")
+        if self.confirmed:
+            return head + "; no other one carries critical points for generic Λ (confirmed)"
+        return head + (f"; {len(self.others_with_solutions)} other(s) carry critical points for generic Λ: "
+                       "the dead-neuron count is incomplete for this shape")
+
+    def as_dict(self) -> dict:
+        return {"subspaces": self.subspaces, "closed": self.closed, "neuron_patterns": self.neuron_patterns,
+                "others_with_solutions": len(self.others_with_solutions), "confirmed": self.confirmed}
+
+
+def verify_patterns(network: Network, m: int, rng: np.random.Generator) -> PatternCheck:
+    """Check DESIGN §3's claim on this network: every closed coordinate subspace that carries torus
+    solutions for generic Λ (its map Φ_Z is dominant) is a dead-neuron pattern."""
+    from .errors import InputError
+    from .gradient import GradientSystem, Parameters
+    from .symbolic import generic_supports
+
+    N = network.N
+    if N > MAX_VERIFY_N:
+        raise InputError(f"--verify-patterns is exhaustive over 2^N subspaces; N = {N} exceeds {MAX_VERIFY_N}")
+    closed = closed_subspaces(list(generic_supports(network, m)))
+    weights = 1 << np.arange(N)
+    neuron = {int((~p.mask).astype(np.int64) @ weights) for p in dead_neuron_patterns(network)}
+    neuron.add(2 ** N - 1)
+    neuron.discard(0)
+    system = GradientSystem(network)
+    X = rng.normal(size=(network.dx, m)) + 1j * rng.normal(size=(network.dx, m))
+    Y = rng.normal(size=(network.dy, m)) + 1j * rng.normal(size=(network.dy, m))
+    others = []
+    for z in closed:
+        if z in neuron:
+            continue
+        keep = np.array([(z >> v) & 1 == 0 for v in range(N)])
+        w = np.zeros(N, complex)
+        w[keep] = rng.normal(size=keep.sum()) + 1j * rng.normal(size=keep.sum())
+        J = system.jacobian(w[None], Parameters.from_data(X, Y, np.zeros(N)))[0]
+        g = system.evaluate(w[None], Parameters.from_data(X, Y, np.zeros(N)))[0]
+        Jk = J[np.ix_(keep, keep)]
+        # DΦ_Z for Φ_Z(w) = −g_keep(w) ⊘ w_keep
+        D = -(Jk - np.diag(g[keep] / w[keep])) / w[keep][:, None]
+        s = np.linalg.svd(D, compute_uv=False)
+        if len(s) and s[-1] > RANK_TOL * s[0]:
+            others.append(z)
+    return PatternCheck(2 ** N - 1, len(closed), len([z for z in closed if z in neuron]), others)

@@ -47,6 +47,17 @@ CAREFUL_FACTOR = 0.125
 MAX_STEPS = 5000
 
 
+#: A torus endpoint with a coordinate below this (relative to max(1, ‖w‖)) has left the torus:
+#: regular torus solutions of generic instances have no coordinate anywhere near this small.
+TORUS_TOL = 1e-9
+
+
+def on_torus(w: np.ndarray) -> np.ndarray:
+    """Mask of points (P, N) with no coordinate near zero."""
+    scale = np.maximum(np.linalg.norm(w, axis=-1), 1.0)
+    return np.min(np.abs(w), axis=-1) > TORUS_TOL * scale
+
+
 class ReturnCode(Enum):
     """How a path ended."""
 
@@ -171,14 +182,18 @@ class Tracker:
     """Tracks batches of paths of a homotopy from t = 0 to t = 1."""
 
     def __init__(self, homotopy: Homotopy, max_step: float = MAX_STEP,
-                 max_correction: float = MAX_CORRECTION) -> None:
+                 max_correction: float = MAX_CORRECTION, torus: bool = False) -> None:
         self.homotopy = homotopy
         self.max_step = max_step
         self.max_correction = max_correction
+        #: paths must stay on the torus: an endpoint with a zero coordinate has jumped onto a
+        #: coordinate subspace (another zero pattern's solution) and is marked LEFT_TORUS
+        self.torus = torus
 
     def careful(self) -> "Tracker":
         """A stricter tracker for retracking paths that failed or may have jumped."""
-        return Tracker(self.homotopy, self.max_step * CAREFUL_FACTOR, self.max_correction * CAREFUL_FACTOR)
+        return Tracker(self.homotopy, self.max_step * CAREFUL_FACTOR, self.max_correction * CAREFUL_FACTOR,
+                       self.torus)
 
     def track(self, start: np.ndarray, retrack: bool = True) -> TrackedPaths:
         """Track every start solution (P, N) from t = 0 to t = 1; failed paths are retracked once
@@ -257,6 +272,8 @@ class Tracker:
             rc[cr > SINGULAR_COND] = ReturnCode.SINGULAR
             rc[~conv] = ReturnCode.NOT_CONVERGED
             codes[reached] = rc
+        if self.torus:
+            codes[(codes == ReturnCode.SUCCESS) & ~on_torus(x)] = ReturnCode.LEFT_TORUS
         return TrackedPaths(x, codes, t, steps, accuracy, cond)
 
     def refine(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..gradient import GradientSystem
 from ..instance import Instance
-from ..monodromy import SAME_POINT_TOL, TorusSolutions, monodromy_solve, on_torus
+from ..monodromy import SAME_POINT_TOL, TorusSolutions, monodromy_solve
 from ..network import Network
 from ..patterns import ZeroPattern, dead_neuron_patterns, origin_pattern
 from ..symmetry import canonical, expand_orbits
@@ -112,7 +112,7 @@ def track_to(start: StartSystem, instances: Sequence[Instance],
         Y1 = np.repeat(np.stack([inst.Y for inst in instances]), Pn * R, axis=0)
         lam1 = np.repeat(np.stack([inst.lambda_flat[p.coordinates] for inst in instances for p in pats]), R, axis=0)
         x0 = np.tile(reps, (n_inst * Pn, 1))
-        tracker = Tracker(ParameterHomotopy(GradientSystem(sub), (tor.X, tor.Y, tor.lam), (X1, Y1, lam1)))
+        tracker = Tracker(ParameterHomotopy(GradientSystem(sub), (tor.X, tor.Y, tor.lam), (X1, Y1, lam1)), torus=True)
         res = tracker.track(x0)
         codes = res.codes.copy()
         # path jumping shows up as coinciding endpoints of one (instance, pattern): retrack those carefully
@@ -126,8 +126,6 @@ def track_to(start: StartSystem, instances: Sequence[Instance],
             for j in _duplicates(canonical(sub, res.x[b])):
                 if codes[b[j]] == ReturnCode.SUCCESS:
                     codes[b[j]] = ReturnCode.NOT_CONVERGED   # still coinciding: cannot tell which is right
-        left = (codes == ReturnCode.SUCCESS) & ~on_torus(res.x)
-        codes[left] = ReturnCode.LEFT_TORUS
         for k in range(n_inst):
             for q, p in enumerate(pats):
                 sl = slice((k * Pn + q) * R, (k * Pn + q + 1) * R)

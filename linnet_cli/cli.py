@@ -1,0 +1,358 @@
+"""The ``linnet`` command line: a thin click layer over the library.
+
+Heavy modules (numpy, pandas, rich tables, engines) are imported inside the commands so that
+``linnet --help`` answers at once. User errors print one line and exit with code 2.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Callable
+
+import click
+
+FORMATS = ("table", "csv", "json", "markdown", "latex")
+
+
+def _shape_options(ranges: bool) -> Callable:
+    """--d --dx --dy --H --m --widths (ranges like 1..3 allowed when ``ranges``)."""
+    kind = "value or range (1..3, 1,2,5)" if ranges else "value"
+
+    def deco(f: Callable) -> Callable:
+        opts = [
+            click.option("--d", "d", metavar="INT" if not ranges else "RANGE",
+                         help=f"Width of every hidden layer ({kind}).{'' if ranges else ' [default: 2]'}"),
+            click.option("--dx", metavar="INT" if not ranges else "RANGE", help=f"Input dimension d_x ({kind})."),
+            click.option("--dy", metavar="INT" if not ranges else "RANGE", help=f"Output dimension d_y ({kind})."),
+            click.option("--H", "H", metavar="INT" if not ranges else "RANGE", help=f"Number of hidden layers ({kind}). [default: 1]"),
+            click.option("--m", "m", metavar="INT" if not ranges else "RANGE", help=f"Number of data points ({kind}). [default: 1]"),
+            click.option("--widths", metavar="DX,N1,...,DY", multiple=ranges,
+                         help="Unequal widths instead of --d/--dx/--dy/--H" + (" (repeatable)." if ranges else ".")),
+        ]
+        for o in reversed(opts):
+            f = o(f)
+        return f
+    return deco
+
+
+def _common_options(f: Callable) -> Callable:
+    f = click.option("-q", "--quiet", is_flag=True, help="No progress bars and no warnings on stderr.")(f)
+    f = click.option("--seed", type=int, default=None,
+                     help="Random seed (instance and solver); a random one is drawn and shown when omitted.")(f)
+    return f
+
+
+def _output_options(f: Callable) -> Callable:
+    f = click.option("--output", "-o", metavar="FILE", default=None, help="Write the result to FILE instead of stdout.")(f)
+    f = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                     help="Output format.")(f)
+    return f
+
+
+def _err_console():
+    from rich.console import Console
+    return Console(stderr=True)
+
+
+def _warn(quiet: bool, messages: list[str]) -> None:
+    if quiet or not messages:
+        return
+    con = _err_console()
+    for m in messages:
+        con.print(f"[yellow]warning:[/yellow] {m}", highlight=False)
+
+
+class LazyProgress:
+    """A rich progress bar on stderr that appears only when the work lasts more than a second."""
+
+    DELAY = 1.0
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.t0 = time.perf_counter()
+        self.progress = None
+        self.task = None
+
+    def __call__(self, description: str, completed: float, total: float | None) -> None:
+        if self.quiet or time.perf_counter() - self.t0 < self.DELAY:
+            return
+        if self.progress is None:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                                     TimeElapsedColumn(), console=_err_console(), transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(description, total=total)
+        self.progress.update(self.task, description=description, completed=completed, total=total)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _seed(seed: int | None) -> int:
+    if seed is not None:
+        return seed
+    import secrets
+    return secrets.randbelow(2 ** 31)
+
+
+def _single(text: str | None, name: str, default: int) -> int:
+    from .errors import InputError
+    from .network import parse_range
+    if text is None:
+        return default
+    vals = parse_range(text, name)
+    if len(vals) != 1:
+        raise InputError(f"--{name}: this command takes one value, got the range {text!r}")
+    return vals[0]
+
+
+def _instance(d, dx, dy, H, m, widths, data, seed: int, rational: bool = False, distribution: str = "default"):
+    """The instance asked for: from --data, or drawn at random for the shape options."""
+    from .errors import InputError
+    from .instance import load_instance, random_instance
+    from .network import Network, parse_widths
+    if widths and any(v is not None for v in (d, H)):
+        raise InputError("--widths replaces --d and --H: give one or the other")
+    given = any(v is not None for v in (d, dx, dy, H)) or bool(widths)
+    if widths:
+        net = parse_widths(widths)
+        if dx is not None and _single(dx, "dx", 0) != net.dx or dy is not None and _single(dy, "dy", 0) != net.dy:
+            raise InputError("--dx/--dy disagree with --widths")
+    else:
+        net = Network.uniform(_single(d, "d", 2), _single(dx, "dx", 2), _single(dy, "dy", 2), _single(H, "H", 1))
+    if data is not None:
+        inst = load_instance(data, net if given else None)
+        if m is not None and _single(m, "m", 1) != inst.m:
+            raise InputError(f"--m {m} disagrees with the data file, which has m = {inst.m} data points")
+        return inst
+    return random_instance(net, m=_single(m, "m", 1), seed=seed, distribution=distribution, rational=rational)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="linnet", prog_name="linnet")
+def cli() -> None:
+    """linnet: all critical points of regularized linear networks, by numerical algebraic geometry.
+
+    \b
+    Examples:
+      linnet solve --d 2 --dx 2 --dy 2      all critical points of one random instance
+      linnet bounds                          Bézout, BKK and the thesis's bounds for Table 3.1's shapes
+      linnet table                           regenerate Table 3.1
+      linnet emit --format singular          the gradient system for Singular, msolve, PHCpack, Julia
+    """
+
+
+@cli.command()
+@_shape_options(ranges=False)
+@click.option("--data", type=click.Path(dir_okay=False), default=None,
+              help="Instance file: .npz (X, Y, Lambda1, ...) or .json (X, Y, Lambda).")
+@click.option("--distribution", default="default", show_default=True,
+              help="Named distribution of random instances in configs/distributions.toml.")
+@click.option("--rational", is_flag=True, help="Draw a rational instance (the one `linnet emit` writes for this seed).")
+@click.option("--engine", default="native", show_default=True, help="Engine: native or julia.")
+@click.option("--verify-patterns", is_flag=True, help="Exhaustively check that only dead-neuron zero patterns carry solutions.")
+@click.option("--show-solutions", is_flag=True, help="Print every critical point with its coordinates.")
+@click.option("--bkk/--no-bkk", default=True, show_default=True, help="Compute the BKK bound for the summary.")
+@click.option("--save-instance", metavar="FILE", default=None, help="Also write the instance to FILE (.json or .npz).")
+@_common_options
+@_output_options
+def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, verify_patterns, show_solutions, bkk,
+          save_instance, seed, quiet, fmt, output) -> None:
+    """All complex critical points of one instance, classified.
+
+    \b
+    Examples:
+      linnet solve --d 2 --dx 2 --dy 2
+      linnet solve --d 3 --dx 2 --dy 3 --seed 7 --format json -o points.json
+      linnet solve --widths 2,3,1,2 --m 2 --verify-patterns
+      linnet solve --data instance.json --show-solutions
+    """
+    import numpy as np
+
+    from .bounds import bounds_row
+    from .instance import save_instance as save
+    from .patterns import verify_patterns as verify
+    from .solve import solve as run
+
+    seed = _seed(seed)
+    inst = _instance(d, dx, dy, H, m, widths, data, seed, rational, distribution)
+    if save_instance:
+        save(inst, save_instance)
+    _warn(quiet, inst.genericity_warnings())
+    bounds = bounds_row(inst.network, inst.m, bkk=bkk)
+    progress = LazyProgress(quiet)
+    try:
+        result = run(inst, engine=engine, seed=seed, progress=progress, bounds=bounds)
+    finally:
+        progress.close()
+    if verify_patterns:
+        check = verify(inst.network, inst.m, np.random.default_rng(seed))
+        result.pattern_check = check.as_dict()
+        if not check.confirmed:
+            result.warnings.append(check.message())
+    _warn(quiet, [w for w in result.warnings if w not in inst.genericity_warnings()])
+    _emit_solve(result, fmt, output, show_solutions, check.message() if verify_patterns else None)
+
+
+def _emit_solve(result, fmt: str, output: str | None, show_solutions: bool, check_line: str | None) -> None:
+    import json
+
+    from .export import frame_to_text, write_text
+    if fmt == "table":
+        from rich.console import Console
+
+        from .render import solve_view
+        if output in (None, "-"):
+            con = Console()
+        else:
+            con = Console(record=True, width=120, file=open("/dev/null", "w"))
+        con.print(solve_view(result, show_solutions))
+        if check_line:
+            con.print(check_line)
+        if output not in (None, "-"):
+            write_text(con.export_text(), output)
+    elif fmt == "json":
+        write_text(json.dumps(result.to_dict(), indent=1), output)
+    else:
+        write_text(frame_to_text(result.to_frame(), fmt), output)
+
+
+@cli.command()
+@_shape_options(ranges=True)
+@click.option("--bkk/--no-bkk", default=True, show_default=True, help="Compute the BKK columns (mixed volumes).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_output_options
+def bounds(d, dx, dy, H, m, widths, bkk, quiet, fmt, output) -> None:
+    """Bounds on the number of critical points: N, CBB, BKK, B_C, B_C*.
+
+    With no options: every shape of Table 3.1 (d, dx, dy in 1..3, H = 1, m = 1).
+    B_C and B_C* are the thesis's bounds, proved for H = 1, m = 1 only (— elsewhere).
+
+    \b
+    Examples:
+      linnet bounds
+      linnet bounds --d 1..3 --dx 1..3 --dy 1..3 --format csv
+      linnet bounds --d 2 --dx 2 --dy 2 --H 1..2 --m 1..2
+      linnet bounds --widths 2,3,1,2
+    """
+    import pandas as pd
+
+    from .bounds import BOUND_COLUMNS, bounds_row
+    from .export import frame_to_text, write_text
+    from .network import networks_from_ranges, parse_range, parse_widths
+
+    ms = parse_range(m or "1", "m")
+    if widths:
+        if any(v is not None for v in (d, dx, dy, H)):
+            from .errors import InputError
+            raise InputError("--widths replaces --d/--dx/--dy/--H: give one or the other")
+        nets = [parse_widths(w) for w in widths]
+    else:
+        nets = networks_from_ranges(parse_range(d or "1..3", "d"), parse_range(dx or "1..3", "dx"),
+                                    parse_range(dy or "1..3", "dy"), parse_range(H or "1", "H"))
+    progress = LazyProgress(quiet)
+    rows = []
+    try:
+        for k, net in enumerate(nets):
+            for mm in ms:
+                progress(f"bounds {net.label()} m={mm}", k, len(nets))
+                rows.append(bounds_row(net, mm, bkk=bkk).as_dict())
+    finally:
+        progress.close()
+    if fmt == "table":
+        from rich.console import Console
+
+        from .render import rows_table
+        cols = ["d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "BKK_torus", "B_C", "B_C_star"]
+        if any(r["d"] is None for r in rows):
+            cols = ["widths"] + cols[1:]
+            for r in rows:
+                r["widths"] = ",".join(map(str, r["widths"]))
+        table = rows_table("Bounds on the number of critical points", rows, cols,
+                           [c.replace("B_C_star", "B_C*").replace("BKK_torus", "BKK*") for c in cols])
+        table.caption = "CBB = (2H+1)^N; BKK = mixed volume with the origin (C^N), BKK* torus only; B_C = (1+4d_y)^d, B_C* = (4d_y)^d for H=1, m=1"
+        if output in (None, "-"):
+            Console().print(table)
+        else:
+            con = Console(record=True, width=140, file=open("/dev/null", "w"))
+            con.print(table)
+            write_text(con.export_text(), output)
+        return
+    frame = pd.DataFrame([{c: r[c] for c in BOUND_COLUMNS} for r in rows], columns=list(BOUND_COLUMNS))
+    frame = frame.astype({c: "Int64" for c in BOUND_COLUMNS if c in frame})
+    write_text(frame_to_text(frame, fmt, [{c: r[c] for c in BOUND_COLUMNS} for r in rows]), output)
+
+
+@cli.command()
+@_shape_options(ranges=False)
+@click.option("--data", type=click.Path(dir_okay=False), default=None,
+              help="Instance file (.npz or .json); its values are converted to exact rationals.")
+@click.option("--format", "fmt", type=click.Choice(["text", "julia", "phc", "singular", "msolve", "json"]),
+              default="text", show_default=True, help="Target format.")
+@click.option("--prime", type=int, default=None,
+              help="Work over the prime field GF(p) (singular, msolve): much faster, generic with high probability.")
+@click.option("--output", "-o", metavar="FILE", default=None, help="Write to FILE instead of stdout.")
+@_common_options
+def emit(d, dx, dy, H, m, widths, data, fmt, prime, output, seed, quiet) -> None:
+    """Write the gradient system of an instance for other tools.
+
+    Random instances are drawn as exact rationals (denominators ≤ 100), the same ones as
+    `linnet solve --rational --seed S`, so exact tools see exactly the instance linnet solves.
+
+    \b
+    Examples:
+      linnet emit --d 2 --dx 2 --dy 2 --format singular | Singular -q
+      linnet emit --d 2 --dx 2 --dy 2 --format phc -o system.phc && phc -b system.phc out.txt
+      linnet emit --widths 2,3,1,2 --format julia -o solve.jl
+    """
+    from .emit import emit as write
+    from .export import write_text
+    seed = _seed(seed)
+    inst = _instance(d, dx, dy, H, m, widths, data, seed, rational=True)
+    _warn(quiet, inst.genericity_warnings())
+    kwargs: dict[str, Any] = {}
+    if prime is not None:
+        kwargs["prime"] = prime
+    write_text(write(inst, fmt, **kwargs), output)
+
+
+@cli.command()
+def engines() -> None:
+    """Which engines can be used here, their versions, and why not.
+
+    \b
+    Example:
+      linnet engines
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from .engines import engine_status
+    t = Table(title="linnet engines")
+    for c in ("engine", "available", "details"):
+        t.add_column(c)
+    for name, ok, why in engine_status():
+        t.add_row(name, "[green]yes[/green]" if ok else "[red]no[/red]", why)
+    Console().print(t)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: one line and exit code 2 for user errors, never a traceback for them."""
+    from .errors import InputError
+    try:
+        cli.main(args=argv, prog_name="linnet", standalone_mode=False)
+    except InputError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,55 @@
+"""Machine-readable output of tables (bounds, table rows, solution lists) through pandas."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+#: Formats every result-printing command accepts besides the rich ``table``.
+FRAME_FORMATS = ("csv", "json", "markdown", "latex")
+
+
+def _cell(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+def frame_to_text(frame, fmt: str, records: list[dict[str, Any]] | None = None) -> str:
+    """A DataFrame as csv, json (list of records), markdown or latex (no optional pandas extras needed)."""
+    if fmt == "csv":
+        return frame.to_csv(index=False)
+    if fmt == "json":
+        rows = records if records is not None else json.loads(frame.to_json(orient="records"))
+        return json.dumps(rows, indent=1)
+    cols = [str(c) for c in frame.columns]
+    rows = [[_cell(v) for v in r] for r in frame.astype(object).where(frame.notna(), None).itertuples(index=False)]
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines) + "\n"
+    if fmt == "latex":
+        esc = lambda s: s.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")  # noqa: E731
+        lines = [r"\begin{tabular}{" + "r" * len(cols) + "}", r"\hline",
+                 " & ".join(esc(c) for c in cols) + r" \\", r"\hline"]
+        lines += [" & ".join(esc(c) for c in r) + r" \\" for r in rows]
+        lines += [r"\hline", r"\end{tabular}"]
+        return "\n".join(lines) + "\n"
+    raise InputError(f"unknown format {fmt!r}")
+
+
+def write_text(text: str, output: str | None) -> None:
+    """Write to a file, or to standard output when ``output`` is None or '-'."""
+    if output in (None, "-"):
+        import click
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    try:
+        Path(output).write_text(text)
+    except OSError as exc:
+        raise InputError(f"--output: cannot write {output}: {exc.strerror}") from None

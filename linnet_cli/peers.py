@@ -26,8 +26,11 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
+import numpy as np
+
 from .emit import emit
 from .instance import Instance
+from .symbolic import sparse_system
 
 #: Default time limit (seconds) of one run of a peer tool.
 DEFAULT_TIMEOUT = 300.0
@@ -294,18 +297,29 @@ def _msolve_result(tree: list, real: bool) -> tuple[int, int | None]:
 # PHCpack ----------------------------------------------------------------------------------------
 
 class PhcCounts(NamedTuple):
-    """Solutions reported by ``phc -b``: all, those with no zero coordinate, the real ones."""
+    """Solutions reported by ``phc -b``: all (distinct, checked), those with no zero coordinate, the
+    real ones, and the listed endpoints that were dropped (unfinished paths, residual too large,
+    duplicates)."""
 
     n_solutions: int
     n_torus: int
     n_real: int
+    n_rejected: int = 0
 
 
 _PHC_COORD = re.compile(r"^\s*(\S+)\s*:\s*(\S+)\s+(\S+)\s*$")
 
+#: Largest relative residual of a PHCpack endpoint accepted as a solution (its own residuals are ~1e-14).
+PHC_RESIDUAL_TOLERANCE = 1e-8
 
-def _parse_phc_solutions(text: str) -> list[list[complex]]:
-    """The last solution list (``THE SOLUTIONS :`` then ``count dim``) of a PHCpack file."""
+
+def _phc_float(tok: str) -> float:
+    return float(tok.replace("D", "E"))
+
+
+def _parse_phc_solutions(text: str) -> list[tuple[complex, dict[str, complex]]]:
+    """The last solution list (``THE SOLUTIONS :`` then ``count dim``) of a PHCpack file, as
+    (t, {variable: value}) pairs (PHCpack orders variables by first appearance, not as declared)."""
     idx = text.rfind("THE SOLUTIONS")
     if idx < 0:
         raise ValueError("no solution list")
@@ -315,18 +329,23 @@ def _parse_phc_solutions(text: str) -> list[list[complex]]:
         count, dim = (int(v) for v in head.split()[:2])
     except ValueError:
         raise ValueError(f"cannot read the size line {head!r}") from None
-    sols: list[list[complex]] = []
-    current: list[complex] | None = None
+    sols: list[tuple[complex, dict[str, complex]]] = []
+    t = complex(1.0)
+    current: dict[str, complex] | None = None
     for ln in lines:
+        if current is None and ln.startswith("t :"):
+            parts = ln.split()
+            t = complex(_phc_float(parts[2]), _phc_float(parts[3]))
+            continue
         if ln.startswith("the solution for t"):
-            current = []
+            current = {}
             continue
         if current is not None:
             m = _PHC_COORD.match(ln)
             if m and not ln.lstrip().startswith("=="):
-                current.append(complex(float(m.group(2).replace("D", "E")), float(m.group(3).replace("D", "E"))))
+                current[m.group(1)] = complex(_phc_float(m.group(2)), _phc_float(m.group(3)))
                 if len(current) == dim:
-                    sols.append(current)
+                    sols.append((t, current))
                     current = None
             else:
                 current = None
@@ -335,12 +354,28 @@ def _parse_phc_solutions(text: str) -> list[list[complex]]:
     return sols
 
 
+def _relative_residuals(instance: Instance, points: np.ndarray) -> np.ndarray:
+    """max_k |f_k(w)| / (1 + sum_t |c_kt w^e_kt|) at each point (P, N)."""
+    system = sparse_system(instance, exact=False)
+    out = np.zeros(len(points))
+    if len(points) == 0:
+        return out
+    absw = np.abs(points)
+    for e, c in zip(system.exponents, system.coefficients):
+        mono = np.prod(points[:, None, :] ** e[None, :, :], axis=-1)
+        size = np.prod(absw[:, None, :] ** e[None, :, :], axis=-1) @ np.abs(c.astype(float))
+        out = np.maximum(out, np.abs(mono @ c.astype(complex)) / (1.0 + size))
+    return out
+
+
 def phc_counts(instance: Instance, timeout: float = DEFAULT_TIMEOUT, threads: int = 1,
                binary: str | os.PathLike | None = None) -> PhcCounts:
     """Solutions of the gradient system of ``instance`` by PHCpack's blackbox solver ``phc -b``.
 
     ``phc -b`` uses a stable mixed volume homotopy when there is no constant term, so the count
-    includes the solutions with zero coordinates (N_C); numerical, so not a certified count.
+    includes the solutions with zero coordinates (N_C). It is numerical, not certified: every listed
+    endpoint is checked here (its residual on the system, computed independently) and duplicates are
+    merged; with several threads phc also lists the ends of unfinished paths, which this drops.
     """
     exe = _resolve("phc", binary, find_phc)
     with tempfile.TemporaryDirectory(prefix="linnet-phc-") as tmp:
@@ -348,19 +383,36 @@ def phc_counts(instance: Instance, timeout: float = DEFAULT_TIMEOUT, threads: in
         src.write_text(emit(instance, "phc"))
         cmd = [exe, "-b"] + ([f"-t{int(threads)}"] if threads and int(threads) > 1 else []) + [str(src), str(dst)]
         _run("phc", cmd, tmp, timeout)
-        # phc -b appends the final list (all patterns together) to its input file
+        # phc -b appends the final list (all zero patterns together) to its input file
         text = src.read_text()
         if "THE SOLUTIONS" not in text and dst.is_file():
             text = dst.read_text()
     try:
-        sols = _parse_phc_solutions(text)
+        listed = _parse_phc_solutions(text)
     except ValueError as exc:
         raise PeerError(f"phc: cannot read its solution list ({exc})") from None
+    names = instance.network.variable_names()
+    try:
+        points = np.array([[p[v] for v in names] for _, p in listed], dtype=complex)
+    except KeyError as exc:
+        raise PeerError(f"phc: variable {exc} missing from its solution list") from None
+    points = points.reshape(len(listed), len(names))
+    res = _relative_residuals(instance, points)
+    kept: list[np.ndarray] = []
+    for (t, _), w, r in zip(listed, points, res):
+        # t = 1 at the end of a path; the trivial solutions of the stable homotopy (the origin) have t = 0
+        finished = abs(t - 1) < 1e-12 or abs(t) < 1e-12
+        if not (finished and r <= PHC_RESIDUAL_TOLERANCE):
+            continue
+        scale = max(1.0, float(np.max(np.abs(w))))
+        if any(np.max(np.abs(w - k)) <= 1e-6 * scale for k in kept):
+            continue
+        kept.append(w)
     n_torus = n_real = 0
-    for s in sols:
-        scale = max(1.0, max(abs(z) for z in s))
-        if all(abs(z) > ZERO_TOLERANCE * scale for z in s):
+    for w in kept:
+        scale = max(1.0, float(np.max(np.abs(w))))
+        if np.all(np.abs(w) > ZERO_TOLERANCE * scale):
             n_torus += 1
-        if all(abs(z.imag) <= ZERO_TOLERANCE * scale for z in s):
+        if np.all(np.abs(w.imag) <= ZERO_TOLERANCE * scale):
             n_real += 1
-    return PhcCounts(len(sols), n_torus, n_real)
+    return PhcCounts(len(kept), n_torus, n_real, len(listed) - len(kept))

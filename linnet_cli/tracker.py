@@ -139,7 +139,7 @@ class TrackedPaths:
     t: np.ndarray
     steps: np.ndarray
     accuracy: np.ndarray    # relative size of the last Newton correction at the endpoint
-    cond: np.ndarray        # condition number of the Jacobian at the endpoint
+    cond: np.ndarray        # scaled condition number of the Jacobian at the endpoint (see scaled_cond)
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -172,6 +172,17 @@ def _solve(J: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             except np.linalg.LinAlgError:
                 pass
         return out, ok
+
+
+def scaled_cond(J: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Condition number of J after scaling column k by max(1, |x_k|) and equilibrating the rows.
+
+    Badly scaled but regular solutions (coordinates of size 1e-4 next to 1e2 occur for small Λ
+    entries) have a huge plain condition number; this one stays moderate unless J is singular.
+    """
+    Js = J * np.maximum(1.0, np.abs(x))[..., None, :]
+    Js = Js / np.maximum(np.linalg.norm(Js, axis=-1, keepdims=True), 1e-300)
+    return np.linalg.cond(Js)
 
 
 def _rel(dx: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -289,5 +300,4 @@ class Tracker:
             if np.all(acc <= REFINE_TOL):
                 break
         _, J = self.homotopy.evaluate_and_jacobian(x, t, idx)
-        cond = np.linalg.cond(J)
-        return x, acc, cond, acc <= CONVERGED_TOL
+        return x, acc, scaled_cond(J, x), acc <= CONVERGED_TOL

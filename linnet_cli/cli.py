@@ -129,7 +129,32 @@ def _instance(d, dx, dy, H, m, widths, data, seed: int, rational: bool = False, 
     return random_instance(net, m=_single(m, "m", 1), seed=seed, distribution=distribution, rational=rational)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LinnetGroup(click.Group):
+    """click group whose errors are one line on stderr (exit code 2 for user errors), never a traceback."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        from .errors import InputError
+        extra.pop("standalone_mode", None)
+        try:
+            rv = super().main(args=args, prog_name=prog_name or "linnet", standalone_mode=False, **extra)
+        except InputError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(0)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=LinnetGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="linnet", prog_name="linnet")
 def cli() -> None:
     """linnet: all critical points of regularized linear networks, by numerical algebraic geometry.
@@ -175,6 +200,8 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, verify_
     from .patterns import verify_patterns as verify
     from .solve import solve as run
 
+    from .engines import get_engine
+    get_engine(engine)  # fail fast when the engine cannot be used here
     seed = _seed(seed)
     inst = _instance(d, dx, dy, H, m, widths, data, seed, rational, distribution)
     if save_instance:
@@ -279,9 +306,14 @@ def bounds(d, dx, dy, H, m, widths, bkk, quiet, fmt, output) -> None:
             con.print(table)
             write_text(con.export_text(), output)
         return
-    frame = pd.DataFrame([{c: r[c] for c in BOUND_COLUMNS} for r in rows], columns=list(BOUND_COLUMNS))
-    frame = frame.astype({c: "Int64" for c in BOUND_COLUMNS if c in frame})
-    write_text(frame_to_text(frame, fmt, [{c: r[c] for c in BOUND_COLUMNS} for r in rows]), output)
+    cols = list(BOUND_COLUMNS)
+    if any(r["d"] is None for r in rows):   # unequal widths: say which
+        cols.append("widths")
+        for r in rows:
+            r["widths"] = ",".join(map(str, r["widths"]))
+    records = [{c: r[c] for c in cols} for r in rows]
+    frame = pd.DataFrame(records, columns=cols).astype({c: "Int64" for c in BOUND_COLUMNS})
+    write_text(frame_to_text(frame, fmt, records), output)
 
 
 @cli.command()
@@ -338,21 +370,5 @@ def engines() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: one line and exit code 2 for user errors, never a traceback for them."""
-    from .errors import InputError
-    try:
-        cli.main(args=argv, prog_name="linnet", standalone_mode=False)
-    except InputError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        click.echo(f"Error: {exc.format_message()}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(0)
+    """Console entry point."""
+    cli.main(args=argv, prog_name="linnet")

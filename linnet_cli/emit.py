@@ -27,10 +27,16 @@ How the exact values are written, per tool:
 * Singular reads ``3/7`` as an exact rational (over a prime field: 3 · 7⁻¹); coefficients are
   parenthesised, ``(3/7)*w1_1_1``, so that no operator precedence is involved.
 * msolve reads integer coefficients: each polynomial is multiplied by the least common multiple
-  of its denominators (same ideal, same solutions, same degree).
-* PHCpack computes in floating point and reads each coefficient as a decimal number: they are
-  written with 40 significant digits (enough for PHCpack's double, double-double and
-  quad-double modes), never as quotients.
+  of its denominators (same ideal, same solutions, same degree). Over a prime field they are
+  written as residues in [0, p): msolve 0.10.1 misreads integers of 2^31 or more there (the
+  ideal it then solves is not the instance's).
+* PHCpack computes in floating point: it reads ``2/7`` as a division evaluated in the working
+  precision (PHCv2.4.86), not as an exact rational. Coefficients are written as decimals with 40
+  significant digits instead, enough for its double, double-double and quad-double modes
+  (``phc -b``, ``-b2``, ``-b4``) and independent of how a version treats quotients.
+* Variable names ``w<layer>_<row>_<col>`` are accepted by all of them (PHCpack reserves names
+  starting with e, E, i or I; HomotopyContinuation.jl declares them with ``@var``). PHCpack lists
+  the variables of its solutions in order of first appearance, not as declared: read them by name.
 """
 from __future__ import annotations
 
@@ -85,6 +91,8 @@ def emit(instance: Instance, fmt: str, prime: int | None = None) -> str:
         return _julia(instance, system, exact)
     if fmt == "phc":
         return _phc(system)
+    if prime is not None:
+        _check_denominators(system, prime)
     if fmt == "singular":
         return _singular(instance, system, prime)
     if fmt == "msolve":
@@ -100,6 +108,14 @@ def _check_prime(p: Any) -> int:
     if p < 3 or p > MAX_PRIME or not _is_prime(p):
         raise InputError(f"--prime: expected a prime between 3 and {MAX_PRIME} (e.g. 32003), got {p}")
     return p
+
+
+def _check_denominators(system: SparseSystem, prime: int) -> None:
+    """The system has a reduction mod ``prime`` only if no coefficient has a denominator divisible by it."""
+    for c in system.coefficients:
+        if any(Fraction(v).denominator % prime == 0 for v in c):
+            raise InputError(f"--prime {prime} divides a denominator of the instance's coefficients; "
+                             "choose another prime")
 
 
 def _is_prime(n: int) -> bool:
@@ -202,7 +218,8 @@ def _header(instance: Instance, prefix: str, exact: bool | None = None) -> list[
         f"{prefix}gradient system of a regularized linear network ({net.label()})",
         f"{prefix}widths {','.join(map(str, net.widths))}, H = {net.H}, m = {instance.m}, "
         f"N = {net.N} variables and equations of degree {2 * net.H + 1}",
-        f"{prefix}instance: {instance.source}" + (f", seed {instance.seed}" if instance.seed is not None else ""),
+        f"{prefix}instance: {' '.join(str(instance.source).split())}"
+        + (f", seed {instance.seed}" if instance.seed is not None else ""),
     ]
     if exact is not None:
         lines += _data_lines(instance, exact, prefix)
@@ -290,8 +307,11 @@ def _msolve(system: SparseSystem, prime: int | None) -> str:
     names = system.network.variable_names()
     polys = []
     for e, c in zip(system.exponents, system.coefficients):
-        ints = np.array(_cleared(c), dtype=object)
-        polys.append(_poly(e, ints, names, str))
+        ints = _cleared(c)
+        if prime is not None:
+            # residues: msolve 0.10 reads coefficients >= 2^31 wrongly over prime fields
+            ints = [v % prime for v in ints]
+        polys.append(_poly(e, np.array(ints, dtype=object), names, str))
     lines = [",".join(names), "0" if prime is None else str(prime)]
     lines += [p + ("," if k < len(polys) - 1 else "") for k, p in enumerate(polys)]
     return "\n".join(lines) + "\n"

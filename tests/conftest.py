@@ -1,0 +1,20 @@
+"""Shared fixtures: the published Table 3.1 (read only to compare computed values with)."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLISHED = ROOT / "configs" / "table-3.1-published.tsv"
+
+
+def published_rows() -> list[dict[str, int]]:
+    with PUBLISHED.open() as fh:
+        return [{k: int(v) for k, v in row.items()} for row in csv.DictReader(fh, delimiter="\t")]
+
+
+@pytest.fixture(scope="session")
+def table31() -> list[dict[str, int]]:
+    return published_rows()

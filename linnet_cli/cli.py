@@ -5,6 +5,7 @@ Heavy modules (numpy, pandas, rich tables, engines) are imported inside the comm
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any, Callable
@@ -47,6 +48,15 @@ def _output_options(f: Callable) -> Callable:
     f = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                      help="Output format.")(f)
     return f
+
+
+def _out_console(output: str | None = None):
+    """Console for results: the terminal, a wide page when piped, or a recording for --output FILE."""
+    from rich.console import Console
+    if output not in (None, "-"):
+        return Console(record=True, width=160, file=open(os.devnull, "w"))
+    con = Console()
+    return con if con.is_terminal else Console(width=160)
 
 
 def _err_console():
@@ -227,13 +237,8 @@ def _emit_solve(result, fmt: str, output: str | None, show_solutions: bool, chec
 
     from .export import frame_to_text, write_text
     if fmt == "table":
-        from rich.console import Console
-
         from .render import solve_view
-        if output in (None, "-"):
-            con = Console()
-        else:
-            con = Console(record=True, width=120, file=open("/dev/null", "w"))
+        con = _out_console(output)
         con.print(solve_view(result, show_solutions))
         if check_line:
             con.print(check_line)
@@ -288,8 +293,6 @@ def bounds(d, dx, dy, H, m, widths, bkk, quiet, fmt, output) -> None:
     finally:
         progress.close()
     if fmt == "table":
-        from rich.console import Console
-
         from .render import rows_table
         cols = ["d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "BKK_torus", "B_C", "B_C_star"]
         if any(r["d"] is None for r in rows):
@@ -299,11 +302,9 @@ def bounds(d, dx, dy, H, m, widths, bkk, quiet, fmt, output) -> None:
         table = rows_table("Bounds on the number of critical points", rows, cols,
                            [c.replace("B_C_star", "B_C*").replace("BKK_torus", "BKK*") for c in cols])
         table.caption = "CBB = (2H+1)^N; BKK = mixed volume with the origin (C^N), BKK* torus only; B_C = (1+4d_y)^d, B_C* = (4d_y)^d for H=1, m=1"
-        if output in (None, "-"):
-            Console().print(table)
-        else:
-            con = Console(record=True, width=140, file=open("/dev/null", "w"))
-            con.print(table)
+        con = _out_console(output)
+        con.print(table)
+        if output not in (None, "-"):
             write_text(con.export_text(), output)
         return
     cols = list(BOUND_COLUMNS)
@@ -314,6 +315,153 @@ def bounds(d, dx, dy, H, m, widths, bkk, quiet, fmt, output) -> None:
     records = [{c: r[c] for c in cols} for r in rows]
     frame = pd.DataFrame(records, columns=cols).astype({c: "Int64" for c in BOUND_COLUMNS})
     write_text(frame_to_text(frame, fmt, records), output)
+
+
+#: Where an interrupted `linnet table` run saves its finished rows when --output is not csv/json.
+PARTIAL_FILE = "linnet-table-partial.csv"
+
+
+@cli.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False))
+@_shape_options(ranges=True)
+@click.option("--samples", type=click.IntRange(1, 100_000), default=None,
+              help="Random real instances per row for max N_R. [default: from the config, 100]")
+@click.option("--distribution", default=None, help="Named distribution of the instances (configs/distributions.toml).")
+@click.option("--engine", default=None, help="Engine: native or julia. [default: native]")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None, help="Parallel processes. [default: all cores]")
+@click.option("--bkk/--no-bkk", default=True, show_default=True, help="Compute the BKK columns (mixed volumes).")
+@click.option("--resume", metavar="FILE", default=None, help="Keep the rows of an earlier run's csv/json output.")
+@click.option("--plot", metavar="FILE.png", default=None, help="Draw the N_R histograms of every row to a PNG.")
+@click.option("--histograms", type=click.Choice(["config", "all", "none"]), default="config", show_default=True,
+              help="Which rows' N_R histograms to print in the terminal.")
+@_common_options
+@_output_options
+def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, jobs, bkk, resume, plot, histograms,
+          seed, quiet, fmt, output) -> None:
+    """Regenerate Table 3.1, or any sweep of shapes, with sampled real counts.
+
+    With no argument: Table 3.1 (configs/table-3.1.toml), every column computed and compared with
+    the published value. CONFIG is another table definition (TOML); shape ranges build a sweep on
+    the fly (Table 3.1's published values are still shown where a row coincides with one of its rows).
+
+    \b
+    Examples:
+      linnet table
+      linnet table --d 1..2 --dx 1..2 --dy 1..2 --samples 20 --format csv -o sweep.csv
+      linnet table --d 2 --dx 2 --dy 2 --H 1..2 --m 1..2
+      linnet table --plot histograms.png --format json -o table.json
+      linnet table --resume table.json -o table.json --format json
+    """
+    from .errors import InputError
+    from .table import load_table_spec, read_partial, run_table, sweep_rows
+
+    sweep = any(v is not None for v in (d, dx, dy, H, m)) or bool(widths)
+    if config and sweep:
+        raise InputError("give a CONFIG file or shape options, not both")
+    spec = load_table_spec(config)
+    if sweep:
+        from .table import RowSpec
+        if widths:
+            if any(v is not None for v in (d, dx, dy, H)):
+                raise InputError("--widths replaces --d/--dx/--dy/--H: give one or the other")
+            from .network import parse_range, parse_widths
+            rows = [RowSpec(parse_widths(w), mm) for w in widths for mm in parse_range(m or "1", "m")]
+        else:
+            rows = sweep_rows(d or "1..3", dx or "1..3", dy or "1..3", H or "1", m or "1")
+        spec.rows, spec.title, spec.histograms = rows, "Sweep", [rows[-1].key]
+    if samples is not None:
+        spec.samples = samples
+    if seed is not None:
+        spec.seed = seed
+    if distribution is not None:
+        spec.distribution = distribution
+    if engine is not None:
+        spec.engine = engine
+    from .engines import get_engine
+    from .instance import load_distribution
+    get_engine(spec.engine)
+    load_distribution(spec.distribution)
+    previous = read_partial(resume) if resume else None
+    jobs = jobs or os.cpu_count() or 1
+    state = {"rows": 0}
+
+    def report(key: str, done: int, total: int) -> None:
+        if done >= total:
+            state["rows"] += 1
+        progress(f"rows {state['rows']}/{len(spec.rows)} · {key.replace('|', ' ')} instances", done, total)
+
+    progress = LazyProgress(quiet)
+    try:
+        run = run_table(spec, jobs=jobs, bkk=bkk, previous=previous, progress=report)
+    finally:
+        progress.close()
+    if run.resumed and not quiet:
+        _err_console().print(f"resumed {run.resumed} finished row(s) from {resume}")
+    _emit_table(run, fmt, output, histograms, quiet)
+    if plot:
+        from .plot import plot_histograms
+        plot_histograms(run.results, plot, spec.title, spec.histograms)
+    if run.interrupted:
+        target = output if (output and fmt in ("csv", "json")) else PARTIAL_FILE
+        if target == PARTIAL_FILE:
+            from .export import write_text
+            write_text(_table_frame(run).to_csv(index=False), PARTIAL_FILE)
+        click.echo(f"Interrupted: {len(run.results)} of {len(spec.rows)} rows finished and kept in {target}; "
+                   f"continue with --resume {target}", err=True)
+        sys.exit(130)
+
+
+def _table_frame(run):
+    import pandas as pd
+
+    from .table import COMPARED, ROW_COLUMNS, SAMPLED
+    recs = []
+    for r in run.results:
+        rec = r.as_record()
+        pub = run.spec.published.get(r.key)
+        for ours, theirs in {**COMPARED, **SAMPLED}.items():
+            rec[f"published_{ours}"] = None if pub is None else pub.get(theirs)
+        recs.append(rec)
+    cols = list(ROW_COLUMNS) + [f"published_{c}" for c in {**COMPARED, **SAMPLED}]
+    ints = [c for c in cols if c not in ("seconds", "widths", "N_R_histogram")]
+    return pd.DataFrame(recs, columns=cols).astype({c: "Int64" for c in ints})
+
+
+def _emit_table(run, fmt: str, output: str | None, histograms: str, quiet: bool) -> None:
+    import json
+
+    from .export import frame_to_text, write_text
+    from .table import reproduced
+    ok, total = reproduced(run.results, run.spec)
+    sampled = [r for r in run.results if run.spec.published.get(r.key, {}).get("maxNR") is not None]
+    same = sum(r.max_N_R == run.spec.published[r.key]["maxNR"] for r in sampled)
+    closing = (f"{ok} of {total} published values reproduced (N, CBB, BKK, B_C, B_C*, N_C, N_C*)"
+               + (f"; max N_R equals the published value in {same} of {len(sampled)} rows "
+                  f"(a sampled maximum: a difference is sampling, not an error)" if sampled else ""))
+    if fmt == "table":
+        from .render import histogram_view, table_view
+        con = _out_console(output)
+        con.print(table_view(run))
+        keys = {"config": set(run.spec.histograms), "all": {r.key for r in run.results}, "none": set()}[histograms]
+        for r in run.results:
+            if r.key in keys:
+                con.print(histogram_view(r))
+        if total:
+            con.print(closing)
+        if output not in (None, "-"):
+            write_text(con.export_text(), output)
+        return
+    frame = _table_frame(run)
+    if fmt == "json":
+        recs = json.loads(frame.to_json(orient="records"))
+        obj = {"schema": "linnet.table/1", "title": run.spec.title, "samples": run.spec.samples,
+               "seed": run.spec.seed, "distribution": run.spec.distribution, "engine": run.spec.engine,
+               "reproduced": ok, "compared": total, "complete": not run.interrupted, "rows": recs}
+        write_text(json.dumps(obj, indent=1), output)
+    else:
+        write_text(frame_to_text(frame, fmt), output)
+    if total and not quiet and output not in (None, "-"):
+        click.echo(closing, err=True)
 
 
 @cli.command()

@@ -120,3 +120,55 @@ def rows_table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str
     for r in rows:
         t.add_row(*[fmt(r.get(c)) for c in columns])
     return t
+
+
+def _compared_cell(ours: Any, pub: Any, match: bool | None, sampled: bool = False) -> Text:
+    if match is None:
+        return Text(fmt(ours))
+    if match:
+        return Text(f"{fmt(ours)} ✓", style="green")
+    style = "yellow" if sampled else "bold red"
+    return Text(f"{fmt(ours)} ({'pub.' if sampled else '✗'} {fmt(pub)})", style=style)
+
+
+def table_view(run) -> Table:
+    """The rows of a ``linnet table`` run with published values compared at a glance."""
+    from .table import SAMPLED, comparison
+    spec = run.spec
+    uniform = all(r.d is not None for r in run.results)
+    t = Table(title=spec.title + f" — {spec.samples} instances per row")
+    shape_cols = ["d", "dx", "dy"] if uniform else ["widths"]
+    if any(r.H != 1 for r in run.results) or not uniform:
+        shape_cols.append("H")
+    if any(r.m != 1 for r in run.results):
+        shape_cols.append("m")
+    heads = ["#"] + shape_cols + ["N", "CBB", "BKK", "B_C", "B_C*", "N_C", "N_C*", "max N_R",
+                                  "spurious", "failed", "s"]
+    for h in heads:
+        t.add_column(h, justify="right")
+    for k, r in enumerate(run.results, 1):
+        cmp = comparison(r, spec.published.get(r.key))
+        cells: list[Any] = [str(k)] + [fmt(getattr(r, c)) for c in shape_cols]
+        for col in ("N", "CBB", "BKK", "B_C", "B_C_star", "N_C", "N_C_star", "max_N_R"):
+            cells.append(_compared_cell(*cmp[col], sampled=col in SAMPLED))
+        cells.append(str(r.spurious_minimum_instances))
+        failed = r.failed_paths + r.N_C_mismatch_instances
+        cells.append(Text(str(failed), style="bold red" if failed else "green"))
+        cells.append(f"{r.seconds:.1f}")
+        t.add_row(*cells)
+    t.caption = ("✓ = published value reproduced; max N_R is a sampled maximum (published value in parentheses); "
+                 "spurious = instances with a non-global real local minimum; failed = failed paths + instances "
+                 "whose N_C differs from the generic count")
+    return t
+
+
+def histogram_view(result, width: int = 40) -> Panel:
+    """The distribution of N_R over a row's instances, as horizontal bars (the thesis's Figure 3.2)."""
+    hist = result.N_R_histogram
+    top = max(hist.values())
+    lines = []
+    for n in range(min(hist), max(hist) + 1, 2 if all(k % 2 == min(hist) % 2 for k in hist) else 1):
+        c = hist.get(n, 0)
+        lines.append(f"N_R = {n:>3} │{'█' * round(width * c / top):<{width}} {c}")
+    label = f"d={result.d} dx={result.dx} dy={result.dy}" if result.d is not None else f"widths {result.widths}"
+    return Panel("\n".join(lines), title=f"N_R over {result.samples} instances, {label}", expand=False)

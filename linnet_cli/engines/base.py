@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
 from ..instance import Instance
+from ..network import Network
 from ..patterns import ZeroPattern
 
 #: Progress callback: (description, completed, total or None).
@@ -45,8 +46,14 @@ class Engine(Protocol):
         """All isolated complex critical points of one instance."""
         ...
 
-    def solve_many(self, instances: Sequence[Instance], rng: np.random.Generator,
-                   progress: Progress | None = None) -> tuple[list[RawSolutions], dict]:
-        """Critical points of many instances of one network, by one generic solve and parameter
-        homotopies; also returns facts about the generic solve (counts, paths, failures)."""
+    def generic_solve(self, network: Network, m: int, rng: np.random.Generator,
+                      progress: Progress | None = None) -> Any:
+        """All critical points at random complex data, to start parameter homotopies from. The
+        returned object is the engine's own; its ``facts()`` give n_complex, n_torus, paths_tracked
+        and failed (by return code)."""
+        ...
+
+    def track_instances(self, generic: Any, instances: Sequence[Instance],
+                        progress: Progress | None = None) -> list[RawSolutions]:
+        """Critical points of each instance, by parameter homotopy from ``generic``."""
         ...

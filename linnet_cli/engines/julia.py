@@ -6,11 +6,12 @@ whether juliacall is installed; the bridge itself is not part of this release ye
 from __future__ import annotations
 
 import importlib.util
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from ..instance import Instance
+from ..network import Network
 from .base import Progress, RawSolutions
 
 INSTALL_HINT = ("install it with `pip install 'linnet[julia]'`; the first run downloads Julia and "
@@ -31,6 +32,10 @@ class JuliaEngine:
               progress: Progress | None = None) -> RawSolutions:
         raise RuntimeError(self.available()[1])
 
-    def solve_many(self, instances: Sequence[Instance], rng: np.random.Generator,
-                   progress: Progress | None = None) -> tuple[list[RawSolutions], dict]:
+    def generic_solve(self, network: Network, m: int, rng: np.random.Generator,
+                      progress: Progress | None = None) -> Any:
+        raise RuntimeError(self.available()[1])
+
+    def track_instances(self, generic: Any, instances: Sequence[Instance],
+                        progress: Progress | None = None) -> list[RawSolutions]:
         raise RuntimeError(self.available()[1])

@@ -170,18 +170,19 @@ class NativeEngine:
         raw.notes.extend(_start_notes(start))
         return raw
 
-    def solve_many(self, instances: Sequence[Instance], rng: np.random.Generator,
-                   progress: Progress | None = None) -> tuple[list[RawSolutions], dict]:
-        """One monodromy solve at random complex (X_0, Y_0), then a homotopy in (X, Y, Λ) per instance."""
-        net = instances[0].network
-        m = instances[0].m
-        X0 = (rng.normal(size=(net.dx, m)) + 1j * rng.normal(size=(net.dx, m))) / np.sqrt(2)
-        Y0 = (rng.normal(size=(net.dy, m)) + 1j * rng.normal(size=(net.dy, m))) / np.sqrt(2)
-        start = start_system(net, X0, Y0, rng, progress)
-        raws = track_to(start, instances, progress)
+    def generic_solve(self, network: Network, m: int, rng: np.random.Generator,
+                      progress: Progress | None = None) -> StartSystem:
+        """Monodromy at random complex (X_0, Y_0): the start of homotopies in (X, Y, Λ)."""
+        X0 = (rng.normal(size=(network.dx, m)) + 1j * rng.normal(size=(network.dx, m))) / np.sqrt(2)
+        Y0 = (rng.normal(size=(network.dy, m)) + 1j * rng.normal(size=(network.dy, m))) / np.sqrt(2)
+        return start_system(network, X0, Y0, rng, progress)
+
+    def track_instances(self, generic: StartSystem, instances: Sequence[Instance],
+                        progress: Progress | None = None) -> list[RawSolutions]:
+        raws = track_to(generic, instances, progress)
         for raw in raws:
-            raw.notes.extend(_start_notes(start))
-        return raws, start.facts()
+            raw.notes.extend(_start_notes(generic))
+        return raws
 
 
 def _start_notes(start: StartSystem) -> list[str]:

@@ -1,0 +1,369 @@
+"""Tables of counts over shapes (Table 3.1 and any sweep): bounds, N_C, N_C* and sampled real counts.
+
+Per row: one generic solve at random complex data (monodromy per sub-network), then one parameter
+homotopy from it to each random real instance, batched across instances (DESIGN §3). Every seed
+derives from the table's master seed and the row's shape, so results do not depend on the order of
+rows or on the number of parallel jobs.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import time
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import InputError
+from .network import Network, networks_from_ranges, parse_range, parse_widths
+
+#: Instances tracked per batch: bounds memory and lets progress advance within a row.
+INSTANCE_BATCH = 25
+#: Columns compared with published values (ours → column of the published TSV); max N_R is shown
+#: next to its published value but a difference is sampling, not an error.
+COMPARED = {"N": "N", "CBB": "CBB", "BKK": "BKK", "B_C": "BC", "B_C_star": "BCstar", "N_C": "NC",
+            "N_C_star": "NCstar"}
+SAMPLED = {"max_N_R": "maxNR"}
+#: Machine-readable columns of a table row, in order (bounds columns first).
+ROW_COLUMNS = ("d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "BKK_torus", "B_C", "B_C_star", "N_C", "N_C_star",
+               "max_N_R", "samples", "failed_paths", "seconds", "widths", "N_R_histogram",
+               "spurious_minimum_instances", "N_C_mismatch_instances", "monodromy_failed_paths", "paths_tracked")
+
+_TOP_KEYS = {"title", "samples", "seed", "distribution", "published", "histograms", "sweep", "rows", "engine"}
+_SWEEP_KEYS = {"d", "dx", "dy", "H", "m", "exclude"}
+_ROW_KEYS = {"d", "dx", "dy", "H", "m", "widths"}
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """One row: a network and a number of data points."""
+
+    network: Network
+    m: int
+
+    @property
+    def key(self) -> str:
+        return f"{','.join(map(str, self.network.widths))}|m={self.m}"
+
+
+@dataclass
+class TableSpec:
+    """A table definition: rows, sampling, seed and (optionally) published values to compare with."""
+
+    title: str
+    rows: list[RowSpec]
+    samples: int = 100
+    seed: int = 0
+    distribution: str = "default"
+    published: dict[str, dict[str, int]] = field(default_factory=dict)
+    histograms: list[str] = field(default_factory=list)   # row keys whose N_R histogram is shown
+    engine: str = "native"
+
+
+def _as_text(v: Any) -> str:
+    return str(v)
+
+
+def _row_from(d: dict[str, Any], where: str) -> RowSpec:
+    unknown = set(d) - _ROW_KEYS
+    if unknown:
+        raise InputError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    m = int(d.get("m", 1))
+    if "widths" in d:
+        return RowSpec(parse_widths(_as_text(d["widths"])), m)
+    try:
+        return RowSpec(Network.uniform(int(d["d"]), int(d["dx"]), int(d["dy"]), int(d.get("H", 1))), m)
+    except KeyError as exc:
+        raise InputError(f"{where}: missing key {exc.args[0]!r} (give d, dx, dy or widths)") from None
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: d, dx, dy, H, m must be integers") from None
+
+
+def sweep_rows(d: str, dx: str, dy: str, H: str = "1", m: str = "1",
+               exclude: list[RowSpec] | None = None) -> list[RowSpec]:
+    """Rows of a sweep over ranges (``1..3``, ``1,2,5``), in Table 3.1's order."""
+    nets = networks_from_ranges(parse_range(d, "d"), parse_range(dx, "dx"), parse_range(dy, "dy"),
+                                parse_range(H, "H"))
+    rows = [RowSpec(n, mm) for n in nets for mm in parse_range(m, "m")]
+    skip = {r.key for r in exclude or []}
+    return [r for r in rows if r.key not in skip]
+
+
+def _read_published(text: str) -> dict[str, dict[str, int]]:
+    out = {}
+    for rec in csv.DictReader(text.splitlines(), delimiter="\t"):
+        vals = {k: int(v) for k, v in rec.items() if v not in (None, "")}
+        row = RowSpec(Network.uniform(vals["d"], vals["dx"], vals["dy"], vals.get("H", 1)), vals.get("m", 1))
+        out[row.key] = vals
+    return out
+
+
+def load_table_spec(path: str | Path | None = None) -> TableSpec:
+    """Read a table definition (TOML); linnet's Table 3.1 when ``path`` is None."""
+    from .instance import config_text
+    if path is None:
+        text, base, name = config_text("table-3.1.toml"), None, "table-3.1.toml"
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise InputError(f"table definition not found: {p}")
+        try:
+            text = p.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read table definition {p}: {exc}") from None
+        base, name = p.parent, str(p)
+    try:
+        conf = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{name} is not valid TOML: {exc}") from None
+    unknown = set(conf) - _TOP_KEYS
+    if unknown:
+        raise InputError(f"{name}: unknown key(s) {', '.join(sorted(unknown))} "
+                         f"(known: {', '.join(sorted(_TOP_KEYS))})")
+    rows: list[RowSpec] = []
+    if "sweep" in conf:
+        sw = conf["sweep"]
+        bad = set(sw) - _SWEEP_KEYS
+        if bad:
+            raise InputError(f"{name}: [sweep] has unknown key(s) {', '.join(sorted(bad))}")
+        excl = [_row_from(e, f"{name}: sweep.exclude") for e in sw.get("exclude", [])]
+        rows += sweep_rows(*(_as_text(sw.get(k, dflt)) for k, dflt in
+                             (("d", "1"), ("dx", "1"), ("dy", "1"), ("H", "1"), ("m", "1"))), exclude=excl)
+    for i, r in enumerate(conf.get("rows", []), 1):
+        rows.append(_row_from(r, f"{name}: rows[{i}]"))
+    if not rows:
+        raise InputError(f"{name}: no rows (give a [sweep] or [[rows]])")
+    samples, seed = conf.get("samples", 100), conf.get("seed", 0)
+    if not isinstance(samples, int) or not 1 <= samples <= 100_000:
+        raise InputError(f"{name}: samples must be an integer between 1 and 100000, got {samples!r}")
+    if not isinstance(seed, int) or seed < 0:
+        raise InputError(f"{name}: seed must be a non-negative integer, got {seed!r}")
+    published: dict[str, dict[str, int]] = {}
+    if "published" in conf:
+        pub = str(conf["published"])
+        try:
+            ptext = (base / pub).read_text() if base is not None else config_text(pub)
+            published = _read_published(ptext)
+        except (OSError, KeyError, ValueError) as exc:
+            raise InputError(f"{name}: cannot read published values {pub!r}: {exc}") from None
+    hist = [_row_from(h, f"{name}: histograms").key for h in conf.get("histograms", [])]
+    return TableSpec(str(conf.get("title", name)), rows, samples, seed, str(conf.get("distribution", "default")),
+                     published, hist, str(conf.get("engine", "native")))
+
+
+def row_seed(master: int, row: RowSpec) -> np.random.SeedSequence:
+    """The seed sequence of a row: from the master seed and the row's shape only."""
+    return np.random.SeedSequence([master, row.m, *row.network.widths])
+
+
+@dataclass
+class RowResult:
+    """Everything computed for one row."""
+
+    d: int | None
+    dx: int
+    dy: int
+    H: int
+    m: int
+    N: int
+    CBB: int
+    BKK: int | None
+    BKK_torus: int | None
+    B_C: int | None
+    B_C_star: int | None
+    N_C: int
+    N_C_star: int
+    max_N_R: int
+    samples: int
+    failed_paths: int
+    seconds: float
+    widths: str
+    N_R_histogram: dict[int, int]
+    spurious_minimum_instances: int
+    N_C_mismatch_instances: int
+    monodromy_failed_paths: int
+    paths_tracked: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.widths}|m={self.m}"
+
+    def as_record(self) -> dict[str, Any]:
+        """Flat record for csv/json: the histogram as ``"n:count;..."``."""
+        rec = asdict(self)
+        rec["N_R_histogram"] = ";".join(f"{k}:{v}" for k, v in sorted(self.N_R_histogram.items()))
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> "RowResult":
+        """Inverse of :meth:`as_record` (for --resume), from csv strings or json values."""
+        def num(v: Any, kind=int):
+            return None if v in (None, "", "nan") else kind(float(v)) if kind is int else kind(v)
+        hist_text = str(rec.get("N_R_histogram") or "")
+        hist = {int(a): int(b) for a, b in (p.split(":") for p in hist_text.split(";") if p)}
+        vals = {c: num(rec.get(c)) for c in ROW_COLUMNS if c not in ("seconds", "widths", "N_R_histogram")}
+        return cls(**vals, seconds=float(rec.get("seconds") or 0.0), widths=str(rec["widths"]), N_R_histogram=hist)
+
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "default", engine: str = "native",
+                bkk: bool = True, progress: ProgressFn | None = None) -> RowResult:
+    """One row: bounds, a generic solve, and parameter homotopies to ``samples`` random real instances."""
+    from .bounds import bounds_row
+    from .classify import classify
+    from .engines import get_engine
+    from .instance import random_instance
+
+    t0 = time.perf_counter()
+    net, m = row.network, row.m
+    ss = row_seed(seed, row)
+    solver_seed, inst_seed = ss.spawn(2)
+    rng = np.random.default_rng(solver_seed)
+    seeds = inst_seed.generate_state(samples, dtype=np.uint32)
+    b = bounds_row(net, m, bkk=bkk)
+    eng = get_engine(engine)
+    generic = eng.generic_solve(net, m, rng)
+    facts = generic.facts()
+    n_c = facts["n_complex"]
+    hist: dict[int, int] = {}
+    spurious = mismatch = failed = tracked = 0
+    for start in range(0, samples, INSTANCE_BATCH):
+        batch = [random_instance(net, m, seed=int(s), distribution=distribution)
+                 for s in seeds[start:start + INSTANCE_BATCH]]
+        for inst, raw in zip(batch, eng.track_instances(generic, batch)):
+            pts = classify(inst, raw.points, [raw.patterns[i] for i in raw.pattern_of])
+            n_real = sum(p.is_real for p in pts)
+            hist[n_real] = hist.get(n_real, 0) + 1
+            spurious += any(p.kind == "spurious local minimum" for p in pts)
+            mismatch += len(pts) != n_c
+            failed += sum(raw.failed.values()) + (0 if raw.singular is None else len(raw.singular))
+            tracked += raw.paths_tracked
+        if progress is not None:
+            progress(row.key, min(start + INSTANCE_BATCH, samples), samples)
+    return RowResult(b.d, b.dx, b.dy, b.H, m, b.N, b.CBB, b.BKK, b.BKK_torus, b.B_C, b.B_C_star,
+                     int(n_c), int(facts["n_torus"]), max(hist), samples, failed, round(time.perf_counter() - t0, 2),
+                     ",".join(map(str, net.widths)), hist, spurious, mismatch,
+                     int(sum(facts["failed"].values())), tracked + int(facts["paths_tracked"]))
+
+
+def comparison(result: RowResult, published: dict[str, int] | None) -> dict[str, tuple[Any, Any, bool | None]]:
+    """Per compared column: (ours, published, match); match None where nothing is published."""
+    out = {}
+    for ours, theirs in {**COMPARED, **SAMPLED}.items():
+        mine = getattr(result, ours)
+        pub = None if published is None else published.get(theirs)
+        out[ours] = (mine, pub, None if pub is None or mine is None else mine == pub)
+    return out
+
+
+def reproduced(results: list[RowResult], spec: TableSpec) -> tuple[int, int]:
+    """(published values reproduced, published values compared), max N_R not included (sampled)."""
+    ok = total = 0
+    for r in results:
+        for col, (_, pub, match) in comparison(r, spec.published.get(r.key)).items():
+            if col in COMPARED and match is not None:
+                total += 1
+                ok += bool(match)
+    return ok, total
+
+
+def read_partial(path: str | Path) -> list[RowResult]:
+    """Rows of an earlier (possibly interrupted) run, from its csv or json output (--resume)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"--resume: no such file: {p}")
+    try:
+        text = p.read_text()
+        if p.suffix.lower() == ".json":
+            obj = json.loads(text)
+            recs = obj["rows"] if isinstance(obj, dict) else obj
+        elif p.suffix.lower() == ".csv":
+            recs = list(csv.DictReader(text.splitlines()))
+        else:
+            raise InputError(f"--resume: use the .csv or .json output of an earlier run, not {p.suffix!r}")
+        return [RowResult.from_record(r) for r in recs]
+    except InputError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"--resume: cannot read rows from {p}: {exc}") from None
+
+
+@dataclass
+class TableRun:
+    """The rows computed so far (in the spec's order) and whether the run was interrupted."""
+
+    spec: TableSpec
+    results: list[RowResult]
+    interrupted: bool = False
+    resumed: int = 0
+
+
+def _row_worker(row: RowSpec, samples: int, seed: int, distribution: str, engine: str, bkk: bool,
+                queue: Any) -> RowResult:
+    def report(key: str, done: int, total: int) -> None:
+        queue.put((key, done, total))
+    return compute_row(row, samples, seed, distribution, engine, bkk, report if queue is not None else None)
+
+
+def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[RowResult] | None = None,
+              progress: ProgressFn | None = None) -> TableRun:
+    """Compute every row of ``spec`` (rows found in ``previous`` with the same sample size are kept).
+
+    ``jobs`` > 1 runs rows in parallel processes; results do not depend on it. Ctrl-C stops the run
+    and returns the finished rows with ``interrupted`` set.
+    """
+    done = {r.key: r for r in previous or [] if r.samples == spec.samples}
+    todo = [r for r in spec.rows if r.key not in done]
+    finished: dict[str, RowResult] = {k: v for k, v in done.items() if k in {r.key for r in spec.rows}}
+    resumed = len(finished)
+    interrupted = False
+    # the largest rows first, so that parallel jobs finish together
+    todo.sort(key=lambda r: -r.network.N)
+    args = (spec.samples, spec.seed, spec.distribution, spec.engine, bkk)
+    try:
+        if jobs <= 1 or len(todo) <= 1:
+            for row in todo:
+                finished[row.key] = compute_row(row, *args, progress=progress)
+        else:
+            _run_parallel(todo, args, jobs, finished, progress)
+    except KeyboardInterrupt:
+        interrupted = True
+    ordered = [finished[r.key] for r in spec.rows if r.key in finished]
+    return TableRun(spec, ordered, interrupted, resumed)
+
+
+def _run_parallel(todo: list[RowSpec], args: tuple, jobs: int, finished: dict[str, RowResult],
+                  progress: ProgressFn | None) -> None:
+    import multiprocessing as mp
+    import queue as queue_mod
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    manager = mp.Manager()
+    q = manager.Queue()
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    try:
+        futures = {pool.submit(_row_worker, row, *args, q): row for row in todo}
+        pending = set(futures)
+        while pending:
+            ready, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            while True:
+                try:
+                    key, n, total = q.get_nowait()
+                except queue_mod.Empty:
+                    break
+                if progress is not None:
+                    progress(key, n, total)
+            for f in ready:
+                row = futures[f]
+                finished[row.key] = f.result()
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        manager.shutdown()

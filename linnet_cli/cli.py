@@ -258,7 +258,8 @@ def _emit_solve(result, fmt: str, output: str | None, show_solutions: bool, chec
 def bounds(d, dx, dy, H, m, widths, bkk, quiet, fmt, output) -> None:
     """Bounds on the number of critical points: N, CBB, BKK, B_C, B_C*.
 
-    With no options: every shape of Table 3.1 (d, dx, dy in 1..3, H = 1, m = 1).
+    With no options: the 26 shapes of Table 3.1 (H = 1, m = 1). Ranges not given
+    default to 1..3 (d, dx, dy) and 1 (H, m).
     B_C and B_C* are the thesis's bounds, proved for H = 1, m = 1 only (— elsewhere).
 
     \b
@@ -280,9 +281,12 @@ def bounds(d, dx, dy, H, m, widths, bkk, quiet, fmt, output) -> None:
             from .errors import InputError
             raise InputError("--widths replaces --d/--dx/--dy/--H: give one or the other")
         nets = [parse_widths(w) for w in widths]
-    else:
+    elif any(v is not None for v in (d, dx, dy, H)):
         nets = networks_from_ranges(parse_range(d or "1..3", "d"), parse_range(dx or "1..3", "dx"),
                                     parse_range(dy or "1..3", "dy"), parse_range(H or "1", "H"))
+    else:  # the shapes of Table 3.1
+        from .table import load_table_spec
+        nets = [r.network for r in load_table_spec().rows]
     progress = LazyProgress(quiet)
     rows = []
     try:

@@ -1,7 +1,10 @@
 """Bounds on the number of critical points: Bézout, BKK (mixed volume) and the thesis's B_C, B_C*."""
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from .network import Network
 
 #: Machine-readable column names of a bounds row, in order.
@@ -19,6 +22,35 @@ def thesis_bounds(network: Network, m: int) -> tuple[int | None, int | None]:
         return None, None
     d, dy = network.widths[1], network.dy
     return (1 + 4 * dy) ** d, (4 * dy) ** d
+
+
+def _cache_file() -> Path:
+    root = os.environ.get("LINNET_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "linnet")
+    return Path(root) / "bkk.json"
+
+
+def cached_bkk(network: Network, m: int) -> tuple[int, int]:
+    """(BKK, BKK torus) of a shape: computed by mixed volume once, then read from a small JSON cache
+    (``$LINNET_CACHE_DIR`` or ``~/.cache/linnet``). Mixed volumes depend only on the shape, so caching
+    them is exact; the N = 15 rows take seconds to compute."""
+    from .mixed_volume import bkk_bounds
+    key = f"{','.join(map(str, network.widths))}|m={m}"
+    path = _cache_file()
+    try:
+        cache = json.loads(path.read_text())
+    except (OSError, ValueError):
+        cache = {}
+    if isinstance(cache.get(key), list) and len(cache[key]) == 2:
+        return int(cache[key][0]), int(cache[key][1])
+    value = bkk_bounds(network, m)
+    cache[key] = [int(value[0]), int(value[1])]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(cache, indent=0, sort_keys=True))
+    except OSError:
+        pass  # an unwritable cache only costs time
+    return value
 
 
 @dataclass
@@ -50,7 +82,6 @@ def bounds_row(network: Network, m: int = 1, bkk: bool = True) -> BoundsRow:
     b_c, b_cs = thesis_bounds(network, m)
     mv = mv_t = None
     if bkk:
-        from .mixed_volume import bkk_bounds
-        mv, mv_t = bkk_bounds(network, m)
+        mv, mv_t = cached_bkk(network, m)
     return BoundsRow(network.d, network.dx, network.dy, network.H, m, network.N, bezout(network),
                      mv, mv_t, b_c, b_cs, network.widths)

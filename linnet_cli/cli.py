@@ -190,10 +190,11 @@ def cli() -> None:
 @click.option("--show-solutions", is_flag=True, help="Print every critical point with its coordinates.")
 @click.option("--bkk/--no-bkk", default=True, show_default=True, help="Compute the BKK bound for the summary.")
 @click.option("--save-instance", metavar="FILE", default=None, help="Also write the instance to FILE (.json or .npz).")
+@click.option("--certify", is_flag=True, help="Prove every critical point with Krawczyk's test in ball arithmetic.")
 @_common_options
 @_output_options
 def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, verify_patterns, show_solutions, bkk,
-          save_instance, seed, quiet, fmt, output) -> None:
+          save_instance, certify, seed, quiet, fmt, output) -> None:
     """All complex critical points of one instance, classified.
 
     \b
@@ -202,6 +203,7 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, verify_
       linnet solve --d 3 --dx 2 --dy 3 --seed 7 --format json -o points.json
       linnet solve --widths 2,3,1,2 --m 2 --verify-patterns
       linnet solve --data instance.json --show-solutions
+      linnet solve --d 3 --dx 2 --dy 3 --certify
     """
     import numpy as np
 
@@ -228,6 +230,11 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, verify_
         result.pattern_check = check.as_dict()
         if not check.confirmed:
             result.warnings.append(check.message())
+    if certify:
+        from .certify import certify_result
+        result.certification = certify_result(result).as_dict()
+        if result.certification["n_uncertified"]:
+            result.warnings.append(f"{result.certification['n_uncertified']} critical point(s) could not be certified")
     _warn(quiet, [w for w in result.warnings if w not in inst.genericity_warnings()])
     _emit_solve(result, fmt, output, show_solutions, check.message() if verify_patterns else None)
 
@@ -338,10 +345,11 @@ PARTIAL_FILE = "linnet-table-partial.csv"
 @click.option("--plot", metavar="FILE.png", default=None, help="Draw the N_R histograms of every row to a PNG.")
 @click.option("--histograms", type=click.Choice(["config", "all", "none"]), default="config", show_default=True,
               help="Which rows' N_R histograms to print in the terminal.")
+@click.option("--certify", is_flag=True, help="Prove every critical point of every instance (Krawczyk).")
 @_common_options
 @_output_options
 def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, jobs, bkk, resume, plot, histograms,
-          seed, quiet, fmt, output) -> None:
+          certify, seed, quiet, fmt, output) -> None:
     """Regenerate Table 3.1, or any sweep of shapes, with sampled real counts.
 
     With no argument: Table 3.1 (configs/table-3.1.toml), every column computed and compared with
@@ -396,7 +404,7 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, jobs, 
 
     progress = LazyProgress(quiet)
     try:
-        run = run_table(spec, jobs=jobs, bkk=bkk, previous=previous, progress=report)
+        run = run_table(spec, jobs=jobs, bkk=bkk, previous=previous, progress=report, certify=certify)
     finally:
         progress.close()
     if run.resumed and not quiet:

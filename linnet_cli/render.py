@@ -52,6 +52,11 @@ def solve_summary(result: SolveResult) -> Panel:
               "B_C*", fmt(b.B_C_star) if b else "—")
     failed = Text(str(result.n_failed), style="bold red" if result.n_failed else "green")
     t.add_row("paths tracked", str(result.paths_tracked), "failed paths", failed)
+    c = result.certification
+    if c is not None:
+        proved = " — count proved (meets B_C)" if c.get("proves_count") else ""
+        t.add_row("certified", f"{c['n_certified']} of {result.n_complex}{proved}", "certified real / torus",
+                  f"{c['n_certified_real']} / {c['n_certified_torus']}")
     if result.singular_endpoints:
         t.add_row("singular endpoints", Text(str(result.singular_endpoints), style="bold red"), "", "")
     return Panel(t, title="linnet solve", expand=False)
@@ -144,6 +149,9 @@ def table_view(run) -> Table:
         shape_cols.append("m")
     heads = ["#"] + shape_cols + ["N", "CBB", "BKK", "B_C", "B_C*", "N_C", "N_C*", "max N_R",
                                   "spurious", "failed", "s"]
+    certified = any(r.certified_instances is not None for r in run.results)
+    if certified:
+        heads.insert(-1, "certified")
     for h in heads:
         t.add_column(h, justify="right")
     for k, r in enumerate(run.results, 1):
@@ -154,6 +162,9 @@ def table_view(run) -> Table:
         cells.append(str(r.spurious_minimum_instances))
         failed = r.failed_paths + r.N_C_mismatch_instances
         cells.append(Text(str(failed), style="bold red" if failed else "green"))
+        if certified:
+            c = r.certified_instances
+            cells.append(Text(f"{fmt(c)}/{r.samples}", style="green" if c == r.samples else "bold red"))
         cells.append(f"{r.seconds:.1f}")
         t.add_row(*cells)
     t.caption = ("✓ = published value reproduced; max N_R is a sampled maximum (published value in parentheses); "

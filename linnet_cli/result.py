@@ -29,6 +29,7 @@ class SolveResult:
     bounds: BoundsRow | None = None
     warnings: list[str] = field(default_factory=list)
     pattern_check: dict[str, Any] | None = None
+    certification: dict[str, Any] | None = None
 
     # filters, in the spirit of HomotopyContinuation.jl's results
     def real(self) -> list[CriticalPoint]:
@@ -90,6 +91,10 @@ class SolveResult:
                          for pat, n, r in self.pattern_counts()],
             "warnings": list(self.warnings),
             "pattern_check": self.pattern_check,
+            **({} if self.certification is None else
+               {k: self.certification[k] for k in ("n_certified", "n_certified_torus", "n_certified_real",
+                                                   "n_uncertified")}),
+            "certification": self.certification,
         }
 
     def solution_rows(self) -> list[dict[str, Any]]:

@@ -30,7 +30,8 @@ SAMPLED = {"max_N_R": "maxNR"}
 #: Machine-readable columns of a table row, in order (bounds columns first).
 ROW_COLUMNS = ("d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "BKK_torus", "B_C", "B_C_star", "N_C", "N_C_star",
                "max_N_R", "samples", "failed_paths", "seconds", "widths", "N_R_histogram",
-               "spurious_minimum_instances", "N_C_mismatch_instances", "monodromy_failed_paths", "paths_tracked")
+               "spurious_minimum_instances", "N_C_mismatch_instances", "monodromy_failed_paths", "paths_tracked",
+               "certified_instances", "uncertified_points")
 
 _TOP_KEYS = {"title", "samples", "seed", "distribution", "published", "histograms", "sweep", "rows", "engine"}
 _SWEEP_KEYS = {"d", "dx", "dy", "H", "m", "exclude"}
@@ -186,6 +187,8 @@ class RowResult:
     N_C_mismatch_instances: int
     monodromy_failed_paths: int
     paths_tracked: int
+    certified_instances: int | None = None   # instances whose every point was proved (--certify)
+    uncertified_points: int | None = None
 
     @property
     def key(self) -> str:
@@ -212,7 +215,7 @@ ProgressFn = Callable[[str, int, int], None]
 
 
 def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "default", engine: str = "native",
-                bkk: bool = True, progress: ProgressFn | None = None) -> RowResult:
+                bkk: bool = True, progress: ProgressFn | None = None, certify: bool = False) -> RowResult:
     """One row: bounds, a generic solve, and parameter homotopies to ``samples`` random real instances."""
     from .bounds import bounds_row
     from .classify import classify
@@ -231,7 +234,7 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
     facts = generic.facts()
     n_c = facts["n_complex"]
     hist: dict[int, int] = {}
-    spurious = mismatch = failed = tracked = 0
+    spurious = mismatch = failed = tracked = certified = uncertified = 0
     for start in range(0, samples, INSTANCE_BATCH):
         batch = [random_instance(net, m, seed=int(s), distribution=distribution)
                  for s in seeds[start:start + INSTANCE_BATCH]]
@@ -243,12 +246,18 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
             mismatch += len(pts) != n_c
             failed += sum(raw.failed.values()) + (0 if raw.singular is None else len(raw.singular))
             tracked += raw.paths_tracked
+            if certify:
+                from .certify import certify_points
+                cert = certify_points(inst, pts)
+                certified += cert.n_uncertified == 0 and cert.n_certified == len(pts)
+                uncertified += cert.n_uncertified
         if progress is not None:
             progress(row.key, min(start + INSTANCE_BATCH, samples), samples)
     return RowResult(b.d, b.dx, b.dy, b.H, m, b.N, b.CBB, b.BKK, b.BKK_torus, b.B_C, b.B_C_star,
                      int(n_c), int(facts["n_torus"]), max(hist), samples, failed, round(time.perf_counter() - t0, 2),
                      ",".join(map(str, net.widths)), hist, spurious, mismatch,
-                     int(sum(facts["failed"].values())), tracked + int(facts["paths_tracked"]))
+                     int(sum(facts["failed"].values())), tracked + int(facts["paths_tracked"]),
+                     certified if certify else None, uncertified if certify else None)
 
 
 def comparison(result: RowResult, published: dict[str, int] | None) -> dict[str, tuple[Any, Any, bool | None]]:
@@ -304,14 +313,15 @@ class TableRun:
 
 
 def _row_worker(row: RowSpec, samples: int, seed: int, distribution: str, engine: str, bkk: bool,
-                queue: Any) -> RowResult:
+                certify: bool, queue: Any) -> RowResult:
     def report(key: str, done: int, total: int) -> None:
         queue.put((key, done, total))
-    return compute_row(row, samples, seed, distribution, engine, bkk, report if queue is not None else None)
+    return compute_row(row, samples, seed, distribution, engine, bkk, report if queue is not None else None,
+                       certify)
 
 
 def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[RowResult] | None = None,
-              progress: ProgressFn | None = None) -> TableRun:
+              progress: ProgressFn | None = None, certify: bool = False) -> TableRun:
     """Compute every row of ``spec`` (rows found in ``previous`` with the same sample size are kept).
 
     ``jobs`` > 1 runs rows in parallel processes; results do not depend on it. Ctrl-C stops the run
@@ -328,9 +338,9 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
     try:
         if jobs <= 1 or len(todo) <= 1:
             for row in todo:
-                finished[row.key] = compute_row(row, *args, progress=progress)
+                finished[row.key] = compute_row(row, *args, progress=progress, certify=certify)
         else:
-            _run_parallel(todo, args, jobs, finished, progress)
+            _run_parallel(todo, args + (certify,), jobs, finished, progress)
     except KeyboardInterrupt:
         interrupted = True
     ordered = [finished[r.key] for r in spec.rows if r.key in finished]

@@ -18,3 +18,10 @@ def published_rows() -> list[dict[str, int]]:
 @pytest.fixture(scope="session")
 def table31() -> list[dict[str, int]]:
     return published_rows()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_bkk_cache(tmp_path_factory):
+    """Tests compute mixed volumes afresh instead of reading a user's BKK cache."""
+    import os
+    os.environ["LINNET_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))

@@ -1,0 +1,182 @@
+"""Exact mixed volumes: classical values, invariances, an independent formula, and Table 3.1's BKK column."""
+from __future__ import annotations
+
+import itertools
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy.spatial import ConvexHull
+
+import linnet_cli.mixed_volume as mvmod
+from linnet_cli.mixed_volume import bkk_bounds, mixed_volume
+from linnet_cli.network import Network
+from linnet_cli.symbolic import generic_supports
+
+
+def dense(n: int, degree: int) -> np.ndarray:
+    """All exponent vectors of total degree <= degree in n variables."""
+    return np.array([e for e in itertools.product(range(degree + 1), repeat=n) if sum(e) <= degree])
+
+
+def scaled_simplex(n: int, s: int) -> np.ndarray:
+    """Vertices of s times the standard simplex."""
+    return np.vstack([np.zeros((1, n), dtype=np.int64), s * np.eye(n, dtype=np.int64)])
+
+
+def box(sides: tuple[int, ...]) -> np.ndarray:
+    """Vertices of the box [0, a_1] x ... x [0, a_n]."""
+    return np.array(list(itertools.product(*[(0, a) for a in sides])))
+
+
+def permanent(a: np.ndarray) -> int:
+    n = a.shape[0]
+    return sum(math.prod(int(a[i, p[i]]) for i in range(n)) for p in itertools.permutations(range(n)))
+
+
+def minkowski_formula(supports: list[np.ndarray]) -> int:
+    """MV by inclusion-exclusion over Minkowski sums: sum over S of (-1)^(n-|S|) vol(sum_S P_i).
+
+    Independent of the cell enumeration (volumes of convex hulls by qhull).
+    """
+    n = len(supports)
+    total = 0.0
+    for r in range(1, n + 1):
+        for subset in itertools.combinations(range(n), r):
+            pts = np.zeros((1, n))
+            for i in subset:
+                pts = (pts[:, None, :] + supports[i][None, :, :]).reshape(-1, n)
+            pts = np.unique(pts, axis=0)
+            try:
+                vol = ConvexHull(pts).volume
+            except Exception:  # flat sum: volume zero
+                vol = 0.0
+            total += (-1) ** (n - r) * vol
+    return round(total)
+
+
+def with_origin(network: Network) -> list[np.ndarray]:
+    n = network.N
+    return [s if np.any(np.all(s == 0, axis=1)) else np.vstack([np.zeros((1, n), np.int64), s])
+            for s in (np.asarray(e) for e in generic_supports(network))]
+
+
+# ---------------------------------------------------------------- classical values
+
+@pytest.mark.parametrize("degrees", [(1, 1), (2, 3), (3, 3), (2, 2, 2), (1, 2, 3), (2, 1, 1, 2)])
+def test_dense_systems_give_bezout(degrees):
+    n = len(degrees)
+    assert mixed_volume([dense(n, d) for d in degrees]) == math.prod(degrees)
+
+
+@pytest.mark.parametrize("scales", [(1, 1, 1), (2, 3, 5), (7, 1, 4, 2), (1000, 2000, 3000)])
+def test_scaled_simplices_multiply(scales):
+    n = len(scales)
+    assert mixed_volume([scaled_simplex(n, s) for s in scales]) == math.prod(scales)
+
+
+def test_huge_determinants_are_exact():
+    # Hadamard bound above the float limit: volumes summed in exact integers
+    scales = (10 ** 5, 2 * 10 ** 5, 3 * 10 ** 5)
+    assert mixed_volume([scaled_simplex(3, s) for s in scales]) == 6 * 10 ** 15
+
+
+def test_boxes_give_the_permanent():
+    rng = np.random.default_rng(3)
+    sides = rng.integers(1, 4, size=(3, 3))
+    assert mixed_volume([box(tuple(r)) for r in sides]) == permanent(sides)
+    assert mixed_volume([box((1, 1, 1))] * 3) == 6  # n! for unit cubes
+
+
+def test_bernstein_examples_below_bezout():
+    square = np.array([[0, 0], [1, 0], [0, 1], [1, 1]])
+    assert mixed_volume([square, square]) == 2  # a + bx + cy + dxy: 2 roots, Bezout 4
+    # Cox-Little-O'Shea: a x^3y^2 + b x + c y^2 + d and e xy^4 + f x^3 + g y (Bezout 25)
+    f = np.array([[3, 2], [1, 0], [0, 2], [0, 0]])
+    g = np.array([[1, 4], [3, 0], [0, 1]])
+    assert mixed_volume([f, g]) == 18 == minkowski_formula([f, g])
+
+
+@pytest.mark.parametrize("dim,seed", [(2, 0), (2, 1), (3, 2), (3, 3)])
+def test_random_supports_match_minkowski_formula(dim, seed):
+    rng = np.random.default_rng(seed)
+    supports = [rng.integers(0, 4, size=(rng.integers(3, 7), dim)) for _ in range(dim)]
+    assert mixed_volume(supports) == minkowski_formula(supports)
+
+
+def test_degenerate_cases():
+    assert mixed_volume([]) == 1
+    assert mixed_volume([np.array([[0], [3], [5]])]) == 5
+    # a support with one point, and supports that do not span the plane
+    assert mixed_volume([np.array([[1, 1]]), dense(2, 2)]) == 0
+    assert mixed_volume([np.array([[0, 0], [1, 0]]), np.array([[0, 0], [2, 0], [5, 0]])]) == 0
+    with pytest.raises(ValueError):
+        mixed_volume([np.zeros((2, 3))])
+
+
+# ---------------------------------------------------------------- invariances
+
+def test_translation_permutation_and_repetition_invariance():
+    rng = np.random.default_rng(7)
+    supports = [rng.integers(0, 3, size=(6, 4)) for _ in range(4)]
+    base = mixed_volume(supports)
+    assert base > 0
+    moved = [s + rng.integers(-3, 4, size=(1, 4)) for s in supports]
+    assert mixed_volume(moved) == base
+    assert mixed_volume(supports[::-1]) == base
+    assert mixed_volume([s[:, [2, 0, 3, 1]] for s in supports]) == base  # relabel variables
+    assert mixed_volume([np.vstack([s, s[:2]]) for s in supports]) == base  # repeated points
+    assert mixed_volume(supports, seed=11) == base
+
+
+def test_non_generic_lifting_is_retried(monkeypatch):
+    calls = []
+    real = mvmod._liftings
+
+    def first_flat(sups, rng):
+        P, W = real(sups, rng)
+        if not calls:
+            W[:sum(len(s) for s in sups)] = 0  # every point of every support ties
+        calls.append(1)
+        return P, W
+
+    monkeypatch.setattr(mvmod, "_liftings", first_flat)
+    square = np.array([[0, 0], [1, 0], [0, 1], [1, 1]])
+    assert mixed_volume([square, square]) == 2
+    assert len(calls) == 2
+
+
+def test_progress_reaches_one():
+    seen: list[float] = []
+    mixed_volume([dense(3, 2)] * 3, progress=seen.append)
+    assert seen and seen == sorted(seen) and seen[-1] == 1.0
+
+
+def test_plain_python_fallback_without_numba():
+    code = ("import sys; sys.modules['numba'] = None\n"
+            "import warnings, numpy as np\n"
+            "from linnet_cli.mixed_volume import mixed_volume\n"
+            "sq = np.array([[0, 0], [1, 0], [0, 1], [1, 1]])\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always')\n"
+            "    print(mixed_volume([sq, 2 * sq]), len(w))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["4", "1"]
+
+
+# ---------------------------------------------------------------- the gradient systems
+
+def test_table_31_bkk_column(table31):
+    for row in table31:
+        if row["no"] > 18:
+            continue
+        net = Network.uniform(row["d"], row["dx"], row["dy"])
+        assert mixed_volume(with_origin(net)) == row["BKK"], row
+
+
+def test_bkk_bounds_with_origin_and_torus():
+    assert bkk_bounds(Network.uniform(2, 2, 2)) == (1089, 1024)
+    origin, torus = bkk_bounds(Network.uniform(1, 1, 1, H=2))
+    assert origin == 17 and torus <= origin

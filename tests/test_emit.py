@@ -374,8 +374,19 @@ def test_msolve_degree_reproduces_table_large(row):
     _check_msolve(row, timeout=600)
 
 
+#: PHCpack 2.4.86 occasionally aborts with an internal CONSTRAINT_ERROR for some of its random choices;
+#: a new run (new random start system) is allowed, a wrong count never is.
+PHC_ATTEMPTS = 3
+
+
 def _check_phc(row, timeout):
-    counts = peers.phc_counts(_row_instance(row["no"]), timeout=timeout)
+    for attempt in range(PHC_ATTEMPTS):
+        try:
+            counts = peers.phc_counts(_row_instance(row["no"]), timeout=timeout)
+            break
+        except peers.PeerError as exc:
+            if isinstance(exc, peers.PeerTimeout) or "CONSTRAINT_ERROR" not in str(exc) or attempt == PHC_ATTEMPTS - 1:
+                raise
     assert (counts.n_solutions, counts.n_torus) == (row["NC"], row["NCstar"])
     if peers.find_msolve() is not None:  # numerical real count against msolve's certified one
         assert counts.n_real == peers.msolve_counts(_row_instance(row["no"]), timeout=120)[1]

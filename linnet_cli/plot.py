@@ -13,6 +13,7 @@ def plot_histograms(results: list, path: str | Path, title: str, highlight: list
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         raise InputError("--plot needs matplotlib: pip install 'linnet[plot]'") from None
     n = len(results)
@@ -32,6 +33,7 @@ def plot_histograms(results: list, path: str | Path, title: str, highlight: list
         ax.set_xlabel("N_R (real critical points)", fontsize=8)
         ax.set_ylabel("instances", fontsize=8)
         ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(title)
     fig.tight_layout()
     try:

@@ -604,7 +604,7 @@ def _kernels() -> SimpleNamespace:
 # Python side: validation, lifting, stages, exact fallbacks.
 # --------------------------------------------------------------------------------------------
 
-def _prepare(supports: Sequence[np.ndarray]) -> list[np.ndarray]:
+def prepare_supports(supports: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Validate the supports and drop repeated points."""
     n = len(supports)
     out = []
@@ -789,7 +789,7 @@ def mixed_volume(supports: Sequence[np.ndarray], *, seed: int = 0,
     random lifting (every seed gives the same value), ``progress`` receives the fraction of the
     work done. A support with a single point makes the mixed volume 0.
     """
-    sups = _prepare(supports)
+    sups = prepare_supports(supports)
     N = len(sups)
     if N == 0:
         return 1

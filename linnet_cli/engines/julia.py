@@ -125,21 +125,12 @@ def _seed(base: int, k: int = 0) -> int:
 
 
 def prepare_supports(supports: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Validated supports ((T_k, n) integer exponent vectors), repeated points dropped."""
-    n = len(supports)
-    out = []
-    for k, s in enumerate(supports):
-        a = np.asarray(s)
-        if a.ndim != 2 or a.shape[1] != n:
-            raise ValueError(f"support {k} must be a (T, {n}) array of exponent vectors, got shape {a.shape}")
-        if a.shape[0] == 0:
-            raise ValueError(f"support {k} is empty")
-        ai = np.rint(a).astype(np.int64)
-        if not np.array_equal(ai, a):
-            raise ValueError(f"support {k} has non-integer exponents")
-        if np.abs(ai).max() >= 2 ** 31:
+    """Validated supports ((T_k, n) integer exponent vectors, repeated points dropped) that fit Int32."""
+    from ..mixed_volume import prepare_supports as validated
+    out = validated(supports)
+    for k, a in enumerate(out):
+        if np.abs(a).max() >= 2 ** 31:
             raise ValueError(f"support {k} has exponents beyond 32-bit integers (MixedSubdivisions.jl uses Int32)")
-        out.append(np.unique(ai, axis=0))
     return out
 
 

@@ -4,6 +4,3 @@
 class InputError(ValueError):
     """Bad input from the user (shape, file, option); never a bug in linnet."""
 
-
-class NotGenericWarning(UserWarning):
-    """The instance is not generic (e.g. equal or zero regularization constants): counts may drop."""

@@ -140,20 +140,3 @@ class GradientSystem:
         R = W @ X - Y
         return 0.5 * np.sum(R * R, axis=(-2, -1)) + 0.5 * np.sum(lam * w * w, axis=-1)
 
-
-def line_parameters(start: tuple[np.ndarray, np.ndarray, np.ndarray], end: tuple[np.ndarray, np.ndarray, np.ndarray],
-                    t: np.ndarray) -> tuple[Parameters, Parameters]:
-    """Parameters and their t-derivative on the straight line (X, Y, Λ)(t) = (1 − t)·start + t·end.
-
-    ``t`` has shape (P,); start and end are (X, Y, Λ_flat), shared or with a leading axis P.
-    """
-    X0, Y0, L0 = start
-    X1, Y1, L1 = end
-    tt = t[:, None, None]
-    dX, dY = X1 - X0, Y1 - Y0
-    X = X0 + tt * dX
-    Y = Y0 + tt * dY
-    Xt, dXt = np.swapaxes(X, -1, -2), np.swapaxes(dX, -1, -2)
-    p = Parameters(X @ Xt, Y @ Xt, L0 + t[:, None] * (L1 - L0))
-    dp = Parameters(dX @ Xt + X @ dXt, dY @ Xt + Y @ dXt, np.broadcast_to(L1 - L0, p.lam.shape))
-    return p, dp

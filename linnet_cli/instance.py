@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import tomllib
-import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
 from importlib import resources
@@ -17,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, NotGenericWarning
+from .errors import InputError
 from .network import MAX_DATA, Network
 
 #: Denominator bound of rational instances for exact tools: small random integers make
@@ -121,10 +120,6 @@ class Instance:
             out.append("all regularization constants are equal: the loss keeps a continuous orthogonal symmetry, "
                        "critical points are not isolated and counts are not those of generic Λ")
         return out
-
-    def warn_if_not_generic(self) -> None:
-        for msg in self.genericity_warnings():
-            warnings.warn(msg, NotGenericWarning, stacklevel=2)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data of the instance (the format read by :func:`load_instance`)."""

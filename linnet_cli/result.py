@@ -128,8 +128,3 @@ class SolveResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
-
-def sorted_real(result: SolveResult) -> list[CriticalPoint]:
-    """Real critical points sorted by loss."""
-    return sorted(result.real(), key=lambda p: p.loss.real)
-

@@ -64,17 +64,13 @@ class TableSpec:
     engine: str = "native"
 
 
-def _as_text(v: Any) -> str:
-    return str(v)
-
-
 def _row_from(d: dict[str, Any], where: str) -> RowSpec:
     unknown = set(d) - _ROW_KEYS
     if unknown:
         raise InputError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     m = int(d.get("m", 1))
     if "widths" in d:
-        return RowSpec(parse_widths(_as_text(d["widths"])), m)
+        return RowSpec(parse_widths(str(d["widths"])), m)
     try:
         return RowSpec(Network.uniform(int(d["d"]), int(d["dx"]), int(d["dy"]), int(d.get("H", 1))), m)
     except KeyError as exc:
@@ -131,7 +127,7 @@ def load_table_spec(path: str | Path | None = None) -> TableSpec:
         if bad:
             raise InputError(f"{name}: [sweep] has unknown key(s) {', '.join(sorted(bad))}")
         excl = [_row_from(e, f"{name}: sweep.exclude") for e in sw.get("exclude", [])]
-        rows += sweep_rows(*(_as_text(sw.get(k, dflt)) for k, dflt in
+        rows += sweep_rows(*(str(sw.get(k, dflt)) for k, dflt in
                              (("d", "1"), ("dx", "1"), ("dy", "1"), ("H", "1"), ("m", "1"))), exclude=excl)
     for i, r in enumerate(conf.get("rows", []), 1):
         rows.append(_row_from(r, f"{name}: rows[{i}]"))

@@ -79,6 +79,10 @@ class Homotopy(Protocol):
     def dt(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> np.ndarray:
         ...
 
+    def jacobian_and_dt(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """H_x and H_t together (the predictor needs both at the same point)."""
+        ...
+
 
 def _take(a: np.ndarray, idx: np.ndarray, per_path_ndim: int) -> np.ndarray:
     return a[idx] if a.ndim == per_path_ndim else a
@@ -112,6 +116,10 @@ class ParameterHomotopy:
 
     def dt(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> np.ndarray:
         return self.system.parameter_derivative(x, self._params(t, idx)[1])
+
+    def jacobian_and_dt(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p, dp = self._params(t, idx)
+        return self.system.jacobian(x, p), self.system.parameter_derivative(x, dp)
 
 
 @dataclass
@@ -222,8 +230,8 @@ class Tracker:
             getattr(res, name)[which] = getattr(again, name)
 
     def _velocity(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        _, J = self.homotopy.evaluate_and_jacobian(x, t, idx)
-        v, ok = _solve(J, -self.homotopy.dt(x, t, idx))
+        J, Ht = self.homotopy.jacobian_and_dt(x, t, idx)
+        v, ok = _solve(J, -Ht)
         return v, ok
 
     def _track(self, start: np.ndarray, paths: np.ndarray) -> TrackedPaths:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from linnet_cli import peers
-from linnet_cli.instance import random_instance, save_instance
+from linnet_cli.instance import random_instance
 from linnet_cli.network import Network, parse_widths
 from linnet_cli.solve import solve
 

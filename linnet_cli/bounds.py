@@ -5,7 +5,12 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
 from .network import Network
+
+if TYPE_CHECKING:
+    from .engines.base import Engine
 
 #: Machine-readable column names of a bounds row, in order.
 BOUND_COLUMNS = ("d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "BKK_torus", "B_C", "B_C_star")
@@ -77,11 +82,15 @@ class BoundsRow:
         return out
 
 
-def bounds_row(network: Network, m: int = 1, bkk: bool = True) -> BoundsRow:
-    """All bounds of one shape; the BKK columns (mixed volumes) only when ``bkk``."""
+def bounds_row(network: Network, m: int = 1, bkk: bool = True, engine: Engine | None = None) -> BoundsRow:
+    """All bounds of one shape; the BKK columns (mixed volumes) only when ``bkk``. The mixed volumes
+    are linnet's own (cached), or computed afresh by ``engine`` when one other than native is given."""
     b_c, b_cs = thesis_bounds(network, m)
     mv = mv_t = None
-    if bkk:
+    if bkk and (engine is None or engine.name == "native"):
         mv, mv_t = cached_bkk(network, m)
+    elif bkk:
+        from .mixed_volume import bkk_bounds
+        mv, mv_t = bkk_bounds(network, m, engine.mixed_volume)
     return BoundsRow(network.d, network.dx, network.dy, network.H, m, network.N, bezout(network),
                      mv, mv_t, b_c, b_cs, network.widths)

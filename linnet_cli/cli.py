@@ -50,6 +50,29 @@ def _output_options(f: Callable) -> Callable:
     return f
 
 
+def _engine_options(default: str | None) -> Callable:
+    """--engine, and the julia engine's --threads and --julia-method."""
+    shown = "" if default else " [default: native, or the config's]"
+
+    def deco(f: Callable) -> Callable:
+        f = click.option("--julia-method", type=click.Choice(["polyhedral", "monodromy"]), default=None,
+                         help="julia engine: polyhedral start system (the thesis's method) or monodromy per "
+                              "sub-network at the generic parameters. [default: polyhedral]")(f)
+        f = click.option("--threads", type=click.IntRange(1, 1024), default=None,
+                         help="julia engine: Julia threads (fixed when Julia starts). [default: 1]")(f)
+        f = click.option("--engine", default=default, show_default=bool(default),
+                         help="Engine: native or julia (HomotopyContinuation.jl)." + shown)(f)
+        return f
+    return deco
+
+
+def _engine(engine: str | None, threads: int | None, method: str | None, fallback: str = "native") -> tuple[Any, Any]:
+    """(EngineSpec, engine) the engine options ask for: fails fast when it cannot be used here."""
+    from .engines import EngineSpec, get_engine
+    spec = EngineSpec(engine or fallback, threads, method)
+    return spec, get_engine(spec)
+
+
 def _out_console(output: str | None = None):
     """Console for results: the terminal, a wide page when piped, or a recording for --output FILE."""
     from rich.console import Console
@@ -67,9 +90,10 @@ def _err_console():
 def _warn(quiet: bool, messages: list[str]) -> None:
     if quiet or not messages:
         return
+    from rich.markup import escape
     con = _err_console()
     for m in messages:
-        con.print(f"[yellow]warning:[/yellow] {m}", highlight=False)
+        con.print(f"[yellow]warning:[/yellow] {escape(m)}", highlight=False)
 
 
 class LazyProgress:
@@ -185,7 +209,7 @@ def cli() -> None:
 @click.option("--distribution", default="default", show_default=True,
               help="Named distribution of random instances in configs/distributions.toml.")
 @click.option("--rational", is_flag=True, help="Draw a rational instance (the one `linnet emit` writes for this seed).")
-@click.option("--engine", default="native", show_default=True, help="Engine: native or julia.")
+@_engine_options("native")
 @click.option("--verify-patterns", is_flag=True, help="Exhaustively check that only dead-neuron zero patterns carry solutions.")
 @click.option("--show-solutions", is_flag=True, help="Print every critical point with its coordinates.")
 @click.option("--bkk/--no-bkk", default=True, show_default=True, help="Compute the BKK bound for the summary.")
@@ -193,8 +217,8 @@ def cli() -> None:
 @click.option("--certify", is_flag=True, help="Prove every critical point with Krawczyk's test in ball arithmetic.")
 @_common_options
 @_output_options
-def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, verify_patterns, show_solutions, bkk,
-          save_instance, certify, seed, quiet, fmt, output) -> None:
+def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads, julia_method, verify_patterns,
+          show_solutions, bkk, save_instance, certify, seed, quiet, fmt, output) -> None:
     """All complex critical points of one instance, classified.
 
     \b
@@ -204,6 +228,7 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, verify_
       linnet solve --widths 2,3,1,2 --m 2 --verify-patterns
       linnet solve --data instance.json --show-solutions
       linnet solve --d 3 --dx 2 --dy 3 --certify
+      linnet solve --d 2 --dx 2 --dy 2 --engine julia --threads 2
     """
     import numpy as np
 
@@ -212,17 +237,16 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, verify_
     from .patterns import verify_patterns as verify
     from .solve import solve as run
 
-    from .engines import get_engine
-    get_engine(engine)  # fail fast when the engine cannot be used here
+    spec, eng = _engine(engine, threads, julia_method)
     seed = _seed(seed)
     inst = _instance(d, dx, dy, H, m, widths, data, seed, rational, distribution)
     if save_instance:
         save(inst, save_instance)
     _warn(quiet, inst.genericity_warnings())
-    bounds = bounds_row(inst.network, inst.m, bkk=bkk)
+    bounds = bounds_row(inst.network, inst.m, bkk=bkk, engine=eng)
     progress = LazyProgress(quiet)
     try:
-        result = run(inst, engine=engine, seed=seed, progress=progress, bounds=bounds)
+        result = run(inst, engine=spec, seed=seed, progress=progress, bounds=bounds)
     finally:
         progress.close()
     if verify_patterns:
@@ -260,9 +284,11 @@ def _emit_solve(result, fmt: str, output: str | None, show_solutions: bool, chec
 @cli.command()
 @_shape_options(ranges=True)
 @click.option("--bkk/--no-bkk", default=True, show_default=True, help="Compute the BKK columns (mixed volumes).")
+@click.option("--engine", default="native", show_default=True,
+              help="Who computes the mixed volumes: native (linnet's own, cached) or julia (HomotopyContinuation.jl).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_output_options
-def bounds(d, dx, dy, H, m, widths, bkk, quiet, fmt, output) -> None:
+def bounds(d, dx, dy, H, m, widths, bkk, engine, quiet, fmt, output) -> None:
     """Bounds on the number of critical points: N, CBB, BKK, B_C, B_C*.
 
     With no options: the 26 shapes of Table 3.1 (H = 1, m = 1). Ranges not given
@@ -275,6 +301,7 @@ def bounds(d, dx, dy, H, m, widths, bkk, quiet, fmt, output) -> None:
       linnet bounds --d 1..3 --dx 1..3 --dy 1..3 --format csv
       linnet bounds --d 2 --dx 2 --dy 2 --H 1..2 --m 1..2
       linnet bounds --widths 2,3,1,2
+      linnet bounds --d 2 --dx 2 --dy 2 --engine julia
     """
     import pandas as pd
 
@@ -282,6 +309,7 @@ def bounds(d, dx, dy, H, m, widths, bkk, quiet, fmt, output) -> None:
     from .export import frame_to_text, write_text
     from .network import networks_from_ranges, parse_range, parse_widths
 
+    _, eng = _engine(engine, None, None)
     ms = parse_range(m or "1", "m")
     if widths:
         if any(v is not None for v in (d, dx, dy, H)):
@@ -300,7 +328,7 @@ def bounds(d, dx, dy, H, m, widths, bkk, quiet, fmt, output) -> None:
         for k, net in enumerate(nets):
             for mm in ms:
                 progress(f"bounds {net.label()} m={mm}", k, len(nets))
-                rows.append(bounds_row(net, mm, bkk=bkk).as_dict())
+                rows.append(bounds_row(net, mm, bkk=bkk, engine=eng).as_dict())
     finally:
         progress.close()
     if fmt == "table":
@@ -338,8 +366,9 @@ PARTIAL_FILE = "linnet-table-partial.csv"
 @click.option("--samples", type=click.IntRange(1, 100_000), default=None,
               help="Random real instances per row for max N_R. [default: from the config, 100]")
 @click.option("--distribution", default=None, help="Named distribution of the instances (configs/distributions.toml).")
-@click.option("--engine", default=None, help="Engine: native or julia. [default: native]")
-@click.option("--jobs", type=click.IntRange(1, 256), default=None, help="Parallel processes. [default: all cores]")
+@_engine_options(None)
+@click.option("--jobs", type=click.IntRange(1, 256), default=None,
+              help="Parallel processes. [default: all cores; 1 with --engine julia, which uses --threads]")
 @click.option("--bkk/--no-bkk", default=True, show_default=True, help="Compute the BKK columns (mixed volumes).")
 @click.option("--resume", metavar="FILE", default=None, help="Keep the rows of an earlier run's csv/json output.")
 @click.option("--plot", metavar="FILE.png", default=None, help="Draw the N_R histograms of every row to a PNG.")
@@ -348,8 +377,8 @@ PARTIAL_FILE = "linnet-table-partial.csv"
 @click.option("--certify", is_flag=True, help="Prove every critical point of every instance (Krawczyk).")
 @_common_options
 @_output_options
-def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, jobs, bkk, resume, plot, histograms,
-          certify, seed, quiet, fmt, output) -> None:
+def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, threads, julia_method, jobs, bkk, resume,
+          plot, histograms, certify, seed, quiet, fmt, output) -> None:
     """Regenerate Table 3.1, or any sweep of shapes, with sampled real counts.
 
     With no argument: Table 3.1 (configs/table-3.1.toml), every column computed and compared with
@@ -363,6 +392,7 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, jobs, 
       linnet table --d 2 --dx 2 --dy 2 --H 1..2 --m 1..2
       linnet table --plot histograms.png --format json -o table.json
       linnet table --resume table.json -o table.json --format json
+      linnet table --engine julia --threads 2 --samples 20
     """
     from .errors import InputError
     from .table import load_table_spec, read_partial, run_table, sweep_rows
@@ -387,14 +417,12 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, jobs, 
         spec.seed = seed
     if distribution is not None:
         spec.distribution = distribution
-    if engine is not None:
-        spec.engine = engine
-    from .engines import get_engine
+    spec.engine, _ = _engine(engine, threads, julia_method, spec.engine.name)
     from .instance import load_distribution
-    get_engine(spec.engine)
     load_distribution(spec.distribution)
     previous = read_partial(resume) if resume else None
-    jobs = jobs or os.cpu_count() or 1
+    # every process would start its own Julia (minutes on a first run): one process, Julia threads instead
+    jobs = jobs or (1 if spec.engine.name == "julia" else os.cpu_count() or 1)
     state = {"rows": 0}
 
     def report(key: str, done: int, total: int) -> None:
@@ -467,7 +495,7 @@ def _emit_table(run, fmt: str, output: str | None, histograms: str, quiet: bool)
     if fmt == "json":
         recs = json.loads(frame.to_json(orient="records"))
         obj = {"schema": "linnet.table/1", "title": run.spec.title, "samples": run.spec.samples,
-               "seed": run.spec.seed, "distribution": run.spec.distribution, "engine": run.spec.engine,
+               "seed": run.spec.seed, "distribution": run.spec.distribution, "engine": run.spec.engine.name,
                "reproduced": ok, "compared": total, "complete": not run.interrupted, "rows": recs}
         write_text(json.dumps(obj, indent=1), output)
     else:
@@ -519,13 +547,14 @@ def engines() -> None:
     """
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from .engines import engine_status
     t = Table(title="linnet engines")
     for c in ("engine", "available", "details"):
         t.add_column(c)
     for name, ok, why in engine_status():
-        t.add_row(name, "[green]yes[/green]" if ok else "[red]no[/red]", why)
+        t.add_row(name, "[green]yes[/green]" if ok else "[red]no[/red]", Text(why))
     Console().print(t)
 
 

@@ -805,16 +805,19 @@ def mixed_volume(supports: Sequence[np.ndarray], *, seed: int = 0,
     raise NonGenericLiftingError(f"no generic lifting found in {MAX_LIFTINGS} random tries")
 
 
-def bkk_bounds(network: "Network", m: int = 1) -> tuple[int, int]:
+def bkk_bounds(network: "Network", m: int = 1,
+               mixed_volume_of: Callable[[Sequence[np.ndarray]], int] | None = None) -> tuple[int, int]:
     """(BKK bound for solutions in C^N, BKK bound for solutions in the torus) of the gradient system.
 
     The first is the mixed volume with the origin added to every support (the gradient system has
-    no constant term), the second the mixed volume of the supports themselves.
+    no constant term), the second the mixed volume of the supports themselves. ``mixed_volume_of``
+    computes the mixed volumes (an engine's, e.g. HC.jl's); linnet's own by default.
     """
+    mv = mixed_volume if mixed_volume_of is None else mixed_volume_of
     from .symbolic import generic_supports
 
     sups = [np.asarray(s, dtype=np.int64) for s in generic_supports(network, m)]
     n = network.N
     with_origin = [s if np.any(np.all(s == 0, axis=1)) else np.vstack([np.zeros((1, n), np.int64), s])
                    for s in sups]
-    return mixed_volume(with_origin), mixed_volume(sups)
+    return mv(with_origin), mv(sups)

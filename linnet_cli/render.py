@@ -43,7 +43,7 @@ def solve_summary(result: SolveResult) -> Panel:
     t.add_column()
     t.add_row("network", net.label() + (f" m={result.instance.m}" if result.instance.m != 1 else ""),
               "weights N", str(net.N))
-    t.add_row("instance", result.instance.source, "seed", fmt(result.seed))
+    t.add_row("instance", Text(result.instance.source), "seed", fmt(result.seed))
     t.add_row("engine", result.engine, "time", f"{result.seconds:.2f} s")
     t.add_row("N_C (complex)", str(result.n_complex), "CBB", fmt(b.CBB) if b else "—")
     t.add_row("N_C* (torus)", str(result.n_torus), "BKK", fmt(b.BKK) if b else "—")

@@ -19,6 +19,7 @@ import numpy as np
 
 from .errors import InputError
 from .network import Network, networks_from_ranges, parse_range, parse_widths
+from .engines import EngineSpec
 
 #: Instances tracked per batch: bounds memory and lets progress advance within a row.
 INSTANCE_BATCH = 25
@@ -61,7 +62,7 @@ class TableSpec:
     distribution: str = "default"
     published: dict[str, dict[str, int]] = field(default_factory=dict)
     histograms: list[str] = field(default_factory=list)   # row keys whose N_R histogram is shown
-    engine: str = "native"
+    engine: EngineSpec = field(default_factory=EngineSpec)
 
 
 def _row_from(d: dict[str, Any], where: str) -> RowSpec:
@@ -148,7 +149,7 @@ def load_table_spec(path: str | Path | None = None) -> TableSpec:
             raise InputError(f"{name}: cannot read published values {pub!r}: {exc}") from None
     hist = [_row_from(h, f"{name}: histograms").key for h in conf.get("histograms", [])]
     return TableSpec(str(conf.get("title", name)), rows, samples, seed, str(conf.get("distribution", "default")),
-                     published, hist, str(conf.get("engine", "native")))
+                     published, hist, EngineSpec(str(conf.get("engine", "native"))))
 
 
 def row_seed(master: int, row: RowSpec) -> np.random.SeedSequence:
@@ -210,7 +211,8 @@ class RowResult:
 ProgressFn = Callable[[str, int, int], None]
 
 
-def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "default", engine: str = "native",
+def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "default",
+                engine: str | EngineSpec = "native",
                 bkk: bool = True, progress: ProgressFn | None = None, certify: bool = False) -> RowResult:
     """One row: bounds, a generic solve, and parameter homotopies to ``samples`` random real instances."""
     from .bounds import bounds_row
@@ -224,8 +226,8 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
     solver_seed, inst_seed = ss.spawn(2)
     rng = np.random.default_rng(solver_seed)
     seeds = inst_seed.generate_state(samples, dtype=np.uint32)
-    b = bounds_row(net, m, bkk=bkk)
     eng = get_engine(engine)
+    b = bounds_row(net, m, bkk=bkk, engine=eng)
     generic = eng.generic_solve(net, m, rng)
     facts = generic.facts()
     n_c = facts["n_complex"]
@@ -308,7 +310,7 @@ class TableRun:
     resumed: int = 0
 
 
-def _row_worker(row: RowSpec, samples: int, seed: int, distribution: str, engine: str, bkk: bool,
+def _row_worker(row: RowSpec, samples: int, seed: int, distribution: str, engine: EngineSpec, bkk: bool,
                 certify: bool, queue: Any) -> RowResult:
     def report(key: str, done: int, total: int) -> None:
         queue.put((key, done, total))

@@ -1,6 +1,7 @@
 """The command line through click's CliRunner: outputs, formats and every kind of bad input."""
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import numpy as np
@@ -124,6 +125,16 @@ def test_bounds_table_output():
 def test_engines_command():
     res = run("engines")
     assert res.exit_code == 0 and "native" in res.output and "julia" in res.output
+    if importlib.util.find_spec("juliacall") is None:      # the install hint, brackets and all
+        assert "linnet[julia]" in " ".join(res.output.replace("│", " ").split())
+
+
+def test_user_text_is_not_read_as_markup(tmp_path):
+    path = tmp_path / "run[x]" / "inst.json"
+    path.parent.mkdir()
+    save_instance(random_instance(Network.uniform(1, 1, 1), seed=1), path)
+    res = run("solve", "--data", str(path), "--no-bkk", "--seed", "1")
+    assert res.exit_code == 0 and "run[x]" in res.stdout
 
 
 def test_emit_formats():
@@ -146,7 +157,15 @@ def test_emit_formats():
     (["solve", "--widths", "2,2"], "--widths"),
     (["solve", "--widths", "2,2,2", "--d", "2"], "--widths"),
     (["solve", "--engine", "nope"], "unknown engine"),
-    (["solve", "--engine", "julia"], "julia"),
+    pytest.param(["solve", "--engine", "julia"], "pip install 'linnet[julia]'",
+                 marks=pytest.mark.skipif(importlib.util.find_spec("juliacall") is not None,
+                                          reason="juliacall is installed: the julia engine is available")),
+    (["solve", "--threads", "2"], "--engine julia only"),
+    (["solve", "--julia-method", "monodromy"], "--engine julia only"),
+    (["solve", "--threads", "0"], "--threads"),
+    (["solve", "--julia-method", "newton"], "--julia-method"),
+    (["table", "--threads", "2", "--d", "1"], "--engine julia only"),
+    (["bounds", "--engine", "nope"], "unknown engine"),
     (["solve", "--data", "/nonexistent/file.npz"], "no such file"),
     (["solve", "--distribution", "nope"], "unknown distribution"),
     (["solve", "--format", "xml"], "xml"),

@@ -36,7 +36,6 @@ from linnet_cli.instance import Instance, random_instance
 from linnet_cli.mixed_volume import bkk_bounds
 from linnet_cli.monodromy import monodromy_solve as native_monodromy
 from linnet_cli.network import Network
-from linnet_cli.symbolic import generic_supports
 from linnet_cli.symmetry import expand_orbits
 from linnet_cli.tracker import ParameterHomotopy, ReturnCode, Tracker
 
@@ -498,6 +497,84 @@ def test_engine_options_are_checked(monkeypatch):
         JuliaEngine()
 
 
+def test_engine_spec_options_reach_the_julia_engine(monkeypatch):
+    from linnet_cli.engines import EngineSpec
+    monkeypatch.setattr(JuliaEngine, "available", lambda self: (True, "fake"))
+    eng = get_engine(EngineSpec("julia", threads=3, method="monodromy"))
+    assert isinstance(eng, JuliaEngine) and (eng.threads, eng.method) == (3, "monodromy")
+    assert get_engine("julia").method == "polyhedral"
+    for spec in (EngineSpec("native", threads=2), EngineSpec("native", method="monodromy")):
+        with pytest.raises(InputError, match="--engine julia only"):
+            get_engine(spec)
+    with pytest.raises(InputError, match="unknown engine"):
+        get_engine(EngineSpec("hc"))
+
+
+def _fake_julia(monkeypatch, backend) -> None:
+    """Make `--engine julia` use ``backend`` instead of Julia (everything else is the real engine)."""
+    from linnet_cli import engines
+    real = engines.get_engine
+
+    def fake(spec):
+        name = spec if isinstance(spec, str) else spec.name
+        if name != "julia":
+            return real(spec)
+        threads = None if isinstance(spec, str) else spec.threads
+        method = None if isinstance(spec, str) else spec.method
+        return JuliaEngine(threads=threads, method=method, backend=backend)
+    monkeypatch.setattr(engines, "get_engine", fake)
+
+
+def test_bounds_with_engine_julia_computes_mixed_volumes_through_the_backend(monkeypatch):
+    from click.testing import CliRunner
+
+    from linnet_cli.cli import cli
+    backend = NativeBackend()
+    _fake_julia(monkeypatch, backend)
+    args = ["bounds", "--d", "1", "--dx", "1..2", "--dy", "1", "--format", "json"]
+    ours = CliRunner().invoke(cli, args + ["--engine", "julia"])
+    native = CliRunner().invoke(cli, args)
+    assert ours.exit_code == native.exit_code == 0, ours.output
+    assert json.loads(ours.output) == json.loads(native.output)
+    assert [r["BKK"] for r in json.loads(ours.output)] == [5, 9]
+    # two mixed volumes (C^N and torus) per shape, all computed by the backend, none read from a cache
+    assert sum(c[0] == "mixed_volume" for c in backend.calls) == 4
+
+
+def test_table_with_engine_julia_runs_in_one_process(monkeypatch, tmp_path):
+    """--engine julia defaults to one job (every process would start its own Julia); the fake backend
+    exists in this process only, so the row can only come out right when it is computed here."""
+    from click.testing import CliRunner
+
+    from linnet_cli.cli import cli
+    backend = NativeBackend()
+    _fake_julia(monkeypatch, backend)
+    res = CliRunner().invoke(cli, ["table", "--engine", "julia", "--threads", "2", "--julia-method", "polyhedral",
+                                   "--d", "1", "--dx", "1", "--dy", "1", "--samples", "3", "--format", "json",
+                                   "--seed", "5", "-q"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["engine"] == "julia"
+    row = out["rows"][0]
+    assert (row["N_C"], row["N_C_star"], row["BKK"], row["failed_paths"]) == (5, 4, 5, 0)
+    assert {c[0] for c in backend.calls} == {"polyhedral", "track", "mixed_volume"}
+
+
+def test_wheel_ships_the_julia_half(tmp_path):
+    """A built wheel holds linnet.jl, the Julia Project.toml and juliapkg.json (so that `--engine julia`
+    works from a regular install, not only from a checkout)."""
+    import zipfile
+    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+                         capture_output=True, text=True)
+    if out.returncode and ("No matching distribution" in out.stderr or "Could not find a version" in out.stderr):
+        pytest.skip("the build backend (setuptools) cannot be installed here")
+    assert out.returncode == 0, out.stderr
+    wheel, = tmp_path.glob("linnet-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"linnet_cli/julia/linnet.jl", "linnet_cli/julia/Project.toml", "linnet_cli/juliapkg.json",
+            "linnet_cli/configs/table-3.1.toml", "linnet_cli/configs/distributions.toml"} <= names
+
+
 def test_julia_start_up_goes_through_one_function(monkeypatch, tmp_path):
     """_julia() with a stand-in juliacall: signal handling and threads set before juliapkg resolves and
     before the import, linnet.jl included once, the LinnetHC module returned."""
@@ -671,8 +748,21 @@ def test_julia_monodromy_method_matches_native(row):
 @pytest.mark.parametrize("row", _rows({1, 5, 9, 13, 14}))
 def test_julia_mixed_volume_matches_native_bkk(row):
     net = Network.uniform(row["d"], row["dx"], row["dy"])
-    sups = [np.asarray(s) for s in generic_supports(net, 1)]
-    with_origin = [s if np.any(np.all(s == 0, axis=1)) else np.vstack([np.zeros((1, net.N), int), s]) for s in sups]
-    eng = JuliaEngine()
-    assert (eng.mixed_volume(with_origin), eng.mixed_volume(sups)) == bkk_bounds(net)
-    assert eng.mixed_volume(with_origin) == row["BKK"]
+    ours = bkk_bounds(net, 1, JuliaEngine().mixed_volume)
+    assert ours == bkk_bounds(net) and ours[0] == row["BKK"]
+
+
+@pytest.mark.julia
+@julia
+def test_julia_engine_through_the_cli():
+    from click.testing import CliRunner
+
+    from linnet_cli.cli import cli
+    res = CliRunner().invoke(cli, ["solve", "--engine", "julia", "--d", "2", "--dx", "2", "--dy", "2", "--seed", "1",
+                                   "--format", "json", "-q"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert (out["engine"], out["n_complex"], out["n_torus"], out["bounds"]["BKK"]) == ("julia", 33, 16, 1089)
+    res = CliRunner().invoke(cli, ["bounds", "--engine", "julia", "--d", "2", "--dx", "2", "--dy", "2",
+                                   "--format", "json"])
+    assert res.exit_code == 0 and json.loads(res.output)[0]["BKK"] == 1089

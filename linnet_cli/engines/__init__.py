@@ -5,6 +5,8 @@ HomotopyContinuation.jl through juliacall and is imported only when asked for.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import InputError
 from .base import Engine
 
@@ -12,19 +14,40 @@ from .base import Engine
 ENGINES = ("native", "julia")
 
 
-def get_engine(name: str) -> Engine:
-    """The engine called ``name``, ready to use; a clear InputError when it cannot be used here."""
-    if name == "native":
+@dataclass(frozen=True)
+class EngineSpec:
+    """An engine by name with its options; picklable, so that `linnet table --jobs` can build the
+    engine in every worker process. ``threads`` and ``method`` are options of the julia engine
+    (Julia threads; ``polyhedral`` or ``monodromy`` at the generic parameters); None means the
+    engine's default."""
+
+    name: str = "native"
+    threads: int | None = None
+    method: str | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def get_engine(spec: str | EngineSpec) -> Engine:
+    """The engine ``spec`` names, ready to use; a clear InputError when it cannot be used here or an
+    option does not apply to it."""
+    if isinstance(spec, str):
+        spec = EngineSpec(spec)
+    if spec.name == "native":
+        if spec.threads is not None or spec.method is not None:
+            raise InputError("--threads and --julia-method apply to --engine julia only "
+                             "(the native engine runs rows in parallel with `linnet table --jobs`)")
         from .native import NativeEngine
         return NativeEngine()
-    if name == "julia":
+    if spec.name == "julia":
         from .julia import JuliaEngine
-        engine = JuliaEngine()
+        engine = JuliaEngine(threads=spec.threads, method=spec.method)
         ok, why = engine.available()
         if not ok:
             raise InputError(f"--engine julia is not available: {why}")
         return engine
-    raise InputError(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+    raise InputError(f"unknown engine {spec.name!r}; choose one of: {', '.join(ENGINES)}")
 
 
 def engine_status() -> list[tuple[str, bool, str]]:

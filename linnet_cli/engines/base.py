@@ -57,3 +57,8 @@ class Engine(Protocol):
                         progress: Progress | None = None) -> list[RawSolutions]:
         """Critical points of each instance, by parameter homotopy from ``generic``."""
         ...
+
+    def mixed_volume(self, supports: Sequence[np.ndarray]) -> int:
+        """Mixed volume of n supports in Z^n ((T_k, n) integer exponent vectors): no support gives
+        1, a support with a single point gives 0."""
+        ...

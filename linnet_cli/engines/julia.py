@@ -313,9 +313,9 @@ _MODULE: Any = None
 
 
 def julia_dir() -> Path | None:
-    """The directory holding linnet.jl: ``$LINNET_JULIA_DIR``, the package data ``linnet_cli.julia``
-    when the build ships ``julia/`` under that name, or ``julia/`` of the source checkout this package
-    runs from (editable installs)."""
+    """The directory holding linnet.jl: ``$LINNET_JULIA_DIR`` when set (a modified copy), else the
+    package data ``linnet_cli.julia`` (the checkout's ``julia/``, which wheels and editable installs
+    map to that name)."""
     candidates = []
     if os.environ.get(SOURCE_ENV):
         candidates.append(Path(os.environ[SOURCE_ENV]))
@@ -323,7 +323,6 @@ def julia_dir() -> Path | None:
         candidates.append(Path(str(resources.files("linnet_cli.julia"))))
     except (ModuleNotFoundError, TypeError, ValueError):
         pass
-    candidates.append(Path(__file__).resolve().parents[2] / "julia")
     for c in candidates:
         if (c / "linnet.jl").is_file():
             return c

@@ -184,6 +184,11 @@ class NativeEngine:
             raw.notes.extend(_start_notes(generic))
         return raws
 
+    def mixed_volume(self, supports: Sequence[np.ndarray]) -> int:
+        """Exact mixed volume by linnet's tropical-curve walk (:mod:`linnet_cli.mixed_volume`)."""
+        from ..mixed_volume import mixed_volume
+        return mixed_volume(supports)
+
 
 def _start_notes(start: StartSystem) -> list[str]:
     notes = []

@@ -33,8 +33,14 @@ TRACK_TOL = 1e-8
 #: Endpoint refinement stops when the relative Newton correction is below this (near double precision).
 REFINE_TOL = 1e-14
 #: An endpoint counts as converged when its last relative Newton correction is below this
-#: (three digits of slack over REFINE_TOL for badly scaled but regular solutions).
+#: (three digits of slack over REFINE_TOL for badly scaled but regular solutions), or below the
+#: accuracy its conditioning allows (see :data:`ATTAINABLE`).
 CONVERGED_TOL = 1e-11
+#: Newton in double precision can pin a regular solution down to about cond · ε relative accuracy and
+#: no further; an endpoint whose corrections stall at that level is converged (its condition number is
+#: below SINGULAR_COND, so it is regular), e.g. the solutions of norm ~2500 with cond ~1.5e8 that
+#: near-degenerate instances of d=3, d_x=3, d_y=2 have.
+ATTAINABLE = np.finfo(float).eps
 #: Newton iterations at most for endpoint refinement.
 REFINE_ITERATIONS = 8
 #: A path whose ‖x‖ exceeds this is declared diverged (a solution going to infinity).
@@ -308,4 +314,5 @@ class Tracker:
             if np.all(acc <= REFINE_TOL):
                 break
         _, J = self.homotopy.evaluate_and_jacobian(x, t, idx)
-        return x, acc, scaled_cond(J, x), acc <= CONVERGED_TOL
+        cond = scaled_cond(J, x)
+        return x, acc, cond, acc <= np.maximum(CONVERGED_TOL, ATTAINABLE * cond)

@@ -41,6 +41,18 @@ def test_figure_3_1_zero_patterns():
             assert (np.all(W1[i] == 0)) == (np.all(W2[:, i] == 0))
 
 
+def test_ill_conditioned_solutions_are_not_lost():
+    """This instance of row 24 has 16 critical points of norm ~2500 with condition number ~1.5e8: Newton
+    stalls near cond·ε there, above the fixed endpoint tolerance, and they used to be reported as
+    failed paths (57 points). Krawczyk's test proves all 73."""
+    from linnet_cli.certify import certify_result
+    res = solve(random_instance(Network.uniform(3, 3, 2), seed=382898884), seed=0)
+    assert (res.n_complex, res.n_torus, res.failed_paths, res.singular_endpoints) == (73, 0, {}, 0)
+    assert max(np.linalg.norm(p.w) for p in res.points) > 1000
+    cert = certify_result(res).as_dict()
+    assert (cert["n_certified"], cert["n_uncertified"]) == (73, 0)
+
+
 def test_solutions_are_critical_points():
     inst = random_instance(Network.uniform(2, 2, 3), seed=4)
     res = solve(inst, seed=4)

@@ -49,6 +49,10 @@ DIVERGENCE_NORM = 1e8
 SINGULAR_COND = 1e10
 #: Step and correction limits are scaled by this when failed or jumped paths are retracked.
 CAREFUL_FACTOR = 0.125
+#: Retracks of a path that jumped (left the torus, or coincides with another path's endpoint), each
+#: with CAREFUL_FACTOR-stricter settings than the last; other failed paths are retracked once. A jump
+#: onto a smaller pattern's solution in row 25 was repeated at the first level and fixed at the second.
+RETRACK_LEVELS = 2
 #: Steps at most per path.
 MAX_STEPS = 5000
 
@@ -221,12 +225,17 @@ class Tracker:
                        self.torus)
 
     def track(self, start: np.ndarray, retrack: bool = True) -> TrackedPaths:
-        """Track every start solution (P, N) from t = 0 to t = 1; failed paths are retracked once
-        with :meth:`careful` settings when ``retrack``."""
+        """Track every start solution (P, N) from t = 0 to t = 1; when ``retrack``, failed paths are
+        retracked with :meth:`careful` settings, jumped ones up to RETRACK_LEVELS times."""
         res = self._track(start, np.arange(len(start)))
         bad = np.flatnonzero(~res.success)
-        if retrack and len(bad):
-            self.careful().retrack(res, start, bad)
+        tracker = self
+        for _ in range(RETRACK_LEVELS if retrack else 0):
+            if not len(bad):
+                break
+            tracker = tracker.careful()
+            tracker.retrack(res, start, bad)
+            bad = bad[res.codes[bad] == ReturnCode.LEFT_TORUS]
         return res
 
     def retrack(self, res: TrackedPaths, start: np.ndarray, which: np.ndarray) -> None:

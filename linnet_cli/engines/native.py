@@ -21,7 +21,7 @@ from ..monodromy import SAME_POINT_TOL, TorusSolutions, monodromy_solve
 from ..network import Network
 from ..patterns import ZeroPattern, dead_neuron_patterns, origin_pattern
 from ..symmetry import canonical, expand_orbits
-from ..tracker import ParameterHomotopy, ReturnCode, Tracker
+from ..tracker import RETRACK_LEVELS, ParameterHomotopy, ReturnCode, Tracker
 from .base import Progress, RawSolutions
 
 
@@ -114,14 +114,17 @@ def track_to(start: StartSystem, instances: Sequence[Instance],
         x0 = np.tile(reps, (n_inst * Pn, 1))
         tracker = Tracker(ParameterHomotopy(GradientSystem(sub), (tor.X, tor.Y, tor.lam), (X1, Y1, lam1)), torus=True)
         res = tracker.track(x0)
-        codes = res.codes.copy()
-        # path jumping shows up as coinciding endpoints of one (instance, pattern): retrack those carefully
+        # path jumping shows up as coinciding endpoints of one (instance, pattern): retrack those
+        # carefully, more carefully at each level
         blocks = np.arange(len(x0)).reshape(n_inst * Pn, R)
-        suspect = [b[_duplicates(canonical(sub, res.x[b]))] for b in blocks if R > 1]
-        suspect = np.concatenate(suspect) if suspect else np.zeros(0, int)
-        if len(suspect):
-            tracker.careful().retrack(res, x0, suspect)
-            codes = res.codes.copy()
+        careful = tracker
+        for _ in range(RETRACK_LEVELS if R > 1 else 0):
+            suspect = np.concatenate([b[_duplicates(canonical(sub, res.x[b]))] for b in blocks])
+            if not len(suspect):
+                break
+            careful = careful.careful()
+            careful.retrack(res, x0, suspect)
+        codes = res.codes.copy()
         for b in blocks:
             for j in _duplicates(canonical(sub, res.x[b])):
                 if codes[b[j]] == ReturnCode.SUCCESS:

@@ -37,16 +37,20 @@ REFINE_TOL = 1e-14
 #: accuracy its conditioning allows (see :data:`ATTAINABLE`).
 CONVERGED_TOL = 1e-11
 #: Newton in double precision can pin a regular solution down to about cond · ε relative accuracy and
-#: no further; an endpoint whose corrections stall at that level is converged (its condition number is
-#: below SINGULAR_COND, so it is regular), e.g. the solutions of norm ~2500 with cond ~1.5e8 that
-#: near-degenerate instances of d=3, d_x=3, d_y=2 have.
+#: no further; an endpoint whose corrections stall at that level (but never above TRACK_TOL) is
+#: converged, e.g. the solutions of norm ~2500 with cond ~1.5e8 that near-degenerate instances of
+#: d=3, d_x=3, d_y=2 have.
 ATTAINABLE = np.finfo(float).eps
 #: Newton iterations at most for endpoint refinement.
 REFINE_ITERATIONS = 8
 #: A path whose ‖x‖ exceeds this is declared diverged (a solution going to infinity).
 DIVERGENCE_NORM = 1e8
-#: Endpoints whose Jacobian condition number exceeds this are declared singular.
-SINGULAR_COND = 1e10
+#: Endpoints whose (scaled) Jacobian condition number exceeds this are declared singular: cond · ε ≈
+#: 1e-4, about the least accuracy a regular double-precision solution can have. Regular solutions of
+#: norm ~800 with cond ~1.2e10 occur (widths 2,3,2, m = 2: Newton returns to them quadratically), so
+#: 1e10 was too low; non-isolated solutions of non-generic instances have cond ≥ 1e14, and double roots
+#: fail the convergence test (Newton converges only linearly there).
+SINGULAR_COND = 1e12
 #: Step and correction limits are scaled by this when failed or jumped paths are retracked.
 CAREFUL_FACTOR = 0.125
 #: Retracks of a path that jumped (left the torus, or coincides with another path's endpoint), each
@@ -324,4 +328,4 @@ class Tracker:
                 break
         _, J = self.homotopy.evaluate_and_jacobian(x, t, idx)
         cond = scaled_cond(J, x)
-        return x, acc, cond, acc <= np.maximum(CONVERGED_TOL, ATTAINABLE * cond)
+        return x, acc, cond, acc <= np.clip(ATTAINABLE * cond, CONVERGED_TOL, TRACK_TOL)

@@ -165,7 +165,8 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
             sol.loops += K
         if bad:
             sol.failed_paths["monodromy"] = sol.failed_paths.get("monodromy", 0) + bad
-        new = merge_new(sol.representatives, canonical(network, np.vstack(found)))
+        found_all = np.vstack(found)
+        new = merge_new(sol.representatives, canonical(network, found_all)) if len(found_all) else found_all
         if progress is not None:
             progress(sol.loops, sol.count + len(new) * len(sign_vectors(network)))
         stalled = stalled + 1 if (n and not len(new)) else 0

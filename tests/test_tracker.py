@@ -48,3 +48,26 @@ def test_paths_to_a_degenerate_target_are_not_reported_as_success():
     res = Tracker(ParameterHomotopy(gs, (X, Y, lam0), (X, Y, np.zeros(net.N)))).track(w0[None])
     assert res.codes[0] != ReturnCode.SUCCESS
     assert sum(res.code_counts().values()) == 1
+
+
+def test_monodromy_survives_a_round_in_which_every_path_fails(monkeypatch):
+    """The first round's fresh start paths all fail (as near a branch point): monodromy must go on
+    with new start pairs, not crash on an empty set of endpoints, and still find every orbit."""
+    from linnet_cli import monodromy
+
+    real = monodromy.Tracker
+    calls = {"n": 0}
+
+    class FirstRoundFails(real):
+        def track(self, start, retrack=True):
+            res = super().track(start, retrack)
+            calls["n"] += 1
+            if calls["n"] == 1:
+                res.codes[:] = ReturnCode.STEP_TOO_SMALL
+            return res
+
+    monkeypatch.setattr(monodromy, "Tracker", FirstRoundFails)
+    net = Network.uniform(2, 2, 2)
+    rng = np.random.default_rng(0)
+    sol = monodromy.monodromy_solve(net, rng.normal(size=(2, 1)), rng.normal(size=(2, 1)), rng)
+    assert sol.count == 16 and sol.failed_paths["monodromy"] >= monodromy.FRESH_STARTS

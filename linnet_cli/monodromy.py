@@ -77,6 +77,20 @@ def merge_new(known: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     return np.array(new).reshape(-1, known.shape[-1] if known.ndim == 2 else candidates.shape[-1])
 
 
+def duplicates(points: np.ndarray, tol: float = SAME_POINT_TOL) -> tuple[np.ndarray, np.ndarray]:
+    """(indices of points that coincide with an earlier one, indices of every point in such a cluster),
+    with distance ‖a − b‖ / (1 + ‖a‖). Coinciding endpoints of distinct paths mean path jumping."""
+    points = np.asarray(points)
+    if len(points) < 2:
+        return np.zeros(0, int), np.zeros(0, int)
+    scale = 1.0 + np.linalg.norm(points, axis=-1)
+    d = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1) / scale[:, None]
+    close = d <= tol
+    np.fill_diagonal(close, False)
+    later = np.triu(close, 1).any(axis=0)          # j coincides with some i < j
+    return np.flatnonzero(later), np.flatnonzero(close.any(axis=1))
+
+
 def free_start_pair(system: GradientSystem, X: np.ndarray, Y: np.ndarray,
                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """A random complex torus point W_0 and Λ_0 = Φ(W_0), so that (W_0, Λ_0) solves F = 0."""

@@ -25,9 +25,6 @@ class EngineSpec:
     threads: int | None = None
     method: str | None = None
 
-    def __str__(self) -> str:
-        return self.name
-
 
 def get_engine(spec: str | EngineSpec) -> Engine:
     """The engine ``spec`` names, ready to use; a clear InputError when it cannot be used here or an

@@ -42,7 +42,7 @@ import numpy as np
 from ..errors import InputError
 from ..gradient import GradientSystem
 from ..instance import Instance
-from ..monodromy import SAME_POINT_TOL, free_start_pair, is_dominant
+from ..monodromy import duplicates, free_start_pair, is_dominant
 from ..network import Network
 from ..patterns import ZeroPattern, origin_pattern
 from .base import Progress, RawSolutions
@@ -230,20 +230,6 @@ def assign_patterns(points: np.ndarray, patterns: Sequence[ZeroPattern],
     owner = np.array([lookup.get(z.tobytes(), -1) for z in zeros], dtype=int)
     points[zeros] = 0
     return points, owner
-
-
-def duplicates(points: np.ndarray, tol: float = SAME_POINT_TOL) -> tuple[np.ndarray, np.ndarray]:
-    """(indices of points that coincide with an earlier one, indices of every point in such a cluster),
-    with distance ‖a − b‖ / (1 + ‖a‖) as in the native engine."""
-    points = np.asarray(points)
-    if len(points) < 2:
-        return np.zeros(0, int), np.zeros(0, int)
-    scale = 1.0 + np.linalg.norm(points, axis=-1)
-    d = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1) / scale[:, None]
-    close = d <= tol
-    np.fill_diagonal(close, False)
-    later = np.triu(close, 1).any(axis=0)          # j coincides with some i < j
-    return np.flatnonzero(later), np.flatnonzero(close.any(axis=1))
 
 
 def _count(into: dict[str, int], more: dict[str, int]) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..gradient import GradientSystem
 from ..instance import Instance
-from ..monodromy import SAME_POINT_TOL, TorusSolutions, monodromy_solve
+from ..monodromy import TorusSolutions, duplicates, monodromy_solve
 from ..network import Network
 from ..patterns import ZeroPattern, dead_neuron_patterns, origin_pattern
 from ..symmetry import canonical, expand_orbits
@@ -77,16 +77,6 @@ def start_system(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.rando
     return start
 
 
-def _duplicates(points: np.ndarray) -> np.ndarray:
-    """Indices of points (canonical forms) that coincide with another one."""
-    if len(points) < 2:
-        return np.zeros(0, dtype=int)
-    scale = 1.0 + np.linalg.norm(points, axis=-1)
-    d = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1) / scale[:, None]
-    np.fill_diagonal(d, np.inf)
-    return np.flatnonzero(d.min(axis=1) <= SAME_POINT_TOL)
-
-
 def track_to(start: StartSystem, instances: Sequence[Instance],
              progress: Progress | None = None) -> list[RawSolutions]:
     """Critical points of every instance by parameter homotopy from the start system."""
@@ -117,18 +107,20 @@ def track_to(start: StartSystem, instances: Sequence[Instance],
         # path jumping shows up as coinciding endpoints of one (instance, pattern): retrack those
         # carefully, more carefully at each level
         blocks = np.arange(len(x0)).reshape(n_inst * Pn, R)
-        careful = tracker
-        for _ in range(RETRACK_LEVELS if R > 1 else 0):
-            suspect = np.concatenate([b[_duplicates(canonical(sub, res.x[b]))] for b in blocks])
+
+        def jumped() -> np.ndarray:
+            return np.concatenate([b[duplicates(canonical(sub, res.x[b]))[1]] for b in blocks])
+
+        suspect, careful = jumped(), tracker
+        for _ in range(RETRACK_LEVELS):
             if not len(suspect):
                 break
             careful = careful.careful()
             careful.retrack(res, x0, suspect)
+            suspect = jumped()
         codes = res.codes.copy()
-        for b in blocks:
-            for j in _duplicates(canonical(sub, res.x[b])):
-                if codes[b[j]] == ReturnCode.SUCCESS:
-                    codes[b[j]] = ReturnCode.NOT_CONVERGED   # still coinciding: cannot tell which is right
+        # still coinciding: cannot tell which is right
+        codes[suspect[codes[suspect] == ReturnCode.SUCCESS]] = ReturnCode.NOT_CONVERGED
         for k in range(n_inst):
             for q, p in enumerate(pats):
                 sl = slice((k * Pn + q) * R, (k * Pn + q + 1) * R)

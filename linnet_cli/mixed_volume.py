@@ -475,6 +475,19 @@ def _init_edges(starts, k, MT, mult):
     return E, EH, tbl, ne
 
 
+def _scratch(goff, MT, N):
+    """Work arrays of :func:`_eval_edge` for N supports with MT points in all (groups at ``goff``),
+    allocated once per walk or batch."""
+    tmax = np.int64(1)
+    for g in range(goff.shape[0] - 1):
+        if goff[g + 1] - goff[g] > tmax:
+            tmax = goff[g + 1] - goff[g]
+    return (np.zeros(N, dtype=np.int64), np.zeros(N, dtype=np.int64), np.zeros((N, N + 1)),
+            np.zeros(N, dtype=np.int64), np.zeros(N), np.zeros(N), np.zeros(MT), np.zeros(MT),
+            np.zeros(MT), np.zeros(MT), np.zeros(MT, dtype=np.int64), np.zeros(MT, dtype=np.int64),
+            np.zeros((N, N), dtype=np.int64), np.zeros(4, dtype=np.int64), np.zeros((tmax, 3), dtype=np.int64))
+
+
 def _walk(P, W, goff, pos_group, k, sp_ptr, sp_idx, sp_val, final, exact_det, mult,
           E, EH, tbl, ne, qi, stop_queue, stats):
     """Walk queued edges one by one from ``qi``, queueing their neighbours, until the queue is
@@ -482,25 +495,7 @@ def _walk(P, W, goff, pos_group, k, sp_ptr, sp_idx, sp_val, final, exact_det, mu
     """
     MT = P.shape[0]
     N = P.shape[1]
-    tmax = np.int64(1)
-    for g in range(goff.shape[0] - 1):
-        if goff[g + 1] - goff[g] > tmax:
-            tmax = goff[g + 1] - goff[g]
-    pa = np.zeros(N, dtype=np.int64)
-    pb = np.zeros(N, dtype=np.int64)
-    A = np.zeros((N, N + 1))
-    pivcol = np.zeros(N, dtype=np.int64)
-    v = np.zeros(N)
-    a0 = np.zeros(N)
-    dv = np.zeros(MT)
-    da = np.zeros(MT)
-    cu = np.zeros(MT)
-    cs = np.zeros(MT)
-    cpos = np.zeros(MT, dtype=np.int64)
-    cpt = np.zeros(MT, dtype=np.int64)
-    Mi = np.zeros((N, N), dtype=np.int64)
-    blk = np.zeros(4, dtype=np.int64)
-    tp = np.zeros((tmax, 3), dtype=np.int64)
+    pa, pb, A, pivcol, v, a0, dv, da, cu, cs, cpos, cpt, Mi, blk, tp = _scratch(goff, MT, N)
     key = np.empty(N, dtype=np.int64)
     cells = np.empty((64, N, 2), dtype=np.int64)
     nc = np.int64(0)
@@ -528,25 +523,7 @@ def _eval_batch(P, W, goff, pos_group, k, sp_ptr, sp_idx, sp_val, final, exact_d
     """
     MT = P.shape[0]
     N = P.shape[1]
-    tmax = np.int64(1)
-    for g in range(goff.shape[0] - 1):
-        if goff[g + 1] - goff[g] > tmax:
-            tmax = goff[g + 1] - goff[g]
-    pa = np.zeros(N, dtype=np.int64)
-    pb = np.zeros(N, dtype=np.int64)
-    A = np.zeros((N, N + 1))
-    pivcol = np.zeros(N, dtype=np.int64)
-    v = np.zeros(N)
-    a0 = np.zeros(N)
-    dv = np.zeros(MT)
-    da = np.zeros(MT)
-    cu = np.zeros(MT)
-    cs = np.zeros(MT)
-    cpos = np.zeros(MT, dtype=np.int64)
-    cpt = np.zeros(MT, dtype=np.int64)
-    Mi = np.zeros((N, N), dtype=np.int64)
-    blk = np.zeros(4, dtype=np.int64)
-    tp = np.zeros((tmax, 3), dtype=np.int64)
+    pa, pb, A, pivcol, v, a0, dv, da, cu, cs, cpos, cpt, Mi, blk, tp = _scratch(goff, MT, N)
     cells = np.empty((64, N, 2), dtype=np.int64)
     nc = np.int64(0)
     volume = np.int64(0)
@@ -574,7 +551,7 @@ def _merge(E, EH, tbl, ne, lo, hi, blks, MT, mult):
 
 
 _KERNEL_NAMES = ("_insert", "_line", "_det_mod", "_eval_edge",
-                 "_keep_cells", "_neighbours", "_init_edges", "_walk", "_eval_batch", "_merge")
+                 "_keep_cells", "_neighbours", "_init_edges", "_scratch", "_walk", "_eval_batch", "_merge")
 _kernel_lock = threading.Lock()
 _kernel_state: dict[str, SimpleNamespace] = {}
 

@@ -4,10 +4,10 @@ With A = X Xᵀ and B = Y Xᵀ, the data part of the gradient for layer i is (th
 
     g_i(W) = U_iᵀ (W A − B) V_iᵀ,   W = W_{H+1}⋯W_1,  U_i = W_{H+1}⋯W_{i+1},  V_i = W_{i-1}⋯W_1.
 
-F is linear in the parameters (A, B, Λ), which makes parameter homotopies cheap: the
-t-derivative along any curve of parameters is F evaluated with the parameter derivatives.
 Every function takes points of shape (P, N) and parameters that are either shared or given per
-point (leading axis P), so that one call serves every path of a tracker.
+point (leading axis P). This numpy form serves classification (the Jacobian is the Hessian of the
+loss), endpoint conditioning and tests; path tracking uses the compiled :mod:`linnet_cli.evaluator`,
+which is tested against it.
 """
 from __future__ import annotations
 
@@ -127,10 +127,6 @@ class GradientSystem:
     def jacobian(self, w: np.ndarray, p: Parameters) -> np.ndarray:
         """∂F/∂W, shape (P, N, N)."""
         return self.evaluate_and_jacobian(w, p)[1]
-
-    def parameter_derivative(self, w: np.ndarray, dp: Parameters) -> np.ndarray:
-        """∂F/∂t for parameters moving with velocity dp = (dA/dt, dB/dt, dΛ/dt); F is linear in them."""
-        return self.data_part(w, dp.A, dp.B) + dp.lam * w
 
     def loss(self, w: np.ndarray, X: np.ndarray, Y: np.ndarray, lam: np.ndarray) -> np.ndarray:
         """L(W) = ½‖W X − Y‖² + ½ Σ Λ w², shape (P,) (no conjugation: the polynomial, also for complex W)."""

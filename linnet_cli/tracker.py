@@ -1,75 +1,118 @@
-"""A vectorized path tracker for square homotopies H(x, t) = 0, t from 0 to 1.
+"""A compiled path tracker for the parameter homotopies F(W; p(t)) = 0, t from 0 to 1.
 
-Every active path advances in one numpy call: RK4 predictor on dx/dt = −H_x⁻¹ H_t, Newton
-corrector with a contraction test, a step size per path (grown after success, halved after
-failure), Newton refinement of the endpoint and its condition number. Every path ends with a
-:class:`ReturnCode`; nothing is dropped.
+Each path runs to its end inside a numba-compiled loop over paths that releases the GIL; chunks of
+paths run on a thread per core (:func:`run_paths`), so every core is used and there are no lock-step
+batches. (numba's ``prange`` would do the same, but its parallel pipeline made the once-per-machine
+compilation about 1.5× longer — 22 s against 15 s of CPU measured — and its OpenMP layer is not
+fork-safe for ``linnet table --jobs`` workers.) The algorithm is the one of HomotopyContinuation.jl's tracker (Timme, "Mixed
+precision path tracking for polynomial homotopy continuation", Adv. Comput. Math. 2021), in double
+precision:
+
+* **Predictor**: the Taylor coefficients x_1, x_2, x_3 of the path at the current point, each from one
+  solve with the Jacobian's LU (power-series arithmetic in :mod:`linnet_cli.evaluator`), combined into a
+  Padé approximant of order (2,1). Its poles give a trust region τ: steps stay well inside it.
+* **Corrector**: Newton with a contraction test (each correction at most ``a`` times the last), which
+  also estimates ω, the Lipschitz constant of the Jacobian's inverse along the path.
+* **Step size**: from ω, the predictor's observed local error (order 4) and τ, so that the corrector
+  converges from the prediction; a rejected step shrinks by the observed contraction.
+* **Norm**: a weighted max-norm, each coordinate relative to its own size, so that solutions of norm
+  10³ (they occur for m ≥ 2) are tracked in relative terms and do not force tiny steps.
+* **Endpoint**: Newton refinement to full precision; then (in numpy, for all endpoints at once) a scaled
+  condition number decides regular or singular.
+
+Every path ends with a :class:`ReturnCode`; failed paths are retracked with :meth:`Tracker.careful`
+settings, paths that jumped (left the torus) up to RETRACK_LEVELS times; nothing is dropped.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields, replace
 from enum import Enum
-from typing import Protocol
+from typing import Callable
 
 import numpy as np
+from numba import njit
 
+from . import evaluator as ev
 from .gradient import GradientSystem, Parameters
+from .network import Network
 
-#: First step size (fraction of [0, 1]); the step adapts per path from there.
-INITIAL_STEP = 0.05
-#: Largest step: a straight-line parameter homotopy is smooth, but larger steps risk path jumping.
-MAX_STEP = 0.2
-#: Smallest step before a path is declared failed (it is approaching a singularity).
-MIN_STEP = 1e-9
-#: Step factors after a successful / failed predictor-corrector step.
-STEP_GROW, STEP_SHRINK = 1.8, 0.5
-#: Largest first Newton correction accepted, relative to 1 + ‖x‖: a larger one means the
-#: predictor left the basin of the path and may converge to another path (path jumping).
-MAX_CORRECTION = 1e-2
-#: The second Newton correction must be this much smaller than the first (quadratic convergence region).
-CONTRACTION = 0.1
-#: Relative size of the last Newton correction for an accepted step during tracking.
-TRACK_TOL = 1e-8
-#: Endpoint refinement stops when the relative Newton correction is below this (near double precision).
-REFINE_TOL = 1e-14
-#: An endpoint counts as converged when its last relative Newton correction is below this
-#: (three digits of slack over REFINE_TOL for badly scaled but regular solutions), or below the
-#: accuracy its conditioning allows (see :data:`ATTAINABLE`).
-CONVERGED_TOL = 1e-11
-#: Newton in double precision can pin a regular solution down to about cond · ε relative accuracy and
-#: no further; an endpoint whose corrections stall at that level (but never above TRACK_TOL) is
-#: converged, e.g. the solutions of norm ~2500 with cond ~1.5e8 that near-degenerate instances of
-#: d=3, d_x=3, d_y=2 have.
-ATTAINABLE = np.finfo(float).eps
-#: Newton iterations at most for endpoint refinement.
-REFINE_ITERATIONS = 8
-#: A path whose ‖x‖ exceeds this is declared diverged (a solution going to infinity).
-DIVERGENCE_NORM = 1e8
-#: Endpoints whose (scaled) Jacobian condition number exceeds this are declared singular: cond · ε ≈
-#: 1e-4, about the least accuracy a regular double-precision solution can have. Regular solutions of
-#: norm ~800 with cond ~1.2e10 occur (widths 2,3,2, m = 2: Newton returns to them quadratically), so
-#: 1e10 was too low; non-isolated solutions of non-generic instances have cond ≥ 1e14, and double roots
-#: fail the convergence test (Newton converges only linearly there).
-SINGULAR_COND = 1e12
-#: Step and correction limits are scaled by this when failed or jumped paths are retracked.
-CAREFUL_FACTOR = 0.125
+
+@dataclass(frozen=True)
+class TrackerOptions:
+    """Settings of the path tracker; the defaults are HomotopyContinuation.jl's where it has them."""
+
+    #: Newton must contract by at least this factor per iteration (HC.jl's ``a``).
+    a: float = 0.125
+    #: Step from ω and the local error is divided by this (HC.jl's β_ω_p; larger is more careful). HC.jl
+    #: uses 3 by default and 2 in its fast setting; 1 halves the steps per path on Table 3.1's shapes with
+    #: the same counts, and jumped paths are caught anyway (duplicate endpoints, left torus) and retracked.
+    beta_omega: float = 1.0
+    #: Step at most this fraction of the predictor's trust region (HC.jl's β_τ: 0.4 default, 0.75 fast).
+    beta_tau: float = 0.75
+    #: The fraction of the trust region used for the last step before t = 1.
+    strict_beta_tau: float = 0.4
+    #: Largest step in t.
+    max_step: float = 1.0
+    #: Smallest step before a path is declared failed: it is passing (too) close to a singularity.
+    min_step: float = 1e-12
+    #: Steps (accepted and rejected) at most per path.
+    max_steps: int = 5000
+    #: A path whose largest coordinate exceeds this has diverged (a solution going to infinity).
+    divergence_norm: float = 1e8
+    #: Endpoint refinement stops when the relative Newton correction is below this (near double precision).
+    refine_tol: float = 1e-14
+    #: Newton iterations at most for endpoint refinement.
+    refine_iterations: int = 8
+    #: During tracking the corrector stops once its next correction would be below this (weighted,
+    #: relative): intermediate points need no more, and the endpoint is refined to refine_tol anyway.
+    corrector_tol: float = 1e-10
+    #: An endpoint counts as converged when its last relative Newton correction is below this (three digits
+    #: of slack over refine_tol for badly scaled but regular solutions), or below the accuracy its
+    #: conditioning allows: Newton in double precision pins a regular solution down to about cond · ε
+    #: and no further (solutions of norm ~2500 with cond ~1.5e8 occur for d=3, d_x=3, d_y=2), but never
+    #: looser than track_tol.
+    converged_tol: float = 1e-11
+    track_tol: float = 1e-8
+    #: Endpoints whose scaled condition number exceeds this are singular: cond · ε ≈ 1e-4, about the
+    #: least accuracy a regular double-precision solution can have. Regular solutions of norm ~800 with
+    #: cond ~1.2e10 occur (widths 2,3,2, m = 2: Newton returns to them quadratically); non-isolated
+    #: solutions of non-generic instances have cond ≥ 1e14, and double roots fail the convergence test.
+    singular_cond: float = 1e12
+
+    def careful(self) -> "TrackerOptions":
+        """Stricter settings for retracking failed or jumped paths: a smaller share of the trust
+        region, a larger safety factor on the step from ω, and a cap on the step."""
+        return replace(self, beta_tau=self.beta_tau * CAREFUL_FACTOR, strict_beta_tau=self.strict_beta_tau * CAREFUL_FACTOR,
+                       beta_omega=self.beta_omega / CAREFUL_FACTOR ** 0.5,
+                       max_step=min(self.max_step, 0.5) * CAREFUL_FACTOR, max_steps=2 * self.max_steps)
+
+    def as_array(self) -> np.ndarray:
+        """The kernel's form: the fields in order (see the _O_ slot constants)."""
+        return np.array([float(getattr(self, f.name)) for f in fields(self)], np.float64)
+
+
+#: Step limits of each retrack level are this much stricter than the level before.
+CAREFUL_FACTOR = 0.25
 #: Retracks of a path that jumped (left the torus, or coincides with another path's endpoint), each
-#: with CAREFUL_FACTOR-stricter settings than the last; other failed paths are retracked once. A jump
-#: onto a smaller pattern's solution in row 25 was repeated at the first level and fixed at the second.
+#: with stricter settings than the last; other failed paths are retracked once. A jump onto a smaller
+#: pattern's solution in row 25 was repeated at the first level and fixed at the second.
 RETRACK_LEVELS = 2
-#: Steps at most per path.
-MAX_STEPS = 5000
-
-
 #: A torus endpoint with a coordinate below this (relative to max(1, ‖w‖)) has left the torus:
 #: regular torus solutions of generic instances have no coordinate anywhere near this small.
 TORUS_TOL = 1e-9
+#: Weighted norm (HC.jl's WeightedNorm): coordinate weights are |x_i|, but at least SCALE_MIN times the
+#: largest coordinate and at least SCALE_ABS_MIN, so that tiny coordinates do not dominate.
+SCALE_MIN, SCALE_ABS_MIN = 1e-4, 1e-6
+#: Newton iterations at most in the corrector.
+CORRECTOR_ITERATIONS = 11
 
-
-def on_torus(w: np.ndarray) -> np.ndarray:
-    """Mask of points (P, N) with no coordinate near zero."""
-    scale = np.maximum(np.linalg.norm(w, axis=-1), 1.0)
-    return np.min(np.abs(w), axis=-1) > TORUS_TOL * scale
+# kernel option slots (the order of TrackerOptions' fields)
+(_O_A, _O_BETA_OMEGA, _O_BETA_TAU, _O_STRICT_BETA_TAU, _O_MAX_STEP, _O_MIN_STEP, _O_MAX_STEPS, _O_DIVERGENCE,
+ _O_REFINE_TOL, _O_REFINE_ITERS, _O_CORRECTOR_TOL) = range(11)
 
 
 class ReturnCode(Enum):
@@ -77,63 +120,424 @@ class ReturnCode(Enum):
 
     SUCCESS = "success"
     SINGULAR = "singular"            # reached t = 1 but the endpoint's Jacobian is (numerically) singular
-    DIVERGED = "diverged"            # ‖x‖ grew beyond DIVERGENCE_NORM
+    DIVERGED = "diverged"            # the largest coordinate grew beyond divergence_norm
     STEP_TOO_SMALL = "step_too_small"
     MAX_STEPS = "max_steps"
-    NOT_CONVERGED = "not_converged"  # endpoint refinement did not converge
+    NOT_CONVERGED = "not_converged"  # endpoint refinement (or the start point) did not converge
     LEFT_TORUS = "left_torus"        # a coordinate went to zero where none may (monodromy on the torus)
+    ACCURACY_LIMIT = "accuracy_limit"  # the path became too ill-conditioned for double precision
 
 
-class Homotopy(Protocol):
-    """H(x, t) with per-path parameters; ``idx`` selects the paths of the batch."""
-
-    def evaluate_and_jacobian(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        ...
-
-    def dt(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        ...
-
-    def jacobian_and_dt(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """H_x and H_t together (the predictor needs both at the same point)."""
-        ...
+#: The kernel's integer codes, in order.
+CODES = tuple(ReturnCode)
+(_SUCCESS, _SINGULAR, _DIVERGED, _STEP_TOO_SMALL, _MAX_STEPS, _NOT_CONVERGED, _LEFT_TORUS,
+ _ACCURACY_LIMIT) = range(8)
+_NEWT_CONVERGED, _NEWT_TERMINATED, _NEWT_MAX_ITERS, _NEWT_SINGULAR = range(4)
+_EPS = float(np.finfo(float).eps)
 
 
-def _take(a: np.ndarray, idx: np.ndarray, per_path_ndim: int) -> np.ndarray:
-    return a[idx] if a.ndim == per_path_ndim else a
+# --- linear algebra -------------------------------------------------------------------------------
 
+@njit(cache=True, error_model="numpy")
+def _lu(J, piv, n):
+    """LU with partial pivoting in place; False when a pivot is zero or not finite."""
+    for k in range(n):
+        p = k
+        best = abs(J[k, k].real) + abs(J[k, k].imag)
+        for i in range(k + 1, n):
+            v = abs(J[i, k].real) + abs(J[i, k].imag)
+            if v > best:
+                best, p = v, i
+        if not (best > 0.0) or not np.isfinite(best):
+            return False
+        piv[k] = p
+        if p != k:
+            for j in range(n):
+                J[k, j], J[p, j] = J[p, j], J[k, j]
+        inv = 1.0 / J[k, k]
+        for i in range(k + 1, n):
+            f = J[i, k] * inv
+            J[i, k] = f
+            if f != 0:
+                for j in range(k + 1, n):
+                    J[i, j] -= f * J[k, j]
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def _lu_solve(LU, piv, b, out, n):
+    """out = J⁻¹ b from :func:`_lu`'s factors."""
+    for i in range(n):
+        out[i] = b[i]
+    for k in range(n):
+        p = piv[k]
+        if p != k:
+            out[k], out[p] = out[p], out[k]
+    for i in range(n):
+        s = out[i]
+        for j in range(i):
+            s -= LU[i, j] * out[j]
+        out[i] = s
+    for i in range(n - 1, -1, -1):
+        s = out[i]
+        for j in range(i + 1, n):
+            s -= LU[i, j] * out[j]
+        out[i] = s / LU[i, i]
+
+
+@njit(cache=True, error_model="numpy")
+def _wnorm(v, w, n):
+    """max_i |v_i| / w_i (NaN when v has one)."""
+    m = 0.0
+    for i in range(n):
+        a = abs(v[i]) / w[i]
+        if a != a:
+            return np.nan
+        if a > m:
+            m = a
+    return m
+
+
+@njit(cache=True, error_model="numpy")
+def _max_abs(x, n):
+    m = 0.0
+    for i in range(n):
+        a = abs(x[i])
+        if a > m or a != a:
+            m = a
+    return m
+
+
+@njit(cache=True, error_model="numpy")
+def _weights(x, w, n, keep):
+    """Weights of the weighted norm at x, averaged with the old ones by the fraction ``keep``."""
+    nx = _max_abs(x, n)
+    for i in range(n):
+        wi = (1.0 - keep) * abs(x[i]) + keep * w[i]
+        if wi < SCALE_MIN * nx:
+            wi = SCALE_MIN * nx
+        if np.isfinite(wi):
+            w[i] = max(wi, SCALE_ABS_MIN)
+
+
+@njit(cache=True, error_model="numpy")
+def _h(a):
+    return 2 * a * (np.sqrt(4 * a * a + 1) - 2 * a)
+
+
+@njit(cache=True, error_model="numpy")
+def _nanmin(a, b):
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return min(a, b)
+
+
+# --- corrector and predictor ----------------------------------------------------------------------
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _fj(ws, hom, x, t, F, J):
+    """F and ∂F/∂W at (x (1, N), t) into F (N,) and J (N, N)."""
+    widths, offs, cA, cB, cL = hom
+    ev.series(ws, widths, offs, cA, cB, cL, x, np.int64(0), t, F, J, np.int64(1))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _f(ws, hom, x, t, F, J):
+    """F at (x (1, N), t) into F (N,); J is left alone."""
+    widths, offs, cA, cB, cL = hom
+    ev.series(ws, widths, offs, cA, cB, cL, x, np.int64(0), t, F, J, np.int64(0))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _newton(ws, hom, xhat, t, w, omega, mu, first, a, tol, xbar, r, J, piv, d):
+    """Newton's method from the prediction ``xhat`` at t (HC.jl's ``newton!``).
+
+    Returns (code, accuracy μ, iterations, ω, θ); on convergence ``xbar`` is the new point and J holds
+    the LU of the Jacobian at the last-but-one iterate (what the predictor uses)."""
+    n = xhat.shape[1]
+    h_a = _h(a)
+    for q in range(n):
+        xbar[0, q] = xhat[0, q]
+    a_bar = a
+    norm_prev = np.nan
+    theta = np.nan
+    norm0 = np.nan
+    for i in range(CORRECTOR_ITERATIONS):
+        _fj(ws, hom, xbar, t, r, J)
+        if not _lu(J, piv, n):
+            return _NEWT_SINGULAR, np.inf, i + 1, omega, theta
+        _lu_solve(J, piv, r, d, n)
+        nd = _wnorm(d, w, n)
+        if nd != nd:
+            return _NEWT_SINGULAR, np.inf, i + 1, omega, theta
+        for q in range(n):
+            xbar[0, q] -= d[q]
+        if i == 0:
+            norm0 = nd
+        if i == 1:
+            omega = 2 * nd / norm_prev ** 2
+        if i >= 1:
+            theta = nd / norm_prev
+        if (i >= 1 and theta > a_bar) or (i == 0 and not first and 0.125 * norm0 * omega > h_a):
+            return _NEWT_TERMINATED, nd, i + 1, omega, theta
+        if omega * nd * nd < 2 * max(mu, tol) * np.sqrt(1 - 2 * h_a):
+            # converged: one more (simplified) Newton step with the same LU, which the predictor
+            # then uses too (HC.jl forms the Jacobian once more here; the point moved by ~nd only)
+            _f(ws, hom, xbar, t, r, J)
+            _lu_solve(J, piv, r, d, n)
+            n1 = _wnorm(d, w, n)
+            if n1 != n1:
+                return _NEWT_SINGULAR, np.inf, i + 2, omega, theta
+            for q in range(n):
+                xbar[0, q] -= d[q]
+            if n1 > np.sqrt(nd):
+                return _NEWT_TERMINATED, n1, i + 2, omega, n1 / nd
+            mu = n1
+            if i == 0:
+                om = 2 * nd / (n1 * n1)
+                omega = om if om < omega else 0.25 * omega
+            return _NEWT_CONVERGED, mu, i + 2, omega, theta
+        norm_prev = nd
+        if i >= 1:
+            a_bar *= a_bar
+    return _NEWT_MAX_ITERS, mu, CORRECTOR_ITERATIONS, omega, theta
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _update_predictor(ws, hom, t, J, piv, tx, u, w, n):
+    """Taylor coefficients tx[1..3] of the path at (tx[0], t), using the LU in J; returns the trust
+    region τ of the Padé approximant (distance to its nearest pole)."""
+    widths, offs, cA, cB, cL = hom
+    for k in range(1, ev.MAX_ORDER + 1):
+        ev.series(ws, widths, offs, cA, cB, cL, tx, np.int64(k), t, u, J, np.int64(0))
+        _lu_solve(J, piv, u, tx[k], n)
+        for q in range(n):
+            tx[k, q] = -tx[k, q]
+    tau = np.inf
+    for i in range(n):
+        c1, c2, c3 = abs(tx[1, i]), abs(tx[2, i]), abs(tx[3, i])
+        lam = max(1e-6, c1)
+        c1 /= lam
+        c2 /= lam * lam
+        c3 /= lam * lam * lam
+        tol = 1e-14 * max(c1, c2, c3)
+        if not ((c1 <= tol and c2 <= tol and c3 <= tol) or c2 <= tol):
+            ti = (c2 / c3) / lam
+            if ti < tau:
+                tau = ti
+    if not np.isfinite(tau):
+        tau = _wnorm(tx[2], w, n) / _wnorm(tx[3], w, n)
+    if not np.isfinite(tau):
+        tau = _wnorm(tx[0], w, n) / max(_wnorm(tx[1], w, n), _wnorm(tx[2], w, n), _wnorm(tx[3], w, n))
+    if tau != tau:              # 0/0: the path does not move (e.g. the origin, a solution for every t)
+        tau = np.inf
+    return tau
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _predict(tx, tau, dt, xhat, n):
+    """Padé (2,1) prediction x(t + dt), coordinate by coordinate; plain Taylor where x_2 or x_3 vanish."""
+    l2 = tau * tau
+    l3 = l2 * tau
+    for i in range(n):
+        x, x1, x2, x3 = tx[0, i], tx[1, i], tx[2, i], tx[3, i]
+        c, c1, c2, c3 = abs(x), abs(x1), abs(x2), abs(x3)
+        tt = 1e-12 * np.sqrt(c * c + (c1 * tau) ** 2 + (c2 * l2) ** 2 + (c3 * l3) ** 2)
+        if not np.isfinite(tau) or c3 * l3 <= tt or c2 * l2 <= tt:
+            xhat[0, i] = x + dt * (x1 + dt * x2)
+        else:
+            xhat[0, i] = x + dt * (x1 + dt * x2 / (1 - dt * x3 / x2))
+
+
+# --- one path -------------------------------------------------------------------------------------
+
+@njit(cache=True, error_model="numpy")
+def _track_path(x0, hom, opts, out):
+    """Track one path from (x0, t = 0) to t = 1 into ``out``; returns (code, t, steps, accuracy).
+
+    A path that reaches t = 1 comes back as SUCCESS with the relative size of its last Newton
+    correction; the caller judges the endpoint's conditioning (:func:`judge_endpoints`)."""
+    widths = hom[0]
+    n = len(x0)
+    a = opts[_O_A]
+    p = 4.0                      # order of the predictor's local error
+    h_a = _h(a)
+    ws = ev.workspace(widths, np.int64(ev.MAX_ORDER))
+    J = np.empty((n, n), np.complex128)
+    piv = np.empty(n, np.int64)
+    r = np.empty(n, np.complex128)
+    d = np.empty(n, np.complex128)
+    x = np.empty((1, n), np.complex128)
+    xhat = np.empty((1, n), np.complex128)
+    xbar = np.empty((1, n), np.complex128)
+    tx = np.zeros((ev.MAX_ORDER + 1, n), np.complex128)
+    u = np.empty(n, np.complex128)
+    w = np.ones(n)
+    for q in range(n):
+        x[0, q] = x0[q]
+        out[q] = x0[q]          # a path that cannot start ends where it began
+    _weights(x[0], w, n, 0.0)
+
+    # ω (Lipschitz estimate) and μ (accuracy) at the start, as HC.jl's init_newton!
+    _fj(ws, hom, x, 0.0, r, J)
+    if not _lu(J, piv, n):
+        return _NOT_CONVERGED, 0.0, 0, np.inf
+    _lu_solve(J, piv, r, d, n)
+    eps_ = np.sqrt(_wnorm(d, w, n) + _EPS)
+    valid = False
+    omega, mu = 1.0, _EPS
+    for _ in range(3):
+        for q in range(n):
+            xbar[0, q] = x[0, q] + eps_ * w[q]
+        _fj(ws, hom, xbar, 0.0, r, J)
+        if not _lu(J, piv, n):
+            break
+        _lu_solve(J, piv, r, d, n)
+        n0 = _wnorm(d, w, n)
+        for q in range(n):
+            xbar[0, q] -= d[q]
+        _f(ws, hom, xbar, 0.0, r, J)
+        _lu_solve(J, piv, r, d, n)
+        n1 = _wnorm(d, w, n) + _EPS
+        if n1 < a * n0:
+            omega, mu, valid = 2 * n1 / n0 ** 2, n1, True
+            break
+        eps_ *= np.sqrt(eps_)
+    if not valid:
+        return _NOT_CONVERGED, 0.0, 0, np.inf
+    mu = max(mu, _EPS)
+
+    _fj(ws, hom, x, 0.0, r, J)
+    if not _lu(J, piv, n):
+        return _NOT_CONVERGED, 0.0, 0, np.inf
+    for q in range(n):
+        tx[0, q] = x[0, q]
+    tau = _update_predictor(ws, hom, 0.0, J, piv, tx, u, w, n)
+    err = (1.0 / tau) ** 4      # HC.jl's first guess of the local error; 0 when τ is infinite
+    c_omega = np.sqrt(1 + 2 * h_a) - 1
+    ds = _nanmin((c_omega / (omega * err)) ** (1 / p) / opts[_O_BETA_OMEGA], opts[_O_BETA_TAU] * tau)
+    ds = min(ds, opts[_O_MAX_STEP])
+    ds_prev = 0.0
+    omega_prev = omega
+    t = 0.0
+    accepted = rejected = 0
+    tol_acc = a ** 3 * h_a
+    code = -1
+    while True:
+        dt = min(ds, 1.0 - t)
+        t1 = 1.0 if dt >= 1.0 - t else t + dt
+        _predict(tx, tau, dt, xhat, n)
+        _weights(xhat[0], w, n, 0.5)
+        res, acc, iters, om, theta = _newton(ws, hom, xhat, t1, w, omega, mu, accepted == 0, a,
+                                             opts[_O_CORRECTOR_TOL], xbar, r, J, piv, d)
+        if res == _NEWT_CONVERGED:
+            err = _wnorm_diff(xhat[0], xbar[0], w, n) / dt ** p   # 0 for an exact prediction: no limit
+            for q in range(n):
+                x[0, q] = xbar[0, q]
+            t = t1
+            ds_prev = dt
+            mu = max(acc, _EPS)
+            omega_prev = omega
+            omega = max(om, 0.5 * omega, 0.1)
+            accepted += 1
+            if t >= 1.0:
+                code = _SUCCESS
+                break
+            for q in range(n):
+                tx[0, q] = x[0, q]
+            tau = _update_predictor(ws, hom, t, J, piv, tx, u, w, n)
+            oc = min(max(omega + 2 * (omega - omega_prev), omega), 8 * omega)
+            ds2 = opts[_O_BETA_TAU] * tau
+            if 1.0 - t < ds2:
+                ds2 = opts[_O_STRICT_BETA_TAU] * tau
+            ds = min(_nanmin((c_omega / (oc * err)) ** (1 / p) / opts[_O_BETA_OMEGA], ds2), opts[_O_MAX_STEP])
+            ds = min(ds, 10 * ds_prev)
+        else:
+            rejected += 1
+            j = iters - 2
+            th = theta ** (1.0 / 2 ** j) if j >= 0 else np.nan
+            if th != th or res == _NEWT_SINGULAR or acc != acc or iters == 1 or _h(th) < _h(0.5 * a):
+                ds = 0.25 * dt
+            else:
+                ds = ((np.sqrt(1 + 2 * _h(0.5 * a)) - 1) / (np.sqrt(1 + 2 * _h(th)) - 1)) ** (1 / p) * dt
+        if accepted + rejected >= opts[_O_MAX_STEPS]:
+            code = _MAX_STEPS
+        elif omega * mu > tol_acc:
+            code = _ACCURACY_LIMIT
+        elif ds < opts[_O_MIN_STEP]:
+            code = _STEP_TOO_SMALL
+        elif _max_abs(x[0], n) > opts[_O_DIVERGENCE]:
+            code = _DIVERGED
+        if code >= 0:
+            for q in range(n):
+                out[q] = x[0, q]
+            return code, t, accepted + rejected, np.inf
+
+    # endpoint: Newton to full precision (its condition number is judged by the caller)
+    accuracy = np.inf
+    for _ in range(int(opts[_O_REFINE_ITERS])):
+        _fj(ws, hom, x, 1.0, r, J)
+        if not _lu(J, piv, n):
+            accuracy = np.inf
+            break
+        _lu_solve(J, piv, r, d, n)
+        dn = xn = 0.0
+        for q in range(n):
+            x[0, q] -= d[q]
+            dn += d[q].real ** 2 + d[q].imag ** 2
+            xn += x[0, q].real ** 2 + x[0, q].imag ** 2
+        accuracy = np.sqrt(dn) / (1.0 + np.sqrt(xn))
+        if not accuracy > opts[_O_REFINE_TOL]:
+            break
+    for q in range(n):
+        out[q] = x[0, q]
+    return code, 1.0, accepted + rejected, accuracy
+
+
+@njit(cache=True, error_model="numpy")
+def _wnorm_diff(a, b, w, n):
+    m = 0.0
+    for i in range(n):
+        v = abs(a[i] - b[i]) / w[i]
+        if v > m or v != v:
+            m = v
+    return m
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _track_paths(X0, pid, cA, cB, cL, widths, offs, opts, X, codes, ts, steps, accuracy):
+    """Every path from X0 (P, N) into X; path p uses coefficient set pid[p]. Releases the GIL."""
+    for k in range(X0.shape[0]):
+        s = pid[k]
+        c, t, st, acc = _track_path(X0[k], (widths, offs, cA[s], cB[s], cL[s]), opts, X[k])
+        codes[k] = c
+        ts[k] = t
+        steps[k] = st
+        accuracy[k] = acc
+
+
+# --- Python side ----------------------------------------------------------------------------------
 
 @dataclass
 class ParameterHomotopy:
     """F(x; p(t)) = 0 for parameters on the straight line p(t) = (1 − t) p_start + t p_end, p = (X, Y, Λ).
 
-    Each of X, Y (…, d, m) and Λ (…, N) may be shared by all paths or given per path (leading axis).
-    """
+    Each of X, Y (…, d, m) and Λ (…, N) may be shared by all paths or given per path (leading axis)."""
 
-    system: GradientSystem
+    system: GradientSystem | Network
     start: tuple[np.ndarray, np.ndarray, np.ndarray]
     end: tuple[np.ndarray, np.ndarray, np.ndarray]
 
-    def _params(self, t: np.ndarray, idx: np.ndarray) -> tuple[Parameters, Parameters]:
-        (X0, Y0, L0), (X1, Y1, L1) = self.start, self.end
-        s = t[:, None, None]
-        X0, X1, Y0, Y1 = (_take(a, idx, 3) for a in (X0, X1, Y0, Y1))
-        L0, L1 = _take(L0, idx, 2), _take(L1, idx, 2)
-        dX, dY = X1 - X0, Y1 - Y0
-        X, Y = X0 + s * dX, Y0 + s * dY
-        Xt, dXt = np.swapaxes(X, -1, -2), np.swapaxes(dX, -1, -2)
-        p = Parameters(X @ Xt, Y @ Xt, L0 + t[:, None] * (L1 - L0))
-        dp = Parameters(dX @ Xt + X @ dXt, dY @ Xt + Y @ dXt, L1 - L0)
-        return p, dp
+    def __post_init__(self) -> None:
+        self.network = self.system.network if isinstance(self.system, GradientSystem) else self.system
+        self.coefficients = ev.path_coefficients(self.start, self.end)
 
-    def evaluate_and_jacobian(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.system.evaluate_and_jacobian(x, self._params(t, idx)[0])
-
-    def dt(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        return self.system.parameter_derivative(x, self._params(t, idx)[1])
-
-    def jacobian_and_dt(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        p, dp = self._params(t, idx)
-        return self.system.jacobian(x, p), self.system.parameter_derivative(x, dp)
+    def path_sets(self, paths: np.ndarray) -> np.ndarray:
+        """Index of the coefficient set of each path."""
+        S = self.coefficients[0].shape[0]
+        return np.zeros(len(paths), np.int64) if S == 1 else np.asarray(paths, np.int64)
 
 
 @dataclass
@@ -161,7 +565,7 @@ class TrackedPaths:
     t: np.ndarray
     steps: np.ndarray
     accuracy: np.ndarray    # relative size of the last Newton correction at the endpoint
-    cond: np.ndarray        # scaled condition number of the Jacobian at the endpoint (see scaled_cond)
+    cond: np.ndarray        # scaled condition number of the Jacobian at the endpoint
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -180,53 +584,20 @@ class TrackedPaths:
         return {str(v): int(c) for v, c in zip(vals, counts)}
 
 
-def _solve(J: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Batched J⁻¹ b; rows whose J is exactly singular get NaN and ok=False."""
-    try:
-        return np.linalg.solve(J, b[..., None])[..., 0], np.ones(len(b), bool)
-    except np.linalg.LinAlgError:
-        out = np.full_like(b, np.nan)
-        ok = np.zeros(len(b), bool)
-        for k in range(len(b)):
-            try:
-                out[k] = np.linalg.solve(J[k], b[k])
-                ok[k] = True
-            except np.linalg.LinAlgError:
-                pass
-        return out, ok
-
-
-def scaled_cond(J: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Condition number of J after scaling column k by max(1, |x_k|) and equilibrating the rows.
-
-    Badly scaled but regular solutions (coordinates of size 1e-4 next to 1e2 occur for small Λ
-    entries) have a huge plain condition number; this one stays moderate unless J is singular.
-    """
-    Js = J * np.maximum(1.0, np.abs(x))[..., None, :]
-    Js = Js / np.maximum(np.linalg.norm(Js, axis=-1, keepdims=True), 1e-300)
-    return np.linalg.cond(Js)
-
-
-def _rel(dx: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return np.linalg.norm(dx, axis=-1) / (1.0 + np.linalg.norm(x, axis=-1))
-
-
 class Tracker:
-    """Tracks batches of paths of a homotopy from t = 0 to t = 1."""
+    """Tracks paths of a parameter homotopy from t = 0 to t = 1 (compiled, all cores)."""
 
-    def __init__(self, homotopy: Homotopy, max_step: float = MAX_STEP,
-                 max_correction: float = MAX_CORRECTION, torus: bool = False) -> None:
+    def __init__(self, homotopy: ParameterHomotopy, options: TrackerOptions | None = None,
+                 torus: bool = False) -> None:
         self.homotopy = homotopy
-        self.max_step = max_step
-        self.max_correction = max_correction
+        self.options = options or TrackerOptions()
         #: paths must stay on the torus: an endpoint with a zero coordinate has jumped onto a
         #: coordinate subspace (another zero pattern's solution) and is marked LEFT_TORUS
         self.torus = torus
 
     def careful(self) -> "Tracker":
         """A stricter tracker for retracking paths that failed or may have jumped."""
-        return Tracker(self.homotopy, self.max_step * CAREFUL_FACTOR, self.max_correction * CAREFUL_FACTOR,
-                       self.torus)
+        return Tracker(self.homotopy, self.options.careful(), self.torus)
 
     def track(self, start: np.ndarray, retrack: bool = True) -> TrackedPaths:
         """Track every start solution (P, N) from t = 0 to t = 1; when ``retrack``, failed paths are
@@ -248,84 +619,153 @@ class Tracker:
         for name in ("x", "codes", "t", "steps", "accuracy", "cond"):
             getattr(res, name)[which] = getattr(again, name)
 
-    def _velocity(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        J, Ht = self.homotopy.jacobian_and_dt(x, t, idx)
-        v, ok = _solve(J, -Ht)
-        return v, ok
-
     def _track(self, start: np.ndarray, paths: np.ndarray) -> TrackedPaths:
         """Track start solutions (P, N); ``paths`` are their indices for the homotopy's per-path parameters."""
-        P = len(start)
-        x = np.array(start, dtype=complex)
-        t = np.zeros(P)
-        h = np.full(P, min(INITIAL_STEP, self.max_step))
-        steps = np.zeros(P, dtype=np.int64)
-        codes = np.full(P, None, dtype=object)
-        active = np.ones(P, bool)
-        while active.any():
-            loc = np.flatnonzero(active)
-            idx = paths[loc]
-            xi, ti = x[loc], t[loc]
-            hi = np.minimum(h[loc], 1.0 - ti)
-            k1, ok1 = self._velocity(xi, ti, idx)
-            k2, ok2 = self._velocity(xi + 0.5 * hi[:, None] * k1, ti + 0.5 * hi, idx)
-            k3, ok3 = self._velocity(xi + 0.5 * hi[:, None] * k2, ti + 0.5 * hi, idx)
-            t1 = np.where(hi >= 1.0 - ti, 1.0, ti + hi)
-            k4, ok4 = self._velocity(xi + hi[:, None] * k3, t1, idx)
-            xp = xi + (hi / 6.0)[:, None] * (k1 + 2 * k2 + 2 * k3 + k4)
-            Hv, J = self.homotopy.evaluate_and_jacobian(xp, t1, idx)
-            d1, okn1 = _solve(J, Hv)
-            xc = xp - d1
-            Hv, J = self.homotopy.evaluate_and_jacobian(xc, t1, idx)
-            d2, okn2 = _solve(J, Hv)
-            xc = xc - d2
-            n1, n2 = _rel(d1, xp), _rel(d2, xc)
-            ok = ok1 & ok2 & ok3 & ok4 & okn1 & okn2 & np.isfinite(n1) & np.isfinite(n2)
-            good = ok & (n1 <= self.max_correction) & ((n2 <= CONTRACTION * n1) | (n2 <= TRACK_TOL))
-            steps[loc] += 1
-            acc = loc[good]
-            x[acc] = xc[good]
-            t[acc] = t1[good]
-            h[acc] = np.minimum(hi[good] * STEP_GROW, self.max_step)
-            rej = loc[~good]
-            h[rej] = hi[~good] * STEP_SHRINK
-            norms = np.linalg.norm(x[loc], axis=-1)
-            done = t[loc] >= 1.0
-            diverged = norms > DIVERGENCE_NORM
-            small = h[loc] < MIN_STEP
-            many = steps[loc] >= MAX_STEPS
-            codes[loc[diverged]] = ReturnCode.DIVERGED
-            codes[loc[~diverged & small & ~done]] = ReturnCode.STEP_TOO_SMALL
-            codes[loc[~diverged & ~small & many & ~done]] = ReturnCode.MAX_STEPS
-            active[loc[done | diverged | small | many]] = False
-        reached = np.flatnonzero(t >= 1.0)
-        accuracy = np.full(P, np.inf)
-        cond = np.full(P, np.inf)
-        if len(reached):
-            xr, ar, cr, conv = self.refine(x[reached], np.ones(len(reached)), paths[reached])
-            x[reached] = xr
-            accuracy[reached] = ar
-            cond[reached] = cr
-            rc = np.full(len(reached), ReturnCode.SUCCESS, dtype=object)
-            rc[cr > SINGULAR_COND] = ReturnCode.SINGULAR
-            rc[~conv] = ReturnCode.NOT_CONVERGED
-            codes[reached] = rc
-        if self.torus:
-            codes[(codes == ReturnCode.SUCCESS) & ~on_torus(x)] = ReturnCode.LEFT_TORUS
-        return TrackedPaths(x, codes, t, steps, accuracy, cond)
+        P, N = len(start), self.homotopy.network.N
+        X0 = np.ascontiguousarray(np.asarray(start, np.complex128).reshape(P, N))
+        X = np.empty_like(X0)
+        codes = np.empty(P, np.int64)
+        t = np.empty(P)
+        steps = np.empty(P, np.int64)
+        accuracy = np.empty(P)
+        sets = self.homotopy.path_sets(paths)
+        if P:
+            widths, offs = ev.network_arrays(self.homotopy.network)
+            ensure_compiled()
+            run_paths(X0, sets, self.homotopy.coefficients, widths, offs, self.options.as_array(),
+                      X, codes, t, steps, accuracy)
+        cond = self._judge_endpoints(X, codes, accuracy, sets)
+        return TrackedPaths(X, np.array([CODES[c] for c in codes], dtype=object).reshape(P), t, steps,
+                            accuracy, cond)
 
-    def refine(self, x: np.ndarray, t: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Newton at fixed t to full precision; returns (x, last relative correction, cond, converged)."""
-        x = x.copy()
-        acc = np.full(len(x), np.inf)
-        for _ in range(REFINE_ITERATIONS):
-            Hv, J = self.homotopy.evaluate_and_jacobian(x, t, idx)
-            d, ok = _solve(J, Hv)
-            d[~ok] = 0
-            x -= d
-            acc = np.where(ok, _rel(d, x), np.inf)
-            if np.all(acc <= REFINE_TOL):
-                break
-        _, J = self.homotopy.evaluate_and_jacobian(x, t, idx)
-        cond = scaled_cond(J, x)
-        return x, acc, cond, acc <= np.clip(ATTAINABLE * cond, CONVERGED_TOL, TRACK_TOL)
+    def _judge_endpoints(self, X: np.ndarray, codes: np.ndarray, accuracy: np.ndarray,
+                         sets: np.ndarray) -> np.ndarray:
+        """Scaled condition numbers of the endpoints that reached t = 1, and their final codes (in place):
+        SINGULAR above singular_cond, NOT_CONVERGED when the refinement did not reach the accuracy the
+        conditioning allows, LEFT_TORUS (torus homotopies) with a coordinate near zero."""
+        opts = self.options
+        cond = np.full(len(X), np.inf)
+        reached = np.flatnonzero(codes == _SUCCESS)
+        cA, cB, cL = self.homotopy.coefficients
+        system = GradientSystem(self.homotopy.network)
+        for chunk in np.array_split(reached, -(-len(reached) // ENDPOINT_CHUNK)) if len(reached) else []:
+            s = sets[chunk]
+            p = Parameters(cA[s].sum(axis=1), cB[s].sum(axis=1), cL[s].sum(axis=1))
+            cond[chunk] = scaled_cond(system.jacobian(X[chunk], p), X[chunk])
+        acc, cnd = accuracy[reached], cond[reached]
+        limit = np.clip(_EPS * cnd, opts.converged_tol, opts.track_tol)
+        final = np.full(len(reached), _SUCCESS)
+        final[cnd > opts.singular_cond] = _SINGULAR
+        final[~(acc <= limit)] = _NOT_CONVERGED
+        if self.torus:
+            final[(final == _SUCCESS) & ~on_torus(X[reached])] = _LEFT_TORUS
+        codes[reached] = final
+        return cond
+
+
+def scaled_cond(J: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Condition number of J after scaling column k by max(1, |x_k|) and equilibrating the rows.
+
+    Badly scaled but regular solutions (coordinates of size 1e-4 next to 1e2 occur for small Λ
+    entries) have a huge plain condition number; this one stays moderate unless J is singular."""
+    Js = J * np.maximum(1.0, np.abs(x))[..., None, :]
+    Js = Js / np.maximum(np.linalg.norm(Js, axis=-1, keepdims=True), 1e-300)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = np.isfinite(Js).all(axis=(-2, -1))
+        out = np.full(Js.shape[:-2], np.inf)
+        if ok.any():
+            out[ok] = np.linalg.cond(Js[ok])
+    return out
+
+
+def on_torus(w: np.ndarray) -> np.ndarray:
+    """Mask of points (P, N) with no coordinate near zero (relative to max(1, ‖w‖))."""
+    scale = np.maximum(np.linalg.norm(w, axis=-1), 1.0)
+    return np.min(np.abs(w), axis=-1) > TORUS_TOL * scale
+
+
+#: Endpoints whose Jacobians are formed at once when their conditioning is judged (bounds memory).
+ENDPOINT_CHUNK = 4096
+
+
+# --- threads ------------------------------------------------------------------------------------
+
+#: Chunks per thread: paths differ in cost, so each thread takes several chunks in turn.
+CHUNKS_PER_THREAD = 8
+_pool: ThreadPoolExecutor | None = None
+_threads = 0
+
+
+def set_threads(n: int | None) -> None:
+    """Threads the tracker uses (None: one per core available to this process)."""
+    global _pool, _threads
+    n = n or len(os.sched_getaffinity(0))
+    if n != _threads:
+        if _pool is not None:
+            _pool.shutdown()
+        _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="linnet-track") if n > 1 else None
+        _threads = n
+
+
+def run_paths(X0: np.ndarray, sets: np.ndarray, coefficients: tuple[np.ndarray, np.ndarray, np.ndarray],
+              widths: np.ndarray, offs: np.ndarray, opts: np.ndarray, X: np.ndarray, codes: np.ndarray,
+              t: np.ndarray, steps: np.ndarray, accuracy: np.ndarray) -> None:
+    """Run the compiled tracker over all paths, in chunks on the thread pool (outputs in place)."""
+    if not _threads:
+        set_threads(None)
+    P = len(X0)
+    n_chunks = min(P, _threads * CHUNKS_PER_THREAD) if _pool is not None else 1
+    bounds = np.linspace(0, P, n_chunks + 1).astype(int)
+
+    def chunk(k: int) -> None:
+        lo, hi = bounds[k], bounds[k + 1]
+        _track_paths(X0[lo:hi], sets[lo:hi], *coefficients, widths, offs, opts, X[lo:hi], codes[lo:hi],
+                     t[lo:hi], steps[lo:hi], accuracy[lo:hi])
+
+    if _pool is None:
+        chunk(0)
+    else:
+        list(_pool.map(chunk, range(n_chunks)))
+
+
+# --- compilation ----------------------------------------------------------------------------------
+
+#: Compiling the kernels takes this long (seconds) before a notice is shown; loading them from numba's
+#: cache takes a fraction of it.
+COMPILE_NOTICE_AFTER = 1.0
+_compiled = threading.Event()
+_notice: Callable[[str], None] | None = None
+
+
+def on_compile(notice: Callable[[str], None] | None) -> None:
+    """Call ``notice`` with one line when the kernels are being compiled (cold cache), not loaded."""
+    global _notice
+    _notice = notice
+
+
+def ensure_compiled() -> None:
+    """Load the tracker's kernels from numba's cache, or compile them (once per machine)."""
+    if _compiled.is_set():
+        return
+    timer = None
+    if _notice is not None:
+        timer = threading.Timer(COMPILE_NOTICE_AFTER, _notice, args=("compiling the path tracker (once per machine)",))
+        timer.daemon = True
+        timer.start()
+    t0 = time.perf_counter()
+    net = Network((1, 1, 1))
+    hom = ParameterHomotopy(net, (np.ones((1, 1)), np.ones((1, 1)), np.ones(2)),
+                            (np.ones((1, 1)), np.ones((1, 1)), np.ones(2)))
+    widths, offs = ev.network_arrays(net)
+    one = np.ones((1, 2), np.complex128)
+    _track_paths(one, np.zeros(1, np.int64), *hom.coefficients, widths, offs, TrackerOptions().as_array(),
+               np.empty_like(one), np.empty(1, np.int64), np.empty(1), np.empty(1, np.int64), np.empty(1))
+    if timer is not None:
+        timer.cancel()
+    global compile_seconds
+    compile_seconds = time.perf_counter() - t0
+    _compiled.set()
+
+
+#: Seconds the first :func:`ensure_compiled` took in this process (load or compile).
+compile_seconds = 0.0

@@ -6,7 +6,6 @@ from linnet_cli.gradient import GradientSystem, Parameters
 from linnet_cli.instance import random_instance
 from linnet_cli.network import Network
 from linnet_cli.symbolic import generic_supports, sparse_system
-from linnet_cli.tracker import ParameterHomotopy
 
 SHAPES = [((2, 2, 2), 1), ((1, 1, 1), 1), ((2, 3, 1, 2), 2), ((3, 2, 2, 2, 3), 1), ((2, 1, 3), 3)]
 
@@ -45,18 +44,6 @@ def test_jacobian_matches_finite_differences_and_is_symmetric(widths, m):
                    for k in range(net.N)], axis=-1)
     assert np.allclose(J, fd, rtol=1e-6, atol=1e-6)
     assert np.allclose(J, np.swapaxes(J, -1, -2))  # a Hessian
-
-
-def test_parameter_derivative_matches_finite_differences():
-    net = Network((2, 3, 2))
-    a, b = random_instance(net, m=2, seed=3), random_instance(net, m=2, seed=4)
-    hom = ParameterHomotopy(GradientSystem(net), (a.X, a.Y, a.lambda_flat), (b.X, b.Y, b.lambda_flat))
-    w = _points(net, P=3)
-    t = np.array([0.1, 0.5, 0.9])
-    idx = np.arange(3)
-    h = 1e-6
-    fd = (hom.evaluate_and_jacobian(w, t + h, idx)[0] - hom.evaluate_and_jacobian(w, t - h, idx)[0]) / (2 * h)
-    assert np.allclose(hom.dt(w, t, idx), fd, rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("widths,m", SHAPES)

@@ -71,3 +71,52 @@ def test_monodromy_survives_a_round_in_which_every_path_fails(monkeypatch):
     rng = np.random.default_rng(0)
     sol = monodromy.monodromy_solve(net, rng.normal(size=(2, 1)), rng.normal(size=(2, 1)), rng)
     assert sol.count == 16 and sol.failed_paths["monodromy"] >= monodromy.FRESH_STARTS
+
+
+def test_a_constant_path_takes_one_step():
+    """The origin solves the system for every parameter: its path does not move (no Taylor term at all)."""
+    net, gs, X, Y, rng = _setup((1, 1, 1))
+    lam0 = rng.normal(size=net.N) + 1j * rng.normal(size=net.N)
+    res = Tracker(ParameterHomotopy(gs, (X, Y, lam0), (X, Y, rng.uniform(size=net.N)))).track(np.zeros((1, net.N)))
+    assert res.codes[0] == ReturnCode.SUCCESS and res.steps[0] == 1 and np.all(res.x == 0)
+
+
+def test_threads_do_not_change_results():
+    from linnet_cli import tracker
+    net, gs, X, Y, rng = _setup((2, 3, 2))
+    W = rng.normal(size=(40, net.N)) + 1j * rng.normal(size=(40, net.N))
+    p = Parameters.from_data(X, Y, np.zeros(net.N))
+    lam_start = -gs.data_part(W, p.A, p.B) / W
+    target = rng.normal(size=net.N) + 1j * rng.normal(size=net.N)
+    out = []
+    for threads in (1, 2):
+        tracker.set_threads(threads)
+        res = Tracker(ParameterHomotopy(gs, (X, Y, lam_start), (X, Y, target))).track(W)
+        out.append((res.x, res.codes, res.steps))
+    tracker.set_threads(None)
+    assert np.array_equal(out[0][0], out[1][0], equal_nan=True) and np.array_equal(out[0][2], out[1][2])
+    assert list(out[0][1]) == list(out[1][1])
+
+
+def test_careful_settings_are_stricter():
+    from linnet_cli.tracker import TrackerOptions
+    o, c = TrackerOptions(), TrackerOptions().careful()
+    assert c.beta_tau < o.beta_tau and c.beta_omega > o.beta_omega and c.max_step < o.max_step
+    assert c.careful().beta_tau < c.beta_tau
+
+
+def test_compilation_is_announced_when_slow(monkeypatch):
+    """A cold numba cache compiles for seconds: the notice callback fires once compiling outlasts a second."""
+    import time
+
+    from linnet_cli import tracker
+    monkeypatch.setattr(tracker, "_compiled", tracker.threading.Event())
+    monkeypatch.setattr(tracker, "COMPILE_NOTICE_AFTER", 0.05)
+    monkeypatch.setattr(tracker, "_track_paths", lambda *a: time.sleep(0.3))
+    heard = []
+    tracker.on_compile(heard.append)
+    try:
+        tracker.ensure_compiled()
+    finally:
+        tracker.on_compile(None)
+    assert heard == ["compiling the path tracker (once per machine)"]

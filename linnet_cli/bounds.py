@@ -35,19 +35,42 @@ def _cache_file() -> Path:
     return Path(root) / "bkk.json"
 
 
+#: A solve's summary computes the BKK bound itself only for shapes this small (a fraction of a second,
+#: once the mixed-volume code is compiled); for larger ones it shows the cached value, if any, so that no
+#: solve waits on a mixed volume (d = d_x = d_y = 3 takes minutes). `linnet bounds` computes and caches it.
+CHEAP_BKK_N = 10
+
+
+def _bkk_key(network: Network, m: int) -> str:
+    return f"{','.join(map(str, network.widths))}|m={m}"
+
+
+def _read_cache() -> dict:
+    try:
+        cache = json.loads(_cache_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    return cache if isinstance(cache, dict) else {}
+
+
+def _cached_value(cache: dict, network: Network, m: int) -> tuple[int, int] | None:
+    value = cache.get(_bkk_key(network, m))
+    if isinstance(value, list) and len(value) == 2:
+        return int(value[0]), int(value[1])
+    return None
+
+
 def cached_bkk(network: Network, m: int) -> tuple[int, int]:
     """(BKK, BKK torus) of a shape: computed by mixed volume once, then read from a small JSON cache
     (``$LINNET_CACHE_DIR`` or ``~/.cache/linnet``). Mixed volumes depend only on the shape, so caching
     them is exact; the N = 15 rows take seconds to compute."""
     from .mixed_volume import bkk_bounds
-    key = f"{','.join(map(str, network.widths))}|m={m}"
+    cache = _read_cache()
+    hit = _cached_value(cache, network, m)
+    if hit is not None:
+        return hit
     path = _cache_file()
-    try:
-        cache = json.loads(path.read_text())
-    except (OSError, ValueError):
-        cache = {}
-    if isinstance(cache.get(key), list) and len(cache[key]) == 2:
-        return int(cache[key][0]), int(cache[key][1])
+    key = _bkk_key(network, m)
     value = bkk_bounds(network, m)
     cache[key] = [int(value[0]), int(value[1])]
     try:
@@ -82,12 +105,16 @@ class BoundsRow:
         return out
 
 
-def bounds_row(network: Network, m: int = 1, bkk: bool = True, engine: Engine | None = None) -> BoundsRow:
-    """All bounds of one shape; the BKK columns (mixed volumes) only when ``bkk``. The mixed volumes
-    are linnet's own (cached), or computed afresh by ``engine`` when one other than native is given."""
+def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: Engine | None = None) -> BoundsRow:
+    """All bounds of one shape; the BKK columns (mixed volumes) only when ``bkk`` (None: when they are
+    cached or cheap, see :data:`CHEAP_BKK_N`). The mixed volumes are linnet's own (cached), or computed
+    afresh by ``engine`` when one other than native is given."""
     b_c, b_cs = thesis_bounds(network, m)
     mv = mv_t = None
-    if bkk and (engine is None or engine.name == "native"):
+    native = engine is None or engine.name == "native"
+    if bkk is None:
+        bkk = native and (network.N <= CHEAP_BKK_N or _cached_value(_read_cache(), network, m) is not None)
+    if bkk and native:
         mv, mv_t = cached_bkk(network, m)
     elif bkk:
         from .mixed_volume import bkk_bounds

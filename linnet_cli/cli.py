@@ -96,6 +96,14 @@ def _warn(quiet: bool, messages: list[str]) -> None:
         con.print(f"[yellow]warning:[/yellow] {escape(m)}", highlight=False)
 
 
+def _announce_compilation(quiet: bool, engine: str) -> None:
+    """One line on stderr when the native engine's tracker is compiled (a cold numba cache: once per machine)."""
+    if quiet or engine != "native":
+        return
+    from .tracker import on_compile
+    on_compile(lambda message: click.echo(message, err=True))
+
+
 class LazyProgress:
     """A rich progress bar on stderr that appears only when the work lasts more than a second."""
 
@@ -212,7 +220,9 @@ def cli() -> None:
 @_engine_options("native")
 @click.option("--verify-patterns", is_flag=True, help="Exhaustively check that only dead-neuron zero patterns carry solutions.")
 @click.option("--show-solutions", is_flag=True, help="Print every critical point with its coordinates.")
-@click.option("--bkk/--no-bkk", default=True, show_default=True, help="Compute the BKK bound for the summary.")
+@click.option("--bkk/--no-bkk", default=None,
+              help="Compute the BKK bound for the summary. [default: when cached or cheap (N ≤ 10); "
+                   "`linnet bounds` computes and caches it]")
 @click.option("--save-instance", metavar="FILE", default=None, help="Also write the instance to FILE (.json or .npz).")
 @click.option("--certify", is_flag=True, help="Prove every critical point with Krawczyk's test in ball arithmetic.")
 @_common_options
@@ -244,6 +254,7 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads
         save(inst, save_instance)
     _warn(quiet, inst.genericity_warnings())
     bounds = bounds_row(inst.network, inst.m, bkk=bkk, engine=eng)
+    _announce_compilation(quiet, spec.name)
     progress = LazyProgress(quiet)
     try:
         result = run(inst, engine=spec, seed=seed, progress=progress, bounds=bounds)
@@ -430,6 +441,7 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
             state["rows"] += 1
         progress(f"rows {state['rows']}/{len(spec.rows)} · {key.replace('|', ' ')} instances", done, total)
 
+    _announce_compilation(quiet, spec.engine.name)
     progress = LazyProgress(quiet)
     try:
         run = run_table(spec, jobs=jobs, bkk=bkk, previous=previous, progress=report, certify=certify)

@@ -46,7 +46,8 @@ def solve_summary(result: SolveResult) -> Panel:
     t.add_row("instance", Text(result.instance.source), "seed", fmt(result.seed))
     t.add_row("engine", result.engine, "time", f"{result.seconds:.2f} s")
     t.add_row("N_C (complex)", str(result.n_complex), "CBB", fmt(b.CBB) if b else "—")
-    t.add_row("N_C* (torus)", str(result.n_torus), "BKK", fmt(b.BKK) if b else "—")
+    bkk = "—" if b is None else fmt(b.BKK) if b.BKK is not None else "not computed (see linnet bounds)"
+    t.add_row("N_C* (torus)", str(result.n_torus), "BKK", bkk)
     t.add_row("N_R (real)", str(result.n_real), "B_C", fmt(b.B_C) if b else "—")
     t.add_row("local minima", f"{s['n_local_minima']} ({s['n_spurious_local_minima']} spurious)",
               "B_C*", fmt(b.B_C_star) if b else "—")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -333,6 +334,9 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
     # the largest rows first, so that parallel jobs finish together
     todo.sort(key=lambda r: -r.network.N)
     args = (spec.samples, spec.seed, spec.distribution, spec.engine, bkk)
+    if spec.engine.name == "native" and todo:
+        from .tracker import ensure_compiled
+        ensure_compiled()   # once, here: worker processes then load the kernels from numba's cache
     try:
         if jobs <= 1 or len(todo) <= 1:
             for row in todo:
@@ -345,6 +349,12 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
     return TableRun(spec, ordered, interrupted, resumed)
 
 
+def _worker_threads(threads: int) -> None:
+    """Tracker threads in a worker process: the cores are shared among the jobs."""
+    from .tracker import set_threads
+    set_threads(threads)
+
+
 def _run_parallel(todo: list[RowSpec], args: tuple, jobs: int, finished: dict[str, RowResult],
                   progress: ProgressFn | None) -> None:
     import multiprocessing as mp
@@ -353,7 +363,8 @@ def _run_parallel(todo: list[RowSpec], args: tuple, jobs: int, finished: dict[st
 
     manager = mp.Manager()
     q = manager.Queue()
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_threads,
+                               initargs=(max(1, (os.cpu_count() or 1) // jobs),))
     try:
         futures = {pool.submit(_row_worker, row, *args, q): row for row in todo}
         pending = set(futures)

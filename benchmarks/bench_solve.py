@@ -1,15 +1,19 @@
 """Benchmark of `linnet solve` (wall clock of the whole command, start-up included) next to msolve and
-PHCpack on the same exact instance, plus N_C / N_C* of all 26 rows of Table 3.1 over several seeds.
+PHCpack on the same exact instance, the shapes past Table 3.1, the cold-cache compilation, the full
+`linnet table`, and N_C / N_C* of all 26 rows of Table 3.1 over several seeds.
 
-Usage: python benchmarks/bench_solve.py [--seeds 3] [--peers/--no-peers] [--timeout 400] [--skip-rows]
+Usage: python benchmarks/bench_solve.py [--seeds 3] [--no-peers] [--timeout 400] [--skip-rows]
+                                        [--skip-table] [--skip-cold] [--only LABEL]
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,10 +23,20 @@ from linnet_cli.network import Network, parse_widths
 from linnet_cli.solve import solve
 
 ROOT = Path(__file__).resolve().parent.parent
-#: (label, shape options, widths) of the timed shapes
-SHAPES = [("d=2 dx=2 dy=2", ["--d", "2", "--dx", "2", "--dy", "2"], "2,2,2"),
-          ("d=3 dx=2 dy=3", ["--d", "3", "--dx", "2", "--dy", "3"], "2,3,3"),
-          ("H=2 d=dx=dy=2", ["--d", "2", "--dx", "2", "--dy", "2", "--H", "2"], "2,2,2,2")]
+
+
+#: (label, shape options, widths, m, seeds, expected (N_C, N_C*) or None, target seconds, peers?)
+SHAPES = [
+    ("d=2 dx=2 dy=2", ["--d", "2", "--dx", "2", "--dy", "2"], "2,2,2", 1, None, (33, 16), 0.6, True),
+    ("d=3 dx=2 dy=3 (row 26)", ["--d", "3", "--dx", "2", "--dy", "3"], "2,3,3", 1, None, (245, 64), 1.5, True),
+    ("H=2 d=dx=dy=2", ["--d", "2", "--dx", "2", "--dy", "2", "--H", "2"], "2,2,2,2", 1, None, (641, 384), 2.5, True),
+    ("widths 2,2,2 m=3", ["--widths", "2,2,2", "--m", "3"], "2,2,2", 3, None, (225, 192), 2.0, True),
+    ("widths 2,3,2 m=2", ["--widths", "2,3,2", "--m", "2"], "2,3,2", 2, [1, 2, 3], (1265, 640), 15.0, False),
+    ("d=dx=dy=3", ["--d", "3", "--dx", "3", "--dy", "3"], "3,3,3", 1, None, (245, 64), 2.0, False),
+    ("d=dx=dy=4 --no-bkk", ["--d", "4", "--dx", "4", "--dy", "4", "--no-bkk"], "4,4,4", 1, None, (1921, 256), 6.0, False),
+    ("H=3 widths 2,2,2,2,2 --no-bkk", ["--widths", "2,2,2,2,2", "--no-bkk"], "2,2,2,2,2", 1, None, (9985, None), 10.0,
+     False),
+]
 
 
 def linnet_cmd() -> list[str]:
@@ -30,11 +44,11 @@ def linnet_cmd() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "linnet_cli.cli"]
 
 
-def time_linnet(opts: list[str], seed: int) -> tuple[float, dict]:
+def time_linnet(opts: list[str], seed: int, env: dict | None = None) -> tuple[float, dict, str]:
     t0 = time.perf_counter()
-    out = subprocess.run(linnet_cmd() + ["solve", *opts, "--seed", str(seed), "--rational", "--format", "json", "-q"],
-                         capture_output=True, text=True, check=True)
-    return time.perf_counter() - t0, json.loads(out.stdout)
+    out = subprocess.run(linnet_cmd() + ["solve", *opts, "--seed", str(seed), "--rational", "--format", "json"],
+                         capture_output=True, text=True, check=True, env=env)
+    return time.perf_counter() - t0, json.loads(out.stdout), out.stderr
 
 
 def time_peer(fn, inst, timeout: float):
@@ -48,43 +62,61 @@ def time_peer(fn, inst, timeout: float):
         return None, f"error: {str(exc)[:60]}"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--peers", dest="peers", action="store_true", default=True)
-    ap.add_argument("--no-peers", dest="peers", action="store_false")
-    ap.add_argument("--timeout", type=float, default=400.0)
-    ap.add_argument("--skip-rows", action="store_true", help="skip the 26-row count check")
-    args = ap.parse_args()
-
-    print("== wall clock of `linnet solve` (whole command) and peers on the same exact instance ==")
-    for label, opts, widths in SHAPES:
-        times, data = [], None
-        for seed in range(args.seeds):
-            t, data = time_linnet(opts, seed)
-            times.append(t)
-        best = min(times)
-        print(f"{label:>15}: linnet {best:6.2f} s (best of {args.seeds}; all {', '.join(f'{t:.2f}' for t in times)})"
-              f"  N_C={data['n_complex']} N_C*={data['n_torus']} N_R={data['n_real']}"
-              f" paths={data['paths_tracked']} failed={data['n_failed']}")
-        if not args.peers:
+def bench_shapes(args) -> None:
+    print("== wall clock of `linnet solve` (whole command, warm cache) and peers on the same exact instance ==")
+    for label, opts, widths, m, seeds, expect, target, with_peers in SHAPES:
+        if args.only and args.only not in label:
             continue
-        inst = random_instance(parse_widths(widths), seed=args.seeds - 1, rational=True)
-        if peers.find_msolve():
-            t, res = time_peer(peers.msolve_counts, inst, args.timeout)
-            ratio = f"  ratio msolve/linnet = {t / best:.1f}" if t else ""
-            print(f"{'':>15}  msolve {t if t is None else round(t, 2)} s -> {res}{ratio}")
-        else:
-            print(f"{'':>15}  msolve not installed")
-        if peers.find_phc():
-            t, res = time_peer(peers.phc_counts, inst, args.timeout)
-            ratio = f"  ratio phc/linnet = {t / best:.1f}" if t else ""
-            print(f"{'':>15}  phc -b {t if t is None else round(t, 2)} s -> {res}{ratio}")
-        else:
-            print(f"{'':>15}  PHCpack not installed")
+        seeds = seeds or list(range(1, args.seeds + 1))
+        times, counts = [], []
+        for seed in seeds:
+            t, data, _ = time_linnet(opts, seed)
+            times.append(t)
+            counts.append((data["n_complex"], data["n_torus"], data["n_failed"], data.get("n_real")))
+        worst, best = max(times), min(times)
+        ok = expect is None or all(c[0] == expect[0] and (expect[1] is None or c[1] == expect[1]) for c in counts)
+        print(f"{label:>30}: {', '.join(f'{t:.2f}' for t in times)} s (seeds {seeds}; target ≤ {target} s: "
+              f"{'met' if worst <= target else 'NOT met'})  (N_C, N_C*, failed, N_R) {counts}"
+              f"{'' if ok else f'  <-- expected {expect}'}")
+        if not (args.peers and with_peers):
+            continue
+        inst = random_instance(parse_widths(widths), m=m, seed=seeds[-1], rational=True)
+        for name, find, fn in (("msolve", peers.find_msolve, peers.msolve_counts),
+                               ("phc -b", peers.find_phc, peers.phc_counts)):
+            if not find():
+                print(f"{'':>30}  {name} not installed")
+                continue
+            t, res = time_peer(fn, inst, args.timeout)
+            ratio = f"  ratio {name.split()[0]}/linnet = {t / times[-1]:.2f}" if t else ""
+            print(f"{'':>30}  {name} {t if t is None else round(t, 2)} s -> {res}{ratio}")
 
-    if args.skip_rows:
-        return
+
+def bench_cold(args) -> None:
+    """The first run on a machine compiles the tracker; a private numba cache directory makes it cold."""
+    print("\n== cold numba cache: first `linnet solve --d 2 --dx 2 --dy 2` vs the next ==")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, NUMBA_CACHE_DIR=tmp)
+        cold, _, err = time_linnet(["--d", "2", "--dx", "2", "--dy", "2"], 1, env)
+        warm, _, _ = time_linnet(["--d", "2", "--dx", "2", "--dy", "2"], 1, env)
+    notice = [line for line in err.splitlines() if "compiling" in line]
+    print(f"cold {cold:.1f} s, warm {warm:.2f} s: compilation adds {cold - warm:.1f} s (target ≤ 20 s: "
+          f"{'met' if cold - warm <= 20 else 'NOT met'}); notice on stderr: {notice or 'none'}")
+
+
+def bench_table(args) -> None:
+    print("\n== `linnet table` (Table 3.1: 26 rows x 100 instances, 2 jobs, BKK cached) ==")
+    subprocess.run(linnet_cmd() + ["bounds", "-q", "--format", "csv"], capture_output=True, check=True)  # fill the BKK cache
+    t0 = time.perf_counter()
+    out = subprocess.run(linnet_cmd() + ["table", "--jobs", "2", "-q", "--format", "json"],
+                         capture_output=True, text=True, check=True)
+    t = time.perf_counter() - t0
+    run = json.loads(out.stdout)
+    failed = sum(int(r["failed_paths"] or 0) for r in run["rows"])
+    print(f"{t:.1f} s (target ≤ 15 s: {'met' if t <= 15 else 'NOT met'}); {run['reproduced']} of {run['compared']} "
+          f"published values reproduced; failed paths {failed}")
+
+
+def bench_rows(args) -> None:
     print(f"\n== N_C and N_C* of Table 3.1, {args.seeds} seeds per row (library calls) ==")
     rows = list(csv.DictReader((ROOT / "configs" / "table-3.1-published.tsv").open(), delimiter="\t"))
     bad = 0
@@ -102,6 +134,25 @@ def main() -> None:
               f"  {(time.perf_counter() - t0) / args.seeds:.2f} s/solve  {'ok' if ok else 'MISMATCH'}")
     print(f"{26 - bad} of 26 rows reproduced with zero failed paths for every seed "
           f"({time.perf_counter() - t_all:.1f} s)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--peers", dest="peers", action="store_true", default=True)
+    ap.add_argument("--no-peers", dest="peers", action="store_false")
+    ap.add_argument("--timeout", type=float, default=400.0)
+    ap.add_argument("--only", default=None, help="time only the shapes whose label contains this text")
+    for part in ("rows", "table", "cold"):
+        ap.add_argument(f"--skip-{part}", action="store_true")
+    args = ap.parse_args()
+    bench_shapes(args)
+    if not args.skip_cold:
+        bench_cold(args)
+    if not args.skip_table:
+        bench_table(args)
+    if not args.skip_rows:
+        bench_rows(args)
 
 
 if __name__ == "__main__":

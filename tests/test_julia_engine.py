@@ -710,6 +710,8 @@ def test_python_and_julia_version_bounds_agree():
     req = next(r for r in pyproject["project"]["optional-dependencies"]["julia"] if r.startswith("juliacall"))
     lower = req.split(">=", 1)[1].split(",")[0].strip()
     assert _juliapkg()["packages"]["PythonCall"]["version"] == lower
+    # PythonCall is thread-safe from 0.9.22 on, and the engine runs Julia threads (--threads)
+    assert tuple(map(int, lower.split("."))) >= (0, 9, 22)
 
 
 # ---------------------------------------------------------------------------------------------

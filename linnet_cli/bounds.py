@@ -35,25 +35,41 @@ def _cache_file() -> Path:
     return Path(root) / "bkk.json"
 
 
+def valid_bkk(entry: object, network: Network) -> bool:
+    """Whether a cached entry can be a shape's (BKK, BKK torus): two integers with
+    0 ≤ BKK torus ≤ BKK ≤ CBB (adding the origin to the supports can only raise the mixed volume,
+    and the mixed volume never exceeds the Bézout number). Anything else is recomputed."""
+    if not isinstance(entry, list) or len(entry) != 2:
+        return False
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in entry):
+        return False
+    return 0 <= entry[1] <= entry[0] <= bezout(network)
+
+
 def cached_bkk(network: Network, m: int) -> tuple[int, int]:
     """(BKK, BKK torus) of a shape: computed by mixed volume once, then read from a small JSON cache
     (``$LINNET_CACHE_DIR`` or ``~/.cache/linnet``). Mixed volumes depend only on the shape, so caching
-    them is exact; the N = 15 rows take seconds to compute."""
+    them is exact; the N = 15 rows take seconds to compute. A cache entry that is not a valid pair
+    of bounds (a corrupt or edited file) is ignored and recomputed."""
+    from .errors import InputError
     from .mixed_volume import bkk_bounds
+    from .output_files import write_text_atomic
     key = f"{','.join(map(str, network.widths))}|m={m}"
     path = _cache_file()
     try:
         cache = json.loads(path.read_text())
     except (OSError, ValueError):
         cache = {}
-    if isinstance(cache.get(key), list) and len(cache[key]) == 2:
-        return int(cache[key][0]), int(cache[key][1])
+    if not isinstance(cache, dict):
+        cache = {}
+    if valid_bkk(cache.get(key), network):
+        return cache[key][0], cache[key][1]
     value = bkk_bounds(network, m)
     cache[key] = [int(value[0]), int(value[1])]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(cache, indent=0, sort_keys=True))
-    except OSError:
+        write_text_atomic(json.dumps(cache, indent=0, sort_keys=True), path, "BKK cache")
+    except (OSError, InputError):
         pass  # an unwritable cache only costs time
     return value
 

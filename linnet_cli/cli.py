@@ -130,37 +130,27 @@ def _seed(seed: int | None) -> int:
     return secrets.randbelow(2 ** 31)
 
 
-def _single(text: str | None, name: str, default: int) -> int:
-    from .errors import InputError
-    from .network import parse_range
-    if text is None:
-        return default
-    vals = parse_range(text, name)
-    if len(vals) != 1:
-        raise InputError(f"--{name}: this command takes one value, got the range {text!r}")
-    return vals[0]
-
-
 def _instance(d, dx, dy, H, m, widths, data, seed: int, rational: bool = False, distribution: str = "default"):
-    """The instance asked for: from --data, or drawn at random for the shape options."""
+    """The instance asked for: from --data (the shape options given must agree with it), or drawn at
+    random for the shape options."""
     from .errors import InputError
     from .instance import load_instance, random_instance
-    from .network import Network, parse_widths
-    if widths and any(v is not None for v in (d, H)):
+    from .network import Network, check_shape_options, parse_widths, single_value
+    if widths is not None and any(v is not None for v in (d, H)):
         raise InputError("--widths replaces --d and --H: give one or the other")
-    given = any(v is not None for v in (d, dx, dy, H)) or bool(widths)
-    if widths:
-        net = parse_widths(widths)
-        if dx is not None and _single(dx, "dx", 0) != net.dx or dy is not None and _single(dy, "dy", 0) != net.dy:
-            raise InputError("--dx/--dy disagree with --widths")
-    else:
-        net = Network.uniform(_single(d, "d", 2), _single(dx, "dx", 2), _single(dy, "dy", 2), _single(H, "H", 1))
     if data is not None:
-        inst = load_instance(data, net if given else None)
-        if m is not None and _single(m, "m", 1) != inst.m:
+        inst = load_instance(data, no_hidden_layer=single_value(H, "H", 1) == 0)
+        check_shape_options(inst.network, d, dx, dy, H, widths)
+        if m is not None and single_value(m, "m", 1) != inst.m:
             raise InputError(f"--m {m} disagrees with the data file, which has m = {inst.m} data points")
         return inst
-    return random_instance(net, m=_single(m, "m", 1), seed=seed, distribution=distribution, rational=rational)
+    if widths is not None:
+        net = parse_widths(widths)
+        check_shape_options(net, None, dx, dy, None, None, source=f"--widths {widths}")
+    else:
+        net = Network.uniform(single_value(d, "d", 2), single_value(dx, "dx", 2), single_value(dy, "dy", 2),
+                              single_value(H, "H", 1))
+    return random_instance(net, m=single_value(m, "m", 1), seed=seed, distribution=distribution, rational=rational)
 
 
 class LinnetGroup(click.Group):

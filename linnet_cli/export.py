@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .output_files import write_text_atomic
 
 #: Formats every result-printing command accepts besides the rich ``table``.
 FRAME_FORMATS = ("csv", "json", "markdown", "latex")
@@ -43,13 +43,10 @@ def frame_to_text(frame, fmt: str, records: list[dict[str, Any]] | None = None) 
     raise InputError(f"unknown format {fmt!r}")
 
 
-def write_text(text: str, output: str | None) -> None:
-    """Write to a file, or to standard output when ``output`` is None or '-'."""
+def write_text(text: str, output: str | None, option: str = "--output") -> None:
+    """Write to a file atomically, or to standard output when ``output`` is None or '-'."""
     if output in (None, "-"):
         import click
         click.echo(text, nl=not text.endswith("\n"))
         return
-    try:
-        Path(output).write_text(text)
-    except OSError as exc:
-        raise InputError(f"--output: cannot write {output}: {exc.strerror}") from None
+    write_text_atomic(text, output, option)

@@ -69,6 +69,8 @@ class ZeroPattern:
         """E.g. ``dead: layer 1 neuron 2`` or ``all active``."""
         dead = [f"layer {l + 1} neuron {i + 1}" for l, n in enumerate(self.network.hidden)
                 for i in range(n) if i not in self.active[l]]
+        if not self.network.hidden:
+            return "no hidden layer"
         if self.is_origin:
             return "origin"
         return "all active" if not dead else "dead: " + ", ".join(dead)

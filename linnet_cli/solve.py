@@ -7,10 +7,21 @@ import numpy as np
 
 from .bounds import BoundsRow
 from .classify import classify
-from .engines import get_engine
-from .engines.base import Progress
+from .engines import EngineSpec, get_engine
+from .engines.base import Engine, Progress
+from .errors import InputError
 from .instance import Instance
+from .network import Network
 from .result import SolveResult
+
+
+def solver_for(network: Network, engine: str | EngineSpec) -> Engine:
+    """The engine that solves ``network``: the one asked for, except for networks with no hidden
+    layer, whose single critical point is a linear solve (:mod:`linnet_cli.least_squares`)."""
+    if network.H == 0:
+        from .least_squares import LeastSquares
+        return LeastSquares()
+    return get_engine(engine)
 
 
 def solve(instance: Instance, engine: str = "native", seed: int | None = None,
@@ -20,10 +31,14 @@ def solve(instance: Instance, engine: str = "native", seed: int | None = None,
     ``seed`` drives the engine's random choices (start pair, monodromy loops); the counts do not
     depend on it. Non-generic instances are reported in ``warnings``, failed paths in ``failed_paths``.
     """
-    eng = get_engine(engine)
+    eng = solver_for(instance.network, engine)
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
-    raw = eng.solve(instance, rng, progress)
+    try:
+        raw = eng.solve(instance, rng, progress)
+    except np.linalg.LinAlgError as exc:
+        raise InputError(f"the solver's linear algebra failed on this instance ({exc}): its values are "
+                         "probably too badly scaled for double precision; rescale X, Y and Λ") from None
     points = classify(instance, raw.points, [raw.patterns[i] for i in raw.pattern_of])
     warnings = instance.genericity_warnings() + list(raw.notes)
     n_sing = 0 if raw.singular is None else len(raw.singular)

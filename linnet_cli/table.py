@@ -217,8 +217,8 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
     """One row: bounds, a generic solve, and parameter homotopies to ``samples`` random real instances."""
     from .bounds import bounds_row
     from .classify import classify
-    from .engines import get_engine
     from .instance import random_instance
+    from .solve import solver_for
 
     t0 = time.perf_counter()
     net, m = row.network, row.m
@@ -226,7 +226,7 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
     solver_seed, inst_seed = ss.spawn(2)
     rng = np.random.default_rng(solver_seed)
     seeds = inst_seed.generate_state(samples, dtype=np.uint32)
-    eng = get_engine(engine)
+    eng = solver_for(net, engine)
     b = bounds_row(net, m, bkk=bkk, engine=eng)
     generic = eng.generic_solve(net, m, rng)
     facts = generic.facts()

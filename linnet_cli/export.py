@@ -20,6 +20,21 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
+#: Largest integer a pandas Int64 column holds; bounds like CBB = 3^N pass it from N = 40 on.
+INT64_MAX = 2 ** 63 - 1
+
+
+def integer_frame(records: list[dict[str, Any]], columns: list[str], int_columns: list[str]):
+    """A DataFrame of ``records`` whose integer columns are nullable Int64 where every value fits,
+    else exact Python integers (object), so that no bound is ever rounded or overflows."""
+    import pandas as pd
+    frame = pd.DataFrame(records, columns=columns, dtype=object)
+    for c in int_columns:
+        if all(v is None or abs(v) <= INT64_MAX for v in frame[c]):
+            frame[c] = frame[c].astype("Int64")
+    return frame
+
+
 def frame_to_text(frame, fmt: str, records: list[dict[str, Any]] | None = None) -> str:
     """A DataFrame as csv, json (list of records), markdown or latex (no optional pandas extras needed)."""
     if fmt == "csv":

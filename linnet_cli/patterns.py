@@ -94,6 +94,14 @@ def origin_pattern(network: Network) -> ZeroPattern:
 MAX_VERIFY_N = 20
 
 
+def check_verifiable(network: Network) -> None:
+    """Refuse (InputError) the exhaustive check on networks with more than MAX_VERIFY_N weights."""
+    from .errors import InputError
+    if network.N > MAX_VERIFY_N:
+        raise InputError(f"--verify-patterns is exhaustive over 2^N subspaces; N = {network.N} exceeds "
+                         f"{MAX_VERIFY_N}")
+
+
 def closed_subspaces(supports: list[np.ndarray]) -> list[int]:
     """Every coordinate set Z (bit mask, ≠ ∅) such that each equation k ∈ Z vanishes identically on
     {w_Z = 0}, i.e. every monomial of equation k contains a variable of Z. Exhaustive over 2^N sets."""
@@ -137,13 +145,11 @@ class PatternCheck:
 def verify_patterns(network: Network, m: int, rng: np.random.Generator) -> PatternCheck:
     """Check DESIGN §3's claim on this network: every closed coordinate subspace that carries torus
     solutions for generic Λ (its map Φ_Z is dominant) is a dead-neuron pattern."""
-    from .errors import InputError
     from .gradient import GradientSystem, Parameters
     from .symbolic import generic_supports
 
+    check_verifiable(network)
     N = network.N
-    if N > MAX_VERIFY_N:
-        raise InputError(f"--verify-patterns is exhaustive over 2^N subspaces; N = {N} exceeds {MAX_VERIFY_N}")
     closed = closed_subspaces(list(generic_supports(network, m)))
     weights = 1 << np.arange(N)
     neuron = {int((~p.mask).astype(np.int64) @ weights) for p in dead_neuron_patterns(network)}

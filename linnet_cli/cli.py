@@ -102,12 +102,13 @@ def _warn(quiet: bool, messages: list[str]) -> None:
 
 
 class LazyProgress:
-    """A rich progress bar on stderr that appears only when the work lasts more than a second."""
+    """A rich progress bar on stderr that appears only when the work lasts more than a second, and
+    only on a terminal (a log file gets no bar, and no blank line where it was)."""
 
     DELAY = 1.0
 
     def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
+        self.quiet = quiet or not sys.stderr.isatty()
         self.t0 = time.perf_counter()
         self.progress = None
         self.task = None

@@ -135,8 +135,8 @@ def available_memory() -> Budget:
 def human_bytes(n: int | float) -> str:
     """1.5 GiB, 320 MiB, ...; astronomically large counts as a power of ten."""
     n = int(n)
-    if n >= 2 ** 80:
-        return f"about 10^{len(str(n)) - 1} bytes"
+    if n >= 2 ** 50:
+        return f"{float(n):.1e} bytes" if n < 10 ** 300 else f"about 10^{len(str(n)) - 1} bytes"
     for unit, size in (("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
         if n >= size:
             return f"{n / size:.1f} {unit}"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import resource
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from math import comb, prod
 from pathlib import Path
 

@@ -7,31 +7,15 @@ import sys
 import time
 
 import pytest
-from click.testing import CliRunner
 
 from linnet_cli import cost
-from linnet_cli.cli import cli
 from linnet_cli.engines.native import pattern_groups
 from linnet_cli.errors import InputError
 from linnet_cli.instance import random_instance
 from linnet_cli.network import Network
 from linnet_cli.patterns import dead_neuron_patterns
 from linnet_cli.solve import solve
-
-LINNET = [sys.executable, "-c", "from linnet_cli.cli import main; main()"]
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
-
-
-def error_line(res) -> str:
-    assert res.exit_code == 2, res.output
-    assert "Traceback" not in res.output
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), res.stderr
-    return lines[0]
-
+from cli_helpers import LINNET, error_line, run
 
 @pytest.mark.parametrize("widths", [(2, 2, 2), (1, 3, 2), (2, 2, 3, 1), (1, 2, 1, 2, 1), (3, 1, 2)])
 def test_counts_match_the_enumeration(widths):

@@ -6,32 +6,15 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from linnet_cli import instance as instance_mod
 from linnet_cli.bounds import cached_bkk
-from linnet_cli.cli import cli
 from linnet_cli.network import Network
-
-LINNET = [sys.executable, "-c", "from linnet_cli.cli import main; main()"]
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
-
-
-def error_line(res) -> str:
-    assert res.exit_code == 2, res.output
-    assert "Traceback" not in res.output
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), res.stderr
-    return lines[0]
-
+from cli_helpers import LINNET, error_line, run
 
 @pytest.mark.parametrize("command", [["solve"], ["table", "--d", "1"], ["emit"]])
 def test_negative_seed(command):

@@ -5,33 +5,15 @@ import json
 import os
 import resource
 import subprocess
-import sys
 import time
 
 import pytest
-from click.testing import CliRunner
 
-from linnet_cli.cli import cli
 from linnet_cli.errors import InputError
 from linnet_cli.instance import random_instance, save_instance
 from linnet_cli.network import Network
 from linnet_cli.output_files import atomic_open, check_outputs, write_text_atomic
-
-
-#: The command line in a fresh process (limits set with setrlimit apply to it alone).
-LINNET = [sys.executable, "-c", "from linnet_cli.cli import main; main()"]
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
-
-
-def error_line(res) -> str:
-    assert res.exit_code == 2, res.output
-    assert "Traceback" not in res.output
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), res.stderr
-    return lines[0]
+from cli_helpers import LINNET, error_line, run
 
 
 def test_failed_write_keeps_the_previous_file(tmp_path):

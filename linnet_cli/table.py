@@ -336,7 +336,6 @@ def resumable_rows(partial: PartialRun, spec: TableSpec) -> list[RowResult]:
     seed, distribution, samples per row and config (title), else nothing is resumed and the
     mismatch is named — rows of another run would be reported as this run's."""
     want = {**run_identity(spec), "samples": spec.samples}
-    hints = {"seed": "--seed", "distribution": "--distribution", "samples": "--samples", "config": "CONFIG"}
     for row, run in zip(partial.rows, partial.runs):
         have = {**run, "samples": row.samples}
         if any(have[c] in (None, "") for c in RUN_COLUMNS):
@@ -344,9 +343,11 @@ def resumable_rows(partial: PartialRun, spec: TableSpec) -> list[RowResult]:
                              "rows (no seed/distribution/config columns): cannot resume from it")
         for col in ("seed", "samples", "distribution", "config"):
             if str(have[col]) != str(want[col]):
-                raise InputError(f"--resume: {partial.path} was made with {col} {have[col]!r}, this run uses "
-                                 f"{want[col]!r}; give {hints[col]} {have[col]} to continue that run, or "
-                                 "drop --resume")
+                show = (lambda v: repr(str(v))) if col in ("distribution", "config") else str
+                how = (f"the table definition titled {show(have[col])}" if col == "config"
+                       else f"--{col} {have[col]}")
+                raise InputError(f"--resume: {partial.path} was made with {col} {show(have[col])}, this run uses "
+                                 f"{col} {show(want[col])}; run with {how} to continue it, or drop --resume")
     return partial.rows
 
 

@@ -7,9 +7,8 @@ The counts that make a job heavy are known from the shape alone (DESIGN §3):
 * sign orbits: a torus point of a sub-network with k active hidden neurons comes with its 2^k sign
   images, and ``symmetry.sign_vectors`` materializes the (2^k, N) signs of the full network;
 * critical points: a pattern whose sub-network map Φ is dominant carries at least one orbit, so
-  N_C ≥ 1 + Σ over such patterns of 2^k (and at most 1 + Π_l (3^{n_l} − 1) when every sub-network
-  is dominant). Whether Φ is dominant is the rank test of the monodromy, run here only when the
-  count matters.
+  N_C ≥ 1 + Σ over such patterns of 2^k. Whether Φ is dominant is the monodromy's rank test at
+  random complex data, one SVD per distinct sub-network (skipped when the patterns alone cannot fit).
 
 Memory is the sum of array and object sizes per pattern, point and output format, with constants
 measured on CPython 3.11 / numpy 2 (``tracemalloc``); every figure is a lower estimate (at least one
@@ -43,8 +42,9 @@ OUTPUT_BYTES = {"json": (1500, 600), "frame": (2000, 380), "table": (0, 0)}
 ROW_BYTES = 700
 #: Bytes per subspace of the exhaustive zero-pattern check (2^N subsets as int64 with masks).
 VERIFY_BYTES_PER_SUBSPACE = 25
-#: Resident memory of one extra worker process of ``linnet table --jobs`` (Python, numpy, numba).
-PROCESS_BYTES = 200 * 2 ** 20
+#: Resident memory of one extra worker process of ``linnet table --jobs`` (Python, numpy, numba):
+#: 42–58 MB measured (``/usr/bin/time``) for small solves, doubled for margin.
+PROCESS_BYTES = 100 * 2 ** 20
 #: Instances of a table row tracked per batch at most (see :func:`instance_batch`).
 MAX_INSTANCE_BATCH = 25
 #: Share of the available memory one batch of a table row may use.

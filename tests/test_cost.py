@@ -102,3 +102,12 @@ def test_a_run_too_large_for_a_memory_cap_is_refused_before_work():
     assert len(lines) == 1 and lines[0].startswith("Error: ")
     assert "address-space limit (ulimit -v)" in lines[0] and "--force" in lines[0]
     assert time.perf_counter() - t0 < 60
+
+
+def test_long_runs_are_warned_about_with_the_estimate(monkeypatch):
+    monkeypatch.setattr(cost, "available_memory", lambda: cost.Budget(2 ** 40, "1 TiB", 2 ** 40, "1 TiB"))
+    est = cost.solve_estimate(Network((2,) * 9), 1)
+    assert est.sub_networks == 128 and est.points == 802_817
+    warnings = cost.check(est)
+    assert len(warnings) == 1 and "will take at least about" in warnings[0] and "802,817" in warnings[0]
+    assert cost.check(cost.solve_estimate(Network((2, 2, 2)), 1)) == []

@@ -41,6 +41,17 @@ def _cache_file() -> Path:
 CHEAP_BKK_N = 10
 
 
+def valid_bkk(entry: object, network: Network) -> bool:
+    """Whether a cached entry can be a shape's (BKK, BKK torus): two integers with
+    0 ≤ BKK torus ≤ BKK ≤ CBB (adding the origin to the supports can only raise the mixed volume,
+    and the mixed volume never exceeds the Bézout number). Anything else is recomputed."""
+    if not isinstance(entry, list) or len(entry) != 2:
+        return False
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in entry):
+        return False
+    return 0 <= entry[1] <= entry[0] <= bezout(network)
+
+
 def _bkk_key(network: Network, m: int) -> str:
     return f"{','.join(map(str, network.widths))}|m={m}"
 
@@ -54,17 +65,19 @@ def _read_cache() -> dict:
 
 
 def _cached_value(cache: dict, network: Network, m: int) -> tuple[int, int] | None:
-    value = cache.get(_bkk_key(network, m))
-    if isinstance(value, list) and len(value) == 2:
-        return int(value[0]), int(value[1])
-    return None
+    """The cached (BKK, BKK torus) of a shape, when present and valid."""
+    entry = cache.get(_bkk_key(network, m))
+    return (entry[0], entry[1]) if valid_bkk(entry, network) else None
 
 
 def cached_bkk(network: Network, m: int) -> tuple[int, int]:
     """(BKK, BKK torus) of a shape: computed by mixed volume once, then read from a small JSON cache
     (``$LINNET_CACHE_DIR`` or ``~/.cache/linnet``). Mixed volumes depend only on the shape, so caching
-    them is exact; the N = 15 rows take seconds to compute."""
+    them is exact; the N = 15 rows take seconds to compute. A cache entry that is not a valid pair
+    of bounds (a corrupt or edited file) is ignored and recomputed."""
+    from .errors import InputError
     from .mixed_volume import bkk_bounds
+    from .output_files import write_text_atomic
     cache = _read_cache()
     hit = _cached_value(cache, network, m)
     if hit is not None:
@@ -75,8 +88,8 @@ def cached_bkk(network: Network, m: int) -> tuple[int, int]:
     cache[key] = [int(value[0]), int(value[1])]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(cache, indent=0, sort_keys=True))
-    except OSError:
+        write_text_atomic(json.dumps(cache, indent=0, sort_keys=True), path, "BKK cache")
+    except (OSError, InputError):
         pass  # an unwritable cache only costs time
     return value
 

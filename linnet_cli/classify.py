@@ -20,6 +20,10 @@ REAL_TOL = 1e-8
 DEGENERATE_TOL = 1e-9
 #: Two real local minima whose losses differ by less than this (relative) are equally global.
 LOSS_TIE_TOL = 1e-9
+#: Bytes of the (points, N, N) Hessian stack formed at once: classification works in chunks of
+#: this size, so that millions of points (2,097,153 for widths 1^16 with H = 16) do not need
+#: their N × N Hessians all at once (9 GiB there).
+HESSIAN_CHUNK_BYTES = 64 * 2 ** 20
 
 
 @dataclass
@@ -51,18 +55,27 @@ def classify(instance: Instance, points: np.ndarray, patterns: list[ZeroPattern]
     scale = np.maximum(1.0, np.linalg.norm(points, axis=-1))
     is_real = np.max(np.abs(points.imag), axis=-1) <= REAL_TOL * scale
     pts = np.where(is_real[:, None], points.real + 0j, points)
-    F, J = system.evaluate_and_jacobian(pts, params)
-    residual = np.linalg.norm(F, axis=-1) / scale
+    N = pts.shape[-1]
+    chunk = max(1, HESSIAN_CHUNK_BYTES // (16 * N * N))
+    residual = np.concatenate([np.linalg.norm(system.evaluate(pts[s:s + chunk], params), axis=-1)
+                               for s in range(0, len(pts), chunk)]) / scale
     loss = system.loss(pts, instance.X, instance.Y, instance.lambda_flat)
+    # Hessian spectra of the real points only (the Morse index is defined there), chunk by chunk
+    real = np.flatnonzero(is_real)
+    morse, degenerate = np.zeros(len(pts), int), np.zeros(len(pts), bool)
+    for s in range(0, len(real), chunk):
+        idx = real[s:s + chunk]
+        ev = np.linalg.eigvalsh(system.jacobian(pts[idx], params).real)
+        tol = DEGENERATE_TOL * np.maximum(np.abs(ev).max(axis=-1), 1e-300)[:, None]
+        morse[idx] = np.sum(ev < -tol, axis=-1)
+        degenerate[idx] = np.any(np.abs(ev) <= tol, axis=-1)
     out = []
     for k in range(len(points)):
         cp = CriticalPoint(pts[k], patterns[k], bool(is_real[k]), complex(loss[k]), residual=float(residual[k]))
         if cp.is_real:
             cp.loss = complex(loss[k].real)
-            ev = np.linalg.eigvalsh(J[k].real)
-            tol = DEGENERATE_TOL * max(np.abs(ev).max(), 1e-300)
-            cp.morse_index = int(np.sum(ev < -tol))
-            cp.degenerate = bool(np.any(np.abs(ev) <= tol))
+            cp.morse_index = int(morse[k])
+            cp.degenerate = bool(degenerate[k])
         out.append(cp)
     _name_kinds(out, coercive=bool(np.all(instance.lambda_flat > 0)))
     return out

@@ -38,9 +38,14 @@ def _shape_options(ranges: bool) -> Callable:
 
 def _common_options(f: Callable) -> Callable:
     f = click.option("-q", "--quiet", is_flag=True, help="No progress bars and no warnings on stderr.")(f)
-    f = click.option("--seed", type=int, default=None,
+    f = click.option("--seed", type=click.IntRange(min=0), default=None,
                      help="Random seed (instance and solver); a random one is drawn and shown when omitted.")(f)
     return f
+
+
+def _force_option(f: Callable) -> Callable:
+    return click.option("--force", is_flag=True,
+                        help="Run even when the estimated memory exceeds what this machine has (see README, Limits).")(f)
 
 
 def _output_options(f: Callable) -> Callable:
@@ -105,12 +110,13 @@ def _announce_compilation(quiet: bool, engine: str) -> None:
 
 
 class LazyProgress:
-    """A rich progress bar on stderr that appears only when the work lasts more than a second."""
+    """A rich progress bar on stderr that appears only when the work lasts more than a second, and
+    only on a terminal (a log file gets no bar, and no blank line where it was)."""
 
     DELAY = 1.0
 
     def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
+        self.quiet = quiet or not sys.stderr.isatty()
         self.t0 = time.perf_counter()
         self.progress = None
         self.task = None
@@ -132,43 +138,45 @@ class LazyProgress:
 
 
 def _seed(seed: int | None) -> int:
+    """The seed given, or a drawn one (see :func:`_show_drawn_seed`)."""
     if seed is not None:
         return seed
     import secrets
     return secrets.randbelow(2 ** 31)
 
 
-def _single(text: str | None, name: str, default: int) -> int:
-    from .errors import InputError
-    from .network import parse_range
-    if text is None:
-        return default
-    vals = parse_range(text, name)
-    if len(vals) != 1:
-        raise InputError(f"--{name}: this command takes one value, got the range {text!r}")
-    return vals[0]
+def _show_drawn_seed(given: int | None, seed: int, quiet: bool) -> None:
+    """A drawn seed goes to stderr once the input is accepted, so that the run can be repeated."""
+    if given is None and not quiet:
+        click.echo(f"seed {seed} (drawn; repeat this run with --seed {seed})", err=True)
+
+
+def _check_files(outputs: list[tuple[str, str | None]], inputs: list[tuple[str, str | None]]) -> None:
+    from .output_files import check_outputs
+    check_outputs(outputs, inputs)
 
 
 def _instance(d, dx, dy, H, m, widths, data, seed: int, rational: bool = False, distribution: str = "default"):
-    """The instance asked for: from --data, or drawn at random for the shape options."""
+    """The instance asked for: from --data (the shape options given must agree with it), or drawn at
+    random for the shape options."""
     from .errors import InputError
     from .instance import load_instance, random_instance
-    from .network import Network, parse_widths
-    if widths and any(v is not None for v in (d, H)):
+    from .network import Network, check_shape_options, parse_widths, single_value
+    if widths is not None and any(v is not None for v in (d, H)):
         raise InputError("--widths replaces --d and --H: give one or the other")
-    given = any(v is not None for v in (d, dx, dy, H)) or bool(widths)
-    if widths:
-        net = parse_widths(widths)
-        if dx is not None and _single(dx, "dx", 0) != net.dx or dy is not None and _single(dy, "dy", 0) != net.dy:
-            raise InputError("--dx/--dy disagree with --widths")
-    else:
-        net = Network.uniform(_single(d, "d", 2), _single(dx, "dx", 2), _single(dy, "dy", 2), _single(H, "H", 1))
     if data is not None:
-        inst = load_instance(data, net if given else None)
-        if m is not None and _single(m, "m", 1) != inst.m:
+        inst = load_instance(data, no_hidden_layer=single_value(H, "H", 1) == 0)
+        check_shape_options(inst.network, d, dx, dy, H, widths)
+        if m is not None and single_value(m, "m", 1) != inst.m:
             raise InputError(f"--m {m} disagrees with the data file, which has m = {inst.m} data points")
         return inst
-    return random_instance(net, m=_single(m, "m", 1), seed=seed, distribution=distribution, rational=rational)
+    if widths is not None:
+        net = parse_widths(widths)
+        check_shape_options(net, None, dx, dy, None, None, source=f"--widths {widths}")
+    else:
+        net = Network.uniform(single_value(d, "d", 2), single_value(dx, "dx", 2), single_value(dy, "dy", 2),
+                              single_value(H, "H", 1))
+    return random_instance(net, m=single_value(m, "m", 1), seed=seed, distribution=distribution, rational=rational)
 
 
 class LinnetGroup(click.Group):
@@ -182,14 +190,14 @@ class LinnetGroup(click.Group):
         except InputError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
-        except click.exceptions.Abort:
-            click.echo("Aborted.", err=True)
+        except click.exceptions.Abort:   # click's form of Ctrl-C
+            click.echo("Aborted: nothing was written.", err=True)
             sys.exit(130)
         except click.ClickException as exc:
             click.echo(f"Error: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+            click.echo("Aborted: nothing was written.", err=True)
             sys.exit(130)
         except BrokenPipeError:
             sys.exit(0)
@@ -225,10 +233,11 @@ def cli() -> None:
                    "`linnet bounds` computes and caches it]")
 @click.option("--save-instance", metavar="FILE", default=None, help="Also write the instance to FILE (.json or .npz).")
 @click.option("--certify", is_flag=True, help="Prove every critical point with Krawczyk's test in ball arithmetic.")
+@_force_option
 @_common_options
 @_output_options
 def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads, julia_method, verify_patterns,
-          show_solutions, bkk, save_instance, certify, seed, quiet, fmt, output) -> None:
+          show_solutions, bkk, save_instance, certify, force, seed, quiet, fmt, output) -> None:
     """All complex critical points of one instance, classified.
 
     \b
@@ -242,22 +251,36 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads
     """
     import numpy as np
 
+    from . import cost
     from .bounds import bounds_row
+    from .instance import check_instance_suffix
     from .instance import save_instance as save
+    from .patterns import check_verifiable
     from .patterns import verify_patterns as verify
     from .solve import solve as run
 
     spec, eng = _engine(engine, threads, julia_method)
-    seed = _seed(seed)
+    _check_files([("--output", output), ("--save-instance", save_instance)], [("--data", data)])
+    if save_instance:
+        check_instance_suffix(save_instance)
+    given, seed = seed, _seed(seed)
     inst = _instance(d, dx, dy, H, m, widths, data, seed, rational, distribution)
+    if verify_patterns:
+        check_verifiable(inst.network)
+    _warn(quiet, cost.check(cost.solve_estimate(inst.network, inst.m, fmt, show_solutions, verify_patterns), force))
+    _show_drawn_seed(given, seed, quiet)
     if save_instance:
         save(inst, save_instance)
     _warn(quiet, inst.genericity_warnings())
     bounds = bounds_row(inst.network, inst.m, bkk=bkk, engine=eng)
     _announce_compilation(quiet, spec.name)
+
+    def check_points(raw) -> None:
+        _warn(quiet, cost.check_points(len(raw.points), inst.network.N, fmt, show_solutions, force))
+
     progress = LazyProgress(quiet)
     try:
-        result = run(inst, engine=spec, seed=seed, progress=progress, bounds=bounds)
+        result = run(inst, engine=spec, seed=seed, progress=progress, bounds=bounds, before_classify=check_points)
     finally:
         progress.close()
     if verify_patterns:
@@ -314,13 +337,12 @@ def bounds(d, dx, dy, H, m, widths, bkk, engine, quiet, fmt, output) -> None:
       linnet bounds --widths 2,3,1,2
       linnet bounds --d 2 --dx 2 --dy 2 --engine julia
     """
-    import pandas as pd
-
     from .bounds import BOUND_COLUMNS, bounds_row
-    from .export import frame_to_text, write_text
+    from .export import frame_to_text, integer_frame, write_text
     from .network import networks_from_ranges, parse_range, parse_widths
 
     _, eng = _engine(engine, None, None)
+    _check_files([("--output", output)], [])
     ms = parse_range(m or "1", "m")
     if widths:
         if any(v is not None for v in (d, dx, dy, H)):
@@ -363,7 +385,7 @@ def bounds(d, dx, dy, H, m, widths, bkk, engine, quiet, fmt, output) -> None:
         for r in rows:
             r["widths"] = ",".join(map(str, r["widths"]))
     records = [{c: r[c] for c in cols} for r in rows]
-    frame = pd.DataFrame(records, columns=cols).astype({c: "Int64" for c in BOUND_COLUMNS})
+    frame = integer_frame(records, cols, list(BOUND_COLUMNS))
     write_text(frame_to_text(frame, fmt, records), output)
 
 
@@ -386,10 +408,11 @@ PARTIAL_FILE = "linnet-table-partial.csv"
 @click.option("--histograms", type=click.Choice(["config", "all", "none"]), default="config", show_default=True,
               help="Which rows' N_R histograms to print in the terminal.")
 @click.option("--certify", is_flag=True, help="Prove every critical point of every instance (Krawczyk).")
+@_force_option
 @_common_options
 @_output_options
 def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, threads, julia_method, jobs, bkk, resume,
-          plot, histograms, certify, seed, quiet, fmt, output) -> None:
+          plot, histograms, certify, force, seed, quiet, fmt, output) -> None:
     """Regenerate Table 3.1, or any sweep of shapes, with sampled real counts.
 
     With no argument: Table 3.1 (configs/table-3.1.toml), every column computed and compared with
@@ -405,13 +428,17 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
       linnet table --resume table.json -o table.json --format json
       linnet table --engine julia --threads 2 --samples 20
     """
+    from . import cost
     from .errors import InputError
-    from .table import load_table_spec, read_partial, run_table, sweep_rows
+    from .table import load_table_spec, read_partial, resumable_rows, run_table, sweep_corner, sweep_rows
 
     sweep = any(v is not None for v in (d, dx, dy, H, m)) or bool(widths)
     if config and sweep:
         raise InputError("give a CONFIG file or shape options, not both")
+    _check_files([("--output", output), ("--plot", plot)], [("CONFIG", config)])
     spec = load_table_spec(config)
+    if samples is not None:
+        spec.samples = samples
     if sweep:
         from .table import RowSpec
         if widths:
@@ -420,10 +447,11 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
             from .network import parse_range, parse_widths
             rows = [RowSpec(parse_widths(w), mm) for w in widths for mm in parse_range(m or "1", "m")]
         else:
-            rows = sweep_rows(d or "1..3", dx or "1..3", dy or "1..3", H or "1", m or "1")
+            ranges = (d or "1..3", dx or "1..3", dy or "1..3", H or "1", m or "1")
+            corner, count = sweep_corner(*ranges)   # refuse a sweep too large before building its rows
+            cost.check(cost.table_estimate([(corner.network, corner.m)], spec.samples, jobs or 1, count), force)
+            rows = sweep_rows(*ranges)
         spec.rows, spec.title, spec.histograms = rows, "Sweep", [rows[-1].key]
-    if samples is not None:
-        spec.samples = samples
     if seed is not None:
         spec.seed = seed
     if distribution is not None:
@@ -431,9 +459,13 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
     spec.engine, _ = _engine(engine, threads, julia_method, spec.engine.name)
     from .instance import load_distribution
     load_distribution(spec.distribution)
-    previous = read_partial(resume) if resume else None
+    previous = resumable_rows(read_partial(resume), spec) if resume else None
     # every process would start its own Julia (minutes on a first run): one process, Julia threads instead
     jobs = jobs or (1 if spec.engine.name == "julia" else os.cpu_count() or 1)
+    done = {r.key for r in previous or []}
+    todo = [(r.network, r.m) for r in spec.rows if r.key not in done]
+    if todo:
+        _warn(quiet, cost.check(cost.table_estimate(todo, spec.samples, jobs), force))
     state = {"rows": 0}
 
     def report(key: str, done: int, total: int) -> None:
@@ -458,25 +490,31 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
         if target == PARTIAL_FILE:
             from .export import write_text
             write_text(_table_frame(run).to_csv(index=False), PARTIAL_FILE)
-        click.echo(f"Interrupted: {len(run.results)} of {len(spec.rows)} rows finished and kept in {target}; "
+        click.echo(f"Aborted: {len(run.results)} of {len(spec.rows)} rows finished and kept in {target}; "
                    f"continue with --resume {target}", err=True)
         sys.exit(130)
 
 
-def _table_frame(run):
-    import pandas as pd
-
-    from .table import COMPARED, ROW_COLUMNS, SAMPLED
+def _table_records(run) -> tuple[list[dict], list[str]]:
+    """The machine-readable rows of a table run and their columns (the run's seed, distribution and
+    config on every row: they make the rows repeatable, and --resume checks them)."""
+    from .table import COMPARED, ROW_COLUMNS, RUN_COLUMNS, SAMPLED, run_identity
     recs = []
     for r in run.results:
         rec = r.as_record()
         pub = run.spec.published.get(r.key)
         for ours, theirs in {**COMPARED, **SAMPLED}.items():
             rec[f"published_{ours}"] = None if pub is None else pub.get(theirs)
-        recs.append(rec)
-    cols = list(ROW_COLUMNS) + [f"published_{c}" for c in {**COMPARED, **SAMPLED}]
-    ints = [c for c in cols if c not in ("seconds", "widths", "N_R_histogram")]
-    return pd.DataFrame(recs, columns=cols).astype({c: "Int64" for c in ints})
+        recs.append({**rec, **run_identity(run.spec)})
+    cols = list(ROW_COLUMNS) + [f"published_{c}" for c in {**COMPARED, **SAMPLED}] + list(RUN_COLUMNS)
+    return recs, cols
+
+
+def _table_frame(run):
+    from .export import integer_frame
+    recs, cols = _table_records(run)
+    ints = [c for c in cols if c not in ("seconds", "widths", "N_R_histogram", "distribution", "config")]
+    return integer_frame(recs, cols, ints)
 
 
 def _emit_table(run, fmt: str, output: str | None, histograms: str, quiet: bool) -> None:
@@ -503,15 +541,15 @@ def _emit_table(run, fmt: str, output: str | None, histograms: str, quiet: bool)
         if output not in (None, "-"):
             write_text(con.export_text(), output)
         return
-    frame = _table_frame(run)
     if fmt == "json":
-        recs = json.loads(frame.to_json(orient="records"))
+        recs, cols = _table_records(run)
+        recs = [{c: r.get(c) for c in cols} for r in recs]
         obj = {"schema": "linnet.table/1", "title": run.spec.title, "samples": run.spec.samples,
                "seed": run.spec.seed, "distribution": run.spec.distribution, "engine": run.spec.engine.name,
                "reproduced": ok, "compared": total, "complete": not run.interrupted, "rows": recs}
         write_text(json.dumps(obj, indent=1), output)
     else:
-        write_text(frame_to_text(frame, fmt), output)
+        write_text(frame_to_text(_table_frame(run), fmt), output)
     if total and not quiet and output not in (None, "-"):
         click.echo(closing, err=True)
 
@@ -540,13 +578,15 @@ def emit(d, dx, dy, H, m, widths, data, fmt, prime, output, seed, quiet) -> None
     """
     from .emit import emit as write
     from .export import write_text
-    seed = _seed(seed)
+    _check_files([("--output", output)], [("--data", data)])
+    given, seed = seed, _seed(seed)
     inst = _instance(d, dx, dy, H, m, widths, data, seed, rational=True)
     _warn(quiet, inst.genericity_warnings())
     kwargs: dict[str, Any] = {}
     if prime is not None:
         kwargs["prime"] = prime
     write_text(write(inst, fmt, **kwargs), output)
+    _show_drawn_seed(given, seed, quiet)
 
 
 @cli.command()

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .output_files import write_text_atomic
 
 #: Formats every result-printing command accepts besides the rich ``table``.
 FRAME_FORMATS = ("csv", "json", "markdown", "latex")
@@ -18,6 +18,21 @@ def _cell(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.6g}"
     return str(v)
+
+
+#: Largest integer a pandas Int64 column holds; bounds like CBB = 3^N pass it from N = 40 on.
+INT64_MAX = 2 ** 63 - 1
+
+
+def integer_frame(records: list[dict[str, Any]], columns: list[str], int_columns: list[str]):
+    """A DataFrame of ``records`` whose integer columns are nullable Int64 where every value fits,
+    else exact Python integers (object), so that no bound is ever rounded or overflows."""
+    import pandas as pd
+    frame = pd.DataFrame(records, columns=columns, dtype=object)
+    for c in int_columns:
+        if all(v is None or abs(v) <= INT64_MAX for v in frame[c]):
+            frame[c] = frame[c].astype("Int64")
+    return frame
 
 
 def frame_to_text(frame, fmt: str, records: list[dict[str, Any]] | None = None) -> str:
@@ -43,13 +58,10 @@ def frame_to_text(frame, fmt: str, records: list[dict[str, Any]] | None = None) 
     raise InputError(f"unknown format {fmt!r}")
 
 
-def write_text(text: str, output: str | None) -> None:
-    """Write to a file, or to standard output when ``output`` is None or '-'."""
+def write_text(text: str, output: str | None, option: str = "--output") -> None:
+    """Write to a file atomically, or to standard output when ``output`` is None or '-'."""
     if output in (None, "-"):
         import click
         click.echo(text, nl=not text.endswith("\n"))
         return
-    try:
-        Path(output).write_text(text)
-    except OSError as exc:
-        raise InputError(f"--output: cannot write {output}: {exc.strerror}") from None
+    write_text_atomic(text, output, option)

@@ -17,11 +17,28 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
-from .network import MAX_DATA, Network
+from .network import MAX_DATA, MAX_HIDDEN, MAX_WIDTH, Network
 
 #: Denominator bound of rational instances for exact tools: small random integers make
 #: non-generic instances (DESIGN §6), numerators and denominators up to ~100 are generic enough.
 RATIONAL_MAX_DENOMINATOR = 100
+#: Largest |entry| of X, Y and Λ: X Xᵀ sums up to MAX_DATA squares, and the gradient multiplies
+#: such sums by products of weights; beyond 1e100 these overflow double precision (1.8e308) or leave
+#: no meaningful digits, and the solver's linear algebra breaks down.
+MAX_ABS_ENTRY = 1e100
+#: Nonzero entries whose magnitudes span more than this ratio make the system badly scaled: paths
+#: fail, and at 1e20 the rank test of the monodromy misreads the map Φ (a count of 1 instead of 33
+#: for d = d_x = d_y = 2). Such instances are warned about.
+BADLY_SCALED_RATIO = 1e6
+#: Most numbers an instance file can hold within the limits: X and Y of MAX_WIDTH × MAX_DATA, and
+#: MAX_HIDDEN + 1 matrices Λ of MAX_WIDTH × MAX_WIDTH.
+MAX_FILE_NUMBERS = 2 * MAX_WIDTH * MAX_DATA + (MAX_HIDDEN + 1) * MAX_WIDTH ** 2
+#: Largest instance file read: 32 bytes per number covers the longest float repr (24 characters),
+#: separators and the indentation `linnet solve --save-instance` writes; a larger file cannot be a
+#: valid instance and is refused before it is parsed (parsing takes seconds and gigabytes).
+MAX_DATA_FILE_BYTES = 32 * MAX_FILE_NUMBERS
+#: Keys of a .json instance (``widths`` and ``seed`` are written by ``--save-instance``).
+JSON_KEYS = ("X", "Y", "Lambda", "widths", "seed")
 
 
 def config_text(name: str) -> str:
@@ -92,6 +109,9 @@ class Instance:
         for name, arr in [("X", X), ("Y", Y)] + [(f"Lambda{i}", L) for i, L in enumerate(self.Lambda, 1)]:
             if not np.all(np.isfinite(arr)):
                 raise InputError(f"{name} contains NaN or infinite entries")
+            if np.any(np.abs(arr) > MAX_ABS_ENTRY):
+                raise InputError(f"{name} has entries of magnitude above {MAX_ABS_ENTRY:.0e}, beyond what double "
+                                 "precision can solve with; rescale the instance")
 
     @property
     def m(self) -> int:
@@ -116,9 +136,25 @@ class Instance:
         if np.any(lam == 0):
             out.append(f"{int(np.sum(lam == 0))} regularization constant(s) are zero: the regularization is not "
                        "generic, critical points may be non-isolated and counts may differ")
-        if lam.size > 1 and np.all(lam == lam[0]):
+        if np.any(lam < 0):
+            # a single weight w with Λ < 0 and every other weight 0 makes the data term constant for
+            # H ≥ 1, so L → −∞ along it; for H = 0 the quadratic form decides
+            bounded = self.network.H == 0 and np.all(np.linalg.eigvalsh(
+                np.real(self.X @ self.X.T)[None] + np.real(self.Lambda[0])[:, None, :]
+                * np.eye(self.network.dx)[None]) > 0)
+            out.append(f"{int(np.sum(lam < 0))} regularization constant(s) are negative: "
+                       + ("the loss is still convex" if bounded else
+                          "the loss is unbounded below, so no critical point is a global minimum"))
+        # equal constants keep the O(n) symmetry of a hidden layer of width n ≥ 2 (O(1) is finite)
+        if lam.size > 1 and np.all(lam == lam[0]) and max(self.network.hidden, default=0) >= 2:
             out.append("all regularization constants are equal: the loss keeps a continuous orthogonal symmetry, "
                        "critical points are not isolated and counts are not those of generic Λ")
+        mags = np.abs(np.concatenate([np.ravel(self.X), np.ravel(self.Y), lam]))
+        mags = mags[mags > 0]
+        if len(mags) and mags.max() > BADLY_SCALED_RATIO * mags.min():
+            out.append(f"the nonzero entries of X, Y and Λ span {mags.max() / mags.min():.1e} (more than "
+                       f"{BADLY_SCALED_RATIO:.0e}): the system is badly scaled, paths may fail and counts may be "
+                       "wrong; rescale the instance")
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,68 +213,115 @@ def _parse_entry(v: Any, where: str) -> Fraction:
     raise InputError(f"{where}: expected a number, got {type(v).__name__}")
 
 
-def _matrix_from_json(obj: Any, where: str) -> np.ndarray:
+def _matrix_from_json(obj: Any, where: str, max_columns: int) -> np.ndarray:
     if not isinstance(obj, list) or not obj or not all(isinstance(r, list) for r in obj):
         raise InputError(f"{where} must be a non-empty list of rows (a matrix)")
     if len({len(r) for r in obj}) != 1 or not obj[0]:
         raise InputError(f"{where}: all rows must have the same, non-zero length")
+    # sizes first: converting millions of entries to exact fractions takes long
+    if len(obj) > MAX_WIDTH or len(obj[0]) > max_columns:
+        raise InputError(f"{where} is {len(obj)} × {len(obj[0])}: at most {MAX_WIDTH} rows and {max_columns} "
+                         "columns are supported")
     return np.array([[_parse_entry(v, where) for v in row] for row in obj], dtype=object)
 
 
-def load_instance(path: str | Path, network: Network | None = None) -> Instance:
+def _read_json(p: Path) -> tuple[list[np.ndarray], Any, Any]:
+    """(matrices X, Y, Λ_1, ... as Fraction arrays, widths or None, seed or None) of a .json instance."""
+    try:
+        obj = json.loads(p.read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--data: cannot read {p}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--data: {p} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise InputError(f"--data: {p} is nested too deeply to be an instance") from None
+    if not isinstance(obj, dict):
+        raise InputError(f"--data: {p} must hold a JSON object with keys X, Y, Lambda")
+    missing = [k for k in ("X", "Y", "Lambda") if k not in obj]
+    if missing:
+        raise InputError(f"--data: {p} lacks key(s) {', '.join(missing)}")
+    extra = sorted(set(obj) - set(JSON_KEYS))
+    if extra:
+        raise InputError(f"--data: {p} has unknown key(s) {', '.join(map(repr, extra))} "
+                         f"(an instance has {', '.join(JSON_KEYS)})")
+    if not isinstance(obj["Lambda"], list) or not obj["Lambda"] or len(obj["Lambda"]) > MAX_HIDDEN + 1:
+        raise InputError(f"--data: {p}: Lambda must be a list of 1 to {MAX_HIDDEN + 1} matrices, layer 1 first")
+    mats = [_matrix_from_json(obj["X"], "X", MAX_DATA), _matrix_from_json(obj["Y"], "Y", MAX_DATA)]
+    mats += [_matrix_from_json(L, f"Lambda[{i}]", MAX_WIDTH) for i, L in enumerate(obj["Lambda"], 1)]
+    widths = obj.get("widths")
+    if widths is not None and not (isinstance(widths, list) and all(type(w) is int for w in widths)):
+        raise InputError(f"--data: {p}: widths must be a list of integers, got {widths!r}")
+    return mats, widths, obj.get("seed")
+
+
+def _read_npz(p: Path) -> list[np.ndarray]:
+    """The arrays X, Y, Lambda1, ... of a .npz instance (exactly these: any other is an error)."""
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            names = list(z.files)
+            lams = sorted((n for n in names if n.startswith("Lambda") and n[6:].isdigit()), key=lambda n: int(n[6:]))
+            extra = sorted(set(names) - {"X", "Y"} - set(lams))
+            if extra:
+                raise InputError(f"--data: {p} has unknown array(s) {', '.join(extra)} "
+                                 "(an instance has X, Y, Lambda1, Lambda2, ...)")
+            missing = [k for k in ("X", "Y", "Lambda1") if k not in names]
+            if missing:
+                raise InputError(f"--data: {p} lacks array(s) {', '.join(missing)}")
+            expected = [f"Lambda{i}" for i in range(1, len(lams) + 1)]
+            if lams != expected:
+                gap = next(e for e, n in zip(expected, lams) if e != n)
+                raise InputError(f"--data: {p} has {', '.join(lams)} but no {gap}: the Lambda arrays must be "
+                                 "Lambda1, Lambda2, ... without gaps")
+            if len(lams) > MAX_HIDDEN + 1:
+                raise InputError(f"--data: {p} has {len(lams)} Lambda arrays: at most {MAX_HIDDEN + 1} "
+                                 f"({MAX_HIDDEN} hidden layers) are supported")
+            files = {n: z[n] for n in ["X", "Y"] + lams}
+    except InputError:
+        raise
+    except Exception as exc:  # numpy raises many types for corrupt archives
+        raise InputError(f"--data: cannot read {p} as .npz: {exc}") from None
+    arrays = []
+    for name in ["X", "Y"] + lams:
+        a = files[name]
+        if not np.issubdtype(a.dtype, np.number):
+            raise InputError(f"--data: array {name} is not numeric")
+        if np.iscomplexobj(a):
+            if np.any(a.imag != 0):
+                raise InputError(f"--data: array {name} is complex; instances must be real")
+            a = a.real
+        arrays.append(np.atleast_2d(np.asarray(a, dtype=float)) if a.ndim < 2 else np.asarray(a, dtype=float))
+    return arrays
+
+
+def load_instance(path: str | Path, network: Network | None = None, no_hidden_layer: bool = False) -> Instance:
     """Read an instance from ``.npz`` (X, Y, Lambda1, ...) or ``.json`` (X, Y, Lambda: list of matrices).
 
-    The network is inferred from the array shapes; when ``network`` is given it must agree.
+    The network is inferred from the array shapes; when ``network`` is given it must agree. Files are
+    read strictly: an unknown key or array, or a gap in Lambda1, Lambda2, ..., is an error, and a
+    file with a single Lambda (no hidden layer, H = 0) is accepted only when ``network`` or
+    ``no_hidden_layer`` (the shape options) or the file's ``widths`` say H = 0 — a missing Lambda2
+    is far likelier than a network without hidden layer.
     """
     p = Path(path)
     if not p.is_file():
         raise InputError(f"--data: no such file: {p}")
     suffix = p.suffix.lower()
+    if suffix not in (".json", ".npz"):
+        raise InputError(f"--data: unsupported file type {p.suffix!r} (use .npz or .json)")
+    size = p.stat().st_size
+    if size > MAX_DATA_FILE_BYTES:
+        raise InputError(f"--data: {p} has {size:,} bytes, more than any instance within the limits can take "
+                         f"({MAX_DATA_FILE_BYTES:,} bytes: widths ≤ {MAX_WIDTH}, m ≤ {MAX_DATA}, "
+                         f"H ≤ {MAX_HIDDEN})")
     exact: tuple[np.ndarray, ...] | None = None
+    widths: Any = None
+    seed: Any = None
     if suffix == ".json":
-        try:
-            obj = json.loads(p.read_text())
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"--data: cannot read {p}: {exc}") from None
-        except json.JSONDecodeError as exc:
-            raise InputError(f"--data: {p} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
-        if not isinstance(obj, dict):
-            raise InputError(f"--data: {p} must hold a JSON object with keys X, Y, Lambda")
-        missing = [k for k in ("X", "Y", "Lambda") if k not in obj]
-        if missing:
-            raise InputError(f"--data: {p} lacks key(s) {', '.join(missing)}")
-        if not isinstance(obj["Lambda"], list) or not obj["Lambda"]:
-            raise InputError(f"--data: {p}: Lambda must be a list of matrices, layer 1 first")
-        mats = [_matrix_from_json(obj["X"], "X"), _matrix_from_json(obj["Y"], "Y")]
-        mats += [_matrix_from_json(L, f"Lambda[{i}]") for i, L in enumerate(obj["Lambda"], 1)]
+        mats, widths, seed = _read_json(p)
         exact = tuple(mats)
         arrays = [m.astype(float) for m in mats]
-        seed = obj.get("seed")
-    elif suffix == ".npz":
-        try:
-            with np.load(p, allow_pickle=False) as z:
-                files = dict(z)
-        except Exception as exc:  # numpy raises many types for corrupt archives
-            raise InputError(f"--data: cannot read {p} as .npz: {exc}") from None
-        missing = [k for k in ("X", "Y", "Lambda1") if k not in files]
-        if missing:
-            raise InputError(f"--data: {p} lacks array(s) {', '.join(missing)}")
-        lams, i = [], 1
-        while f"Lambda{i}" in files:
-            lams.append(files[f"Lambda{i}"])
-            i += 1
-        arrays = []
-        for name, a in [("X", files["X"]), ("Y", files["Y"])] + [(f"Lambda{j}", L) for j, L in enumerate(lams, 1)]:
-            if not np.issubdtype(a.dtype, np.number):
-                raise InputError(f"--data: array {name} is not numeric")
-            if np.iscomplexobj(a):
-                if np.any(a.imag != 0):
-                    raise InputError(f"--data: array {name} is complex; instances must be real")
-                a = a.real
-            arrays.append(np.atleast_2d(np.asarray(a, dtype=float)) if a.ndim < 2 else np.asarray(a, dtype=float))
-        seed = None
     else:
-        raise InputError(f"--data: unsupported file type {p.suffix!r} (use .npz or .json)")
+        arrays = _read_npz(p)
     X, Y, lams = arrays[0], arrays[1], arrays[2:]
     if X.ndim != 2 or Y.ndim != 2:
         raise InputError("--data: X and Y must be matrices (d_x × m and d_y × m)")
@@ -250,22 +333,36 @@ def load_instance(path: str | Path, network: Network | None = None) -> Instance:
         if L.ndim != 2 or L.shape != inferred.shapes[j - 1]:
             raise InputError(f"--data: Lambda{j} has shape {L.shape}, expected {inferred.shapes[j - 1]} "
                              f"for widths {','.join(map(str, inferred.widths))}")
+    if widths is not None and tuple(widths) != inferred.widths:
+        raise InputError(f"--data: {p} says widths {','.join(map(str, widths))} but its arrays are for widths "
+                         f"{','.join(map(str, inferred.widths))}")
     if network is not None and network.widths != inferred.widths:
         raise InputError(f"--data: the file is for widths {','.join(map(str, inferred.widths))} "
                          f"but the options ask for {','.join(map(str, network.widths))}")
-    return Instance(inferred, X, Y, tuple(lams), seed=seed if isinstance(seed, int) else None,
+    if inferred.H == 0 and network is None and widths is None and not no_hidden_layer:
+        raise InputError(f"--data: {p} has a single Lambda, i.e. a network with no hidden layer (H = 0); "
+                         "give --H 0 if that is meant, else add the missing Lambda2, ... (one per layer)")
+    return Instance(inferred, X, Y, tuple(lams), seed=seed if type(seed) is int else None,
                     source=str(p), exact=exact)
 
 
 def save_instance(instance: Instance, path: str | Path) -> None:
     """Write an instance as ``.npz`` or ``.json`` (readable by :func:`load_instance`)."""
+    from .output_files import atomic_open
     p = Path(path)
+    check_instance_suffix(p)
     if p.suffix.lower() == ".json":
-        p.write_text(json.dumps(instance.to_dict(), indent=1))
-    elif p.suffix.lower() == ".npz":
+        with atomic_open(p, "--save-instance") as fh:
+            fh.write(json.dumps(instance.to_dict(), indent=1))
+    else:
         arrays = {"X": instance.X, "Y": instance.Y}
         arrays.update({f"Lambda{i}": L for i, L in enumerate(instance.Lambda, 1)})
-        np.savez(p, **arrays)
-    else:
-        raise InputError(f"cannot save an instance as {p.suffix!r} (use .npz or .json)")
+        with atomic_open(p, "--save-instance", binary=True) as fh:
+            np.savez(fh, **arrays)
+
+
+def check_instance_suffix(path: str | Path) -> None:
+    """Instances are saved as .json or .npz; anything else is refused before any work."""
+    if Path(path).suffix.lower() not in (".json", ".npz"):
+        raise InputError(f"--save-instance: cannot save an instance as {Path(path).suffix!r} (use .npz or .json)")
 

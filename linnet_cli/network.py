@@ -19,6 +19,10 @@ MAX_WIDTH = 64
 MAX_HIDDEN = 16
 #: Largest number of data points accepted.
 MAX_DATA = 10_000
+#: Values each shape option may take; ranges are checked against these before they are expanded
+#: (``--m 1..10000000000`` must not build ten billion integers).
+OPTION_LIMITS = {"d": (1, MAX_WIDTH), "dx": (1, MAX_WIDTH), "dy": (1, MAX_WIDTH), "H": (0, MAX_HIDDEN),
+                 "m": (1, MAX_DATA)}
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,30 @@ class Network:
         return "widths " + ",".join(map(str, self.widths))
 
 
+def single_value(text: str | None, name: str, default: int) -> int:
+    """The one integer an option gives (``default`` when not given); a range is an error."""
+    if text is None:
+        return default
+    vals = parse_range(text, name)
+    if len(vals) != 1:
+        raise InputError(f"--{name}: this command takes one value, got the range {text!r}")
+    return vals[0]
+
+
+def check_shape_options(network: Network, d: str | None, dx: str | None, dy: str | None, H: str | None,
+                        widths: str | None, source: str = "the data file") -> None:
+    """Raise InputError naming the first shape option that disagrees with ``network`` (the network of
+    ``source``); options that are None were not given and are not compared."""
+    label = f"{source}, which is for widths {','.join(map(str, network.widths))}"
+    if widths is not None and parse_widths(widths).widths != network.widths:
+        raise InputError(f"--widths {widths} disagrees with {label}")
+    for name, text, value in (("dx", dx, network.dx), ("dy", dy, network.dy), ("H", H, network.H)):
+        if text is not None and single_value(text, name, 0) != value:
+            raise InputError(f"--{name} {text} disagrees with {label}")
+    if d is not None and (network.H == 0 or set(network.hidden) != {single_value(d, "d", 0)}):
+        raise InputError(f"--d {d} disagrees with {label}")
+
+
 def parse_range(text: str, name: str) -> list[int]:
     """Parse ``3``, ``1..3`` or ``1,2,5`` (and mixtures like ``1..3,5``) into sorted integers."""
     values: set[int] = set()
@@ -137,6 +165,13 @@ def parse_range(text: str, name: str) -> list[int]:
                              f"got {text!r}") from None
         if hi < lo:
             raise InputError(f"--{name}: empty range {part!r} (start > end)")
+        low, high = OPTION_LIMITS.get(name, (lo, hi))
+        if lo < low or hi > high:
+            what = {"H": "hidden layers", "m": "data points"}.get(name, "a width")
+            if lo < low:
+                raise InputError(f"--{name}: {part!r} is too small: {name} must be "
+                                 + ("a positive integer" if low == 1 else f"at least {low}"))
+            raise InputError(f"--{name}: {part!r} is too large: at most {high} ({what})")
         values.update(range(lo, hi + 1))
     return sorted(values)
 

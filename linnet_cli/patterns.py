@@ -69,6 +69,8 @@ class ZeroPattern:
         """E.g. ``dead: layer 1 neuron 2`` or ``all active``."""
         dead = [f"layer {l + 1} neuron {i + 1}" for l, n in enumerate(self.network.hidden)
                 for i in range(n) if i not in self.active[l]]
+        if not self.network.hidden:
+            return "no hidden layer"
         if self.is_origin:
             return "origin"
         return "all active" if not dead else "dead: " + ", ".join(dead)
@@ -90,6 +92,14 @@ def origin_pattern(network: Network) -> ZeroPattern:
 
 #: Largest N for the exhaustive subspace check (2^N subsets, vectorized; N = 20 takes seconds).
 MAX_VERIFY_N = 20
+
+
+def check_verifiable(network: Network) -> None:
+    """Refuse (InputError) the exhaustive check on networks with more than MAX_VERIFY_N weights."""
+    from .errors import InputError
+    if network.N > MAX_VERIFY_N:
+        raise InputError(f"--verify-patterns is exhaustive over 2^N subspaces; N = {network.N} exceeds "
+                         f"{MAX_VERIFY_N}")
 
 
 def closed_subspaces(supports: list[np.ndarray]) -> list[int]:
@@ -135,13 +145,11 @@ class PatternCheck:
 def verify_patterns(network: Network, m: int, rng: np.random.Generator) -> PatternCheck:
     """Check DESIGN §3's claim on this network: every closed coordinate subspace that carries torus
     solutions for generic Λ (its map Φ_Z is dominant) is a dead-neuron pattern."""
-    from .errors import InputError
     from .gradient import GradientSystem, Parameters
     from .symbolic import generic_supports
 
+    check_verifiable(network)
     N = network.N
-    if N > MAX_VERIFY_N:
-        raise InputError(f"--verify-patterns is exhaustive over 2^N subspaces; N = {N} exceeds {MAX_VERIFY_N}")
     closed = closed_subspaces(list(generic_supports(network, m)))
     weights = 1 << np.arange(N)
     neuron = {int((~p.mask).astype(np.int64) @ weights) for p in dead_neuron_patterns(network)}

@@ -5,6 +5,7 @@ import math
 from pathlib import Path
 
 from .errors import InputError
+from .output_files import atomic_open
 
 
 def plot_histograms(results: list, path: str | Path, title: str, highlight: list[str] | None = None) -> None:
@@ -37,8 +38,7 @@ def plot_histograms(results: list, path: str | Path, title: str, highlight: list
     fig.suptitle(title)
     fig.tight_layout()
     try:
-        fig.savefig(path, dpi=110)
-    except OSError as exc:
-        raise InputError(f"--plot: cannot write {path}: {exc.strerror}") from None
+        with atomic_open(path, "--plot", binary=True) as fh:
+            fig.savefig(fh, dpi=110, format="png")
     finally:
         plt.close(fig)

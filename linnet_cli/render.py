@@ -14,6 +14,12 @@ from .result import SolveResult
 MAX_ROWS = 40
 
 
+def plain(text: str) -> Text:
+    """User text (a title, a file name) as it is: no rich markup, and control characters such as
+    ESC shown as escapes instead of reaching the terminal."""
+    return Text("".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text))
+
+
 def fmt(v: Any) -> str:
     """A cell: '—' for undefined values, thousands grouped for large integers."""
     if v is None:
@@ -43,7 +49,7 @@ def solve_summary(result: SolveResult) -> Panel:
     t.add_column()
     t.add_row("network", net.label() + (f" m={result.instance.m}" if result.instance.m != 1 else ""),
               "weights N", str(net.N))
-    t.add_row("instance", Text(result.instance.source), "seed", fmt(result.seed))
+    t.add_row("instance", plain(result.instance.source), "seed", fmt(result.seed))
     t.add_row("engine", result.engine, "time", f"{result.seconds:.2f} s")
     t.add_row("N_C (complex)", str(result.n_complex), "CBB", fmt(b.CBB) if b else "—")
     bkk = "—" if b is None else fmt(b.BKK) if b.BKK is not None else "not computed (see linnet bounds)"
@@ -142,7 +148,7 @@ def table_view(run) -> Table:
     from .table import SAMPLED, comparison
     spec = run.spec
     uniform = all(r.d is not None for r in run.results)
-    t = Table(title=spec.title + f" — {spec.samples} instances per row")
+    t = Table(title=plain(spec.title + f" — {spec.samples} instances per row"))
     shape_cols = ["d", "dx", "dy"] if uniform else ["widths"]
     if any(r.H != 1 for r in run.results) or not uniform:
         shape_cols.append("H")

@@ -62,12 +62,12 @@ class SolveResult:
 
     def pattern_counts(self) -> list[tuple[ZeroPattern, int, int]]:
         """(pattern, number of critical points, number of real ones), patterns with points only."""
-        out = []
-        for pat in self.patterns:
-            pts = [p for p in self.points if p.pattern == pat]
-            if pts:
-                out.append((pat, len(pts), sum(p.is_real for p in pts)))
-        return out
+        counts: dict[ZeroPattern, list[int]] = {}
+        for p in self.points:      # one pass: there can be many patterns and millions of points
+            c = counts.setdefault(p.pattern, [0, 0])
+            c[0] += 1
+            c[1] += p.is_real
+        return [(pat, *counts[pat]) for pat in self.patterns if pat in counts]
 
     def summary(self) -> dict[str, Any]:
         """The counts, without the solution list."""
@@ -125,6 +125,7 @@ class SolveResult:
             row["loss_re"], row["loss_im"] = p.loss.real, p.loss.imag
             for n, v in zip(names, p.w):
                 row[f"{n}_re"], row[f"{n}_im"] = float(v.real), float(v.imag)
+            row["seed"] = self.seed     # makes the run repeatable from the csv alone
             rows.append(row)
         return pd.DataFrame(rows)
 

@@ -22,8 +22,6 @@ from .errors import InputError
 from .network import Network, networks_from_ranges, parse_range, parse_widths
 from .engines import EngineSpec
 
-#: Instances tracked per batch: bounds memory and lets progress advance within a row.
-INSTANCE_BATCH = 25
 #: Columns compared with published values (ours → column of the published TSV); max N_R is shown
 #: next to its published value but a difference is sampling, not an error.
 COMPARED = {"N": "N", "CBB": "CBB", "BKK": "BKK", "B_C": "BC", "B_C_star": "BCstar", "N_C": "NC",
@@ -34,6 +32,9 @@ ROW_COLUMNS = ("d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "BKK_torus", "B_C",
                "max_N_R", "samples", "failed_paths", "seconds", "widths", "N_R_histogram",
                "spurious_minimum_instances", "N_C_mismatch_instances", "monodromy_failed_paths", "paths_tracked",
                "certified_instances", "uncertified_points")
+#: Columns that say which run made a row (csv and json rows): --resume takes rows only from a run
+#: with the same values (and the same samples per row).
+RUN_COLUMNS = ("seed", "distribution", "config")
 
 _TOP_KEYS = {"title", "samples", "seed", "distribution", "published", "histograms", "sweep", "rows", "engine"}
 _SWEEP_KEYS = {"d", "dx", "dy", "H", "m", "exclude"}
@@ -89,6 +90,16 @@ def sweep_rows(d: str, dx: str, dy: str, H: str = "1", m: str = "1",
     rows = [RowSpec(n, mm) for n in nets for mm in parse_range(m, "m")]
     skip = {r.key for r in exclude or []}
     return [r for r in rows if r.key not in skip]
+
+
+def sweep_corner(d: str, dx: str, dy: str, H: str = "1", m: str = "1") -> tuple[RowSpec, int]:
+    """The largest row of a sweep (every range at its maximum) and the number of rows, without
+    building the rows (a sweep can name millions)."""
+    ranges = [parse_range(t, n) for t, n in ((d, "d"), (dx, "dx"), (dy, "dy"), (H, "H"), (m, "m"))]
+    count = 1
+    for r in ranges:
+        count *= len(r)
+    return RowSpec(Network.uniform(*(max(r) for r in ranges[:4])), max(ranges[4])), count
 
 
 def _read_published(text: str) -> dict[str, dict[str, int]]:
@@ -218,8 +229,9 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
     """One row: bounds, a generic solve, and parameter homotopies to ``samples`` random real instances."""
     from .bounds import bounds_row
     from .classify import classify
-    from .engines import get_engine
+    from .cost import instance_batch
     from .instance import random_instance
+    from .solve import solver_for
 
     t0 = time.perf_counter()
     net, m = row.network, row.m
@@ -227,16 +239,18 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
     solver_seed, inst_seed = ss.spawn(2)
     rng = np.random.default_rng(solver_seed)
     seeds = inst_seed.generate_state(samples, dtype=np.uint32)
-    eng = get_engine(engine)
+    eng = solver_for(net, engine)
     b = bounds_row(net, m, bkk=bkk, engine=eng)
     generic = eng.generic_solve(net, m, rng)
     facts = generic.facts()
     n_c = facts["n_complex"]
     hist: dict[int, int] = {}
     spurious = mismatch = failed = tracked = certified = uncertified = 0
-    for start in range(0, samples, INSTANCE_BATCH):
+    # instances tracked together: bounds memory (by the generic count) and lets progress advance
+    size = instance_batch(n_c, net.N, samples)
+    for start in range(0, samples, size):
         batch = [random_instance(net, m, seed=int(s), distribution=distribution)
-                 for s in seeds[start:start + INSTANCE_BATCH]]
+                 for s in seeds[start:start + size]]
         for inst, raw in zip(batch, eng.track_instances(generic, batch)):
             pts = classify(inst, raw.points, [raw.patterns[i] for i in raw.pattern_of])
             n_real = sum(p.is_real for p in pts)
@@ -251,7 +265,7 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
                 certified += cert.n_uncertified == 0 and cert.n_certified == len(pts)
                 uncertified += cert.n_uncertified
         if progress is not None:
-            progress(row.key, min(start + INSTANCE_BATCH, samples), samples)
+            progress(row.key, min(start + size, samples), samples)
     return RowResult(b.d, b.dx, b.dy, b.H, m, b.N, b.CBB, b.BKK, b.BKK_torus, b.B_C, b.B_C_star,
                      int(n_c), int(facts["n_torus"]), max(hist), samples, failed, round(time.perf_counter() - t0, 2),
                      ",".join(map(str, net.widths)), hist, spurious, mismatch,
@@ -280,7 +294,16 @@ def reproduced(results: list[RowResult], spec: TableSpec) -> tuple[int, int]:
     return ok, total
 
 
-def read_partial(path: str | Path) -> list[RowResult]:
+@dataclass
+class PartialRun:
+    """The rows of an earlier run's output, with the run each row says it comes from."""
+
+    path: str
+    rows: list[RowResult]
+    runs: list[dict[str, Any]]     # per row: seed, distribution, config as written
+
+
+def read_partial(path: str | Path) -> PartialRun:
     """Rows of an earlier (possibly interrupted) run, from its csv or json output (--resume)."""
     p = Path(path)
     if not p.is_file():
@@ -294,11 +317,39 @@ def read_partial(path: str | Path) -> list[RowResult]:
             recs = list(csv.DictReader(text.splitlines()))
         else:
             raise InputError(f"--resume: use the .csv or .json output of an earlier run, not {p.suffix!r}")
-        return [RowResult.from_record(r) for r in recs]
+        if not isinstance(recs, list) or not all(isinstance(r, dict) for r in recs):
+            raise ValueError("no list of rows")
+        runs = [{c: r.get(c) for c in RUN_COLUMNS} for r in recs]
+        return PartialRun(str(p), [RowResult.from_record(r) for r in recs], runs)
     except InputError:
         raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"--resume: cannot read rows from {p}: {exc}") from None
+
+
+def run_identity(spec: TableSpec) -> dict[str, Any]:
+    """What a row records of the run that made it (:data:`RUN_COLUMNS`)."""
+    return {"seed": spec.seed, "distribution": spec.distribution, "config": spec.title}
+
+
+def resumable_rows(partial: PartialRun, spec: TableSpec) -> list[RowResult]:
+    """The rows of ``partial`` that this run may keep: every row must come from a run with the same
+    seed, distribution, samples per row and config (title), else nothing is resumed and the
+    mismatch is named — rows of another run would be reported as this run's."""
+    want = {**run_identity(spec), "samples": spec.samples}
+    for row, run in zip(partial.rows, partial.runs):
+        have = {**run, "samples": row.samples}
+        if any(have[c] in (None, "") for c in RUN_COLUMNS):
+            raise InputError(f"--resume: {partial.path} does not say which seed, distribution and config made its "
+                             "rows (no seed/distribution/config columns): cannot resume from it")
+        for col in ("seed", "samples", "distribution", "config"):
+            if str(have[col]) != str(want[col]):
+                show = (lambda v: repr(str(v))) if col in ("distribution", "config") else str
+                how = (f"the table definition titled {show(have[col])}" if col == "config"
+                       else f"--{col} {have[col]}")
+                raise InputError(f"--resume: {partial.path} was made with {col} {show(have[col])}, this run uses "
+                                 f"{col} {show(want[col])}; run with {how} to continue it, or drop --resume")
+    return partial.rows
 
 
 @dataclass
@@ -311,12 +362,28 @@ class TableRun:
     resumed: int = 0
 
 
+#: The progress queue of a worker process (set by :func:`_init_worker`).
+_QUEUE: Any = None
+
+
+def _init_worker(queue: Any, threads: int) -> None:
+    """A worker of ``run_table``: Ctrl-C reaches the whole process group, but stopping is the parent's
+    job (it terminates the workers), so workers ignore SIGINT instead of printing tracebacks. The cores
+    are shared among the jobs: ``threads`` tracker threads each."""
+    import signal
+
+    from .tracker import set_threads
+    global _QUEUE
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _QUEUE = queue
+    set_threads(threads)
+
+
 def _row_worker(row: RowSpec, samples: int, seed: int, distribution: str, engine: EngineSpec, bkk: bool,
-                certify: bool, queue: Any) -> RowResult:
+                certify: bool) -> RowResult:
     def report(key: str, done: int, total: int) -> None:
-        queue.put((key, done, total))
-    return compute_row(row, samples, seed, distribution, engine, bkk, report if queue is not None else None,
-                       certify)
+        _QUEUE.put((key, done, total))
+    return compute_row(row, samples, seed, distribution, engine, bkk, report, certify)
 
 
 def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[RowResult] | None = None,
@@ -349,27 +416,17 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
     return TableRun(spec, ordered, interrupted, resumed)
 
 
-def _worker_threads(threads: int) -> None:
-    """Tracker threads in a worker process: the cores are shared among the jobs."""
-    from .tracker import set_threads
-    set_threads(threads)
-
-
 def _run_parallel(todo: list[RowSpec], args: tuple, jobs: int, finished: dict[str, RowResult],
                   progress: ProgressFn | None) -> None:
     import multiprocessing as mp
     import queue as queue_mod
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    manager = mp.Manager()
-    q = manager.Queue()
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_threads,
-                               initargs=(max(1, (os.cpu_count() or 1) // jobs),))
+    q = mp.Queue()
+    pool = mp.Pool(jobs, initializer=_init_worker, initargs=(q, max(1, (os.cpu_count() or 1) // jobs)))
     try:
-        futures = {pool.submit(_row_worker, row, *args, q): row for row in todo}
-        pending = set(futures)
+        pending = {pool.apply_async(_row_worker, (row, *args)): row for row in todo}
         while pending:
-            ready, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            next(iter(pending)).wait(0.2)
             while True:
                 try:
                     key, n, total = q.get_nowait()
@@ -377,12 +434,9 @@ def _run_parallel(todo: list[RowSpec], args: tuple, jobs: int, finished: dict[st
                     break
                 if progress is not None:
                     progress(key, n, total)
-            for f in ready:
-                row = futures[f]
-                finished[row.key] = f.result()
-    except KeyboardInterrupt:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        manager.shutdown()
+            for res in [r for r in pending if r.ready()]:
+                finished[pending.pop(res).key] = res.get()
+    finally:   # also on Ctrl-C: the workers ignore SIGINT, so they are stopped here
+        pool.terminate()
+        pool.join()
+        q.close()

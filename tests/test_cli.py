@@ -194,7 +194,7 @@ def test_bad_data_files(tmp_path):
     ok = tmp_path / "ok.json"
     ok.write_text(json.dumps({"X": [[1.0]], "Y": [[1.0]], "Lambda": [[[0.3]], [[0.5]]]}))
     assert "disagree" in one_line_error(run("solve", "--data", str(ok), "--m", "2"))
-    assert "options ask for" in one_line_error(run("solve", "--data", str(ok), "--d", "2"))
+    assert "--d 2 disagrees" in one_line_error(run("solve", "--data", str(ok), "--d", "2"))
 
 
 def test_non_generic_regularization_warns(tmp_path):

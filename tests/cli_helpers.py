@@ -1,0 +1,24 @@
+"""Helpers of the command-line tests: CliRunner calls, one-line errors, a fresh linnet process."""
+from __future__ import annotations
+
+import sys
+
+from click.testing import CliRunner
+
+from linnet_cli.cli import cli
+
+#: The command line in a fresh process (limits set with setrlimit, signals, apply to it alone).
+LINNET = [sys.executable, "-c", "from linnet_cli.cli import main; main()"]
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def error_line(res) -> str:
+    """The single `Error:` line of a run that failed with exit code 2 (no traceback, nothing else)."""
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), res.stderr
+    return lines[0]

@@ -59,6 +59,8 @@ def solve_summary(result: SolveResult) -> Panel:
               "B_C*", fmt(b.B_C_star) if b else "—")
     failed = Text(str(result.n_failed), style="bold red" if result.n_failed else "green")
     t.add_row("paths tracked", str(result.paths_tracked), "failed paths", failed)
+    if result.monodromy_failed_loops:
+        t.add_row("", "", "loops not closed", str(result.monodromy_failed_loops))
     c = result.certification
     if c is not None:
         proved = " — count proved (meets B_C)" if c.get("proves_count") else ""

@@ -30,6 +30,8 @@ class SolveResult:
     warnings: list[str] = field(default_factory=list)
     pattern_check: dict[str, Any] | None = None
     certification: dict[str, Any] | None = None
+    #: search paths of the generic solve (monodromy loops) that did not close; they lose no critical point
+    monodromy_failed_loops: int = 0
 
     # filters, in the spirit of HomotopyContinuation.jl's results
     def real(self) -> list[CriticalPoint]:
@@ -82,6 +84,7 @@ class SolveResult:
             "n_local_minima": len(self.local_minima()),
             "n_spurious_local_minima": len(self.spurious_local_minima()),
             "n_failed": self.n_failed, "failed_paths": dict(self.failed_paths),
+            "monodromy_failed_loops": self.monodromy_failed_loops,
             "n_singular": self.singular_endpoints, "paths_tracked": self.paths_tracked,
             "seconds": round(self.seconds, 3),
             "bounds": None if b is None else {"CBB": b.CBB, "BKK": b.BKK, "BKK_torus": b.BKK_torus,

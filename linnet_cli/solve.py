@@ -53,10 +53,11 @@ def solve(instance: Instance, engine: str | EngineSpec = "native", seed: int | N
         warnings.append(f"{n_sing} path(s) ended at singular endpoints: they are not counted as isolated "
                         "critical points (the instance may not be generic)")
     if raw.failed:
-        warnings.append(f"{sum(raw.failed.values())} path(s) failed ({', '.join(f'{k}: {v}' for k, v in sorted(raw.failed.items()))}): "
+        warnings.append(f"{sum(raw.failed.values())} path(s) to the instance failed ({', '.join(f'{k}: {v}' for k, v in sorted(raw.failed.items()))}): "
                         "counts are lower bounds")
     if bounds is not None and bounds.B_C is not None and len(points) > bounds.B_C:
         warnings.append(f"found {len(points)} critical points, more than the bound B_C = {bounds.B_C}: "
                         "some endpoints may be spurious")
     return SolveResult(instance, eng.name, seed, points, raw.patterns, raw.paths_tracked, dict(raw.failed),
-                       n_sing, time.perf_counter() - t0, bounds, warnings)
+                       n_sing, time.perf_counter() - t0, bounds, warnings,
+                       monodromy_failed_loops=raw.monodromy_failed_loops)

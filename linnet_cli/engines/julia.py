@@ -514,7 +514,9 @@ class JuliaEngine:
         generic = self.generic_solve(instance.network, instance.m, rng, progress)
         raw = self.track_instances(generic, [instance], progress)[0]
         raw.paths_tracked += generic.paths_tracked
-        _count(raw.failed, generic.failed)
+        generic_failed = dict(generic.failed)
+        raw.monodromy_failed_loops = generic_failed.pop(MONODROMY, 0)
+        _count(raw.failed, generic_failed)
         return raw
 
     def generic_solve(self, network: Network, m: int, rng: np.random.Generator,

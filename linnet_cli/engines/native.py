@@ -160,8 +160,7 @@ class NativeEngine:
         start = start_system(instance.network, instance.X, instance.Y, rng, progress)
         raw = track_to(start, [instance], progress)[0]
         raw.paths_tracked += start.paths_tracked
-        for code, n in start.failed.items():
-            raw.failed[code] = raw.failed.get(code, 0) + n
+        raw.monodromy_failed_loops = sum(start.failed.values())
         raw.notes.extend(_start_notes(start))
         return raw
 
@@ -191,7 +190,4 @@ def _start_notes(start: StartSystem) -> list[str]:
         if t.hit_loop_limit:
             notes.append(f"monodromy for sub-network {','.join(map(str, w))} stopped at its loop limit: "
                          "its count may be incomplete")
-    if start.failed:
-        notes.append(f"{sum(start.failed.values())} monodromy path(s) failed (the stop rule makes up for "
-                     "lost paths; counts are still checked against the bounds)")
     return notes

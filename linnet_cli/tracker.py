@@ -402,8 +402,8 @@ def _track_path(x0, hom, opts, out):
             omega, mu, valid = 2 * n1 / n0 ** 2, n1, True
             break
         eps_ *= np.sqrt(eps_)
-    if not valid:
-        return _NOT_CONVERGED, 0.0, 0, np.inf
+    if not valid:                # no clean contraction near the start (an ill-conditioned start point):
+        omega, mu = 1.0, _EPS    # HC.jl's defaults; a bad start then fails in the first corrector step
     mu = max(mu, _EPS)
 
     _fj(ws, hom, x, 0.0, r, J)

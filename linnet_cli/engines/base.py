@@ -7,6 +7,7 @@ from typing import Any, Callable, Protocol, Sequence
 import numpy as np
 
 from ..instance import Instance
+from ..completeness import Part
 from ..network import Network
 from ..patterns import ZeroPattern
 
@@ -34,6 +35,10 @@ class RawSolutions:
     singular: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
     monodromy_failed_loops: int = 0
+    #: the evidence for each sub-network's count (None: the engine gives none); ``exact`` when the
+    #: points are found by a method that cannot miss any (a linear solve: the count is proven)
+    completeness: list[Part] | None = None
+    exact: bool = False
 
 
 class Engine(Protocol):

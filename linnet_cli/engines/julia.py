@@ -42,9 +42,10 @@ import numpy as np
 from ..errors import InputError
 from ..gradient import GradientSystem
 from ..instance import Instance
-from ..monodromy import duplicates, free_start_pair, is_dominant
+from ..monodromy import free_start_pair, is_dominant
 from ..network import Network
 from ..patterns import ZeroPattern, origin_pattern
+from ..unique_points import duplicates
 from .base import Progress, RawSolutions
 from .native import pattern_groups
 

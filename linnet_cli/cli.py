@@ -565,7 +565,10 @@ def maxreal(d, dx, dy, H, m, widths, samples, budget, target, chains, batch, all
     """
     from .maxreal import BATCH, BUDGET, CHAINS, max_real
 
+    from .errors import InputError
     spec, _ = _engine(engine, threads, julia_method)
+    if save_instance and not save_instance.lower().endswith((".json", ".npz")):
+        raise InputError(f"--save-instance: use a .json or .npz file, not {save_instance!r}")
     seed = _seed(seed)
     net = _network(d, dx, dy, H, widths)
     jobs = 1 if spec.name == "julia" else (jobs or os.cpu_count() or 1)
@@ -582,6 +585,10 @@ def maxreal(d, dx, dy, H, m, widths, samples, budget, target, chains, batch, all
         save(result.instance, save_instance)
     _warn(quiet, result.warnings)
     _emit_maxreal(result, fmt, output)
+    if result.interrupted:
+        click.echo("Interrupted: the record shown is the best found so far"
+                   + (f" (saved in {save_instance})" if save_instance else ""), err=True)
+        sys.exit(130)
 
 
 def _emit_maxreal(result, fmt: str, output: str | None) -> None:

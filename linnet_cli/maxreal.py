@@ -35,7 +35,7 @@ from .engines import EngineSpec
 from .engines.base import RawSolutions
 from .errors import InputError
 from .instance import Instance, load_distribution, random_instance
-from .network import Network
+from .network import MAX_DATA, Network
 from .patterns import ZeroPattern
 
 #: Walkers of the search. A few independent walkers explore different regions; more of them cost
@@ -55,8 +55,12 @@ STEP_GROW, STEP_SHRINK = 1.5, 0.6
 MAX_STEP = 1.5
 #: A walker whose step falls below this has found a local maximum of its score: it restarts.
 MIN_STEP = 1e-3
-#: A walker restarts after this many generations without raising its own N_R.
+#: A walker restarts after this many generations without progress: neither a higher N_R nor a gap
+#: GAP_PROGRESS times the gap at its last progress.
 STALL_GENERATIONS = 12
+#: Closing the gap by this factor counts as progress: far-apart pairs (relative gaps ~0.5) close by a few
+#: per cent per generation and take tens of generations to collide.
+GAP_PROGRESS = 0.7
 #: Search coordinates are kept within ±U_LIMIT: e^12 ≈ 1.6e5, so a bounded entry stays at least
 #: ~1e-5 of its range away from the boundary, where instances are no longer generic (Λ → 0).
 U_LIMIT = 12.0
@@ -282,6 +286,7 @@ class Walker:
     step: float = FIRST_STEP
     stall: int = 0
     best_real: int = -1
+    mark_gap: float = np.inf     # the gap at the walker's last progress
     restarts: int = 0
 
 
@@ -305,6 +310,7 @@ class SearchOutcome:
     restarts: int = 0
     incomplete: int = 0          # candidates rejected because some path failed
     history: list[tuple[int, float, int]] = field(default_factory=list)   # (candidates, seconds, record N_R)
+    interrupted: bool = False    # stopped by Ctrl-C (with ``stop_on_interrupt``)
 
 
 def _propose(walker: Walker, space: SearchSpace, batch: int, generation: int) -> list[tuple[np.ndarray, Instance]]:
@@ -328,24 +334,29 @@ def _update(walker: Walker, space: SearchSpace, proposals: list[tuple[np.ndarray
             walker.step = min(walker.step * STEP_GROW, MAX_STEP)
     else:
         walker.step *= STEP_SHRINK
-    if walker.score.complete and walker.score.n_real > walker.best_real:
-        walker.best_real, walker.stall = walker.score.n_real, 0
+    sc = walker.score
+    if sc.complete and sc.n_real > walker.best_real:
+        walker.best_real, walker.mark_gap, walker.stall = sc.n_real, sc.gap, 0
+    elif sc.complete and sc.gap < GAP_PROGRESS * walker.mark_gap:
+        walker.mark_gap, walker.stall = sc.gap, 0
     else:
         walker.stall += 1
     if walker.stall >= STALL_GENERATIONS or walker.step < MIN_STEP:
         walker.restarts += 1
         walker.instance = space.random(walker.rng, f"search (walker {walker.index + 1}, restart {walker.restarts})")
         walker.u = space.encode(walker.instance)
-        walker.score, walker.step, walker.stall, walker.best_real = None, FIRST_STEP, 0, -1
+        walker.score, walker.step, walker.stall, walker.best_real, walker.mark_gap = None, FIRST_STEP, 0, -1, np.inf
 
 
 def search(evaluate: Callable[[Sequence[Sequence[Instance]]], list[list[Score]]], space: SearchSpace,
            starts: Sequence[tuple[Instance, Score]], budget: int, rng: np.random.Generator, n_complex: int,
            chains: int = CHAINS, batch: int = BATCH, target: int | None = None,
-           progress: ProgressFn | None = None, baseline: int | None = None) -> SearchOutcome:
+           progress: ProgressFn | None = None, baseline: int | None = None,
+           stop_on_interrupt: bool = False) -> SearchOutcome:
     """Walk from the best of ``starts`` (scored instances, e.g. the sampled ones) for about ``budget``
     candidate instances (whole generations of ``chains`` × ``batch``), or until the record reaches
-    ``target`` or N_C. ``baseline`` (e.g. the sampled maximum) is shown next to the record."""
+    ``target`` or N_C. ``baseline`` (e.g. the sampled maximum) is shown next to the record. With
+    ``stop_on_interrupt``, Ctrl-C ends the walk and keeps the record found so far."""
     t0 = time.perf_counter()
     ranked = sorted((s for s in starts if s[1].complete), key=lambda s: s[1].key, reverse=True)
     if not ranked:
@@ -371,9 +382,15 @@ def search(evaluate: Callable[[Sequence[Sequence[Instance]]], list[list[Score]]]
     while out.candidates < budget:
         if target is not None and out.record.score.n_real >= target or out.record.score.n_real >= n_complex:
             break
+        proposals = [_propose(w, space, batch, out.generations + 1) for w in walkers]
+        try:
+            scores = evaluate([[inst for _, inst in props] for props in proposals])
+        except KeyboardInterrupt:
+            if not stop_on_interrupt:
+                raise
+            out.interrupted = True
+            break
         out.generations += 1
-        proposals = [_propose(w, space, batch, out.generations) for w in walkers]
-        scores = evaluate([[inst for _, inst in props] for props in proposals])
         for w, props, scs in zip(walkers, proposals, scores):
             for (_, inst), sc in zip(props, scs):
                 out.candidates += 1
@@ -411,6 +428,7 @@ class MaxRealResult:
     instance: Instance
     points: list[CriticalPoint]
     found_by: str                 # "sampling" or "search"
+    interrupted: bool
     candidates: int
     generations: int
     restarts: int
@@ -434,7 +452,7 @@ class MaxRealResult:
             "N_C": self.n_complex, "N_C_star": self.n_torus, "samples": self.samples,
             "sampled_max_N_R": self.sampled_max,
             "N_R_histogram": ";".join(f"{k}:{v}" for k, v in sorted(self.sampled_histogram.items())),
-            "record_N_R": self.record, "found_by": self.found_by,
+            "record_N_R": self.record, "found_by": self.found_by, "interrupted": self.interrupted,
             "certified_real": None if cert is None else cert["n_certified_real"],
             "certified_points": None if cert is None else cert["n_certified"],
             "published_max_N_R": self.published, "published_table": self.published_table,
@@ -474,11 +492,13 @@ def raise_max_real(engine: Any, generic: Any, n_complex: int, network: Network, 
                    starts: Sequence[tuple[Instance, Score]], budget: int, seed: np.random.SeedSequence, *,
                    evaluate: Evaluator | None = None, allow_negative: bool = False, chains: int = CHAINS,
                    batch: int = BATCH, target: int | None = None, progress: ProgressFn | None = None,
-                   baseline: int | None = None) -> tuple[SearchOutcome, list[CriticalPoint]]:
+                   baseline: int | None = None, stop_on_interrupt: bool = False
+                   ) -> tuple[SearchOutcome, list[CriticalPoint]]:
     """The search from scored start instances (tracked from ``generic``), and the record's points."""
     space = search_space(network, m, distribution, allow_negative)
     outcome = search(evaluate or Evaluator(engine, generic, n_complex), space, starts, budget,
-                     np.random.default_rng(seed), n_complex, chains, batch, target, progress, baseline)
+                     np.random.default_rng(seed), n_complex, chains, batch, target, progress, baseline,
+                     stop_on_interrupt)
     return outcome, record_points(engine, generic, outcome.record)
 
 
@@ -497,9 +517,11 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
 
     spec = engine if isinstance(engine, EngineSpec) else EngineSpec(engine)
     eng = get_engine(spec)
-    search_space(network, m, distribution, allow_negative)      # a bad distribution fails before any work
+    if not 1 <= m <= MAX_DATA:
+        raise InputError(f"--m (number of data points) must be between 1 and {MAX_DATA}, got {m}")
     if chains < 1 or batch < 1 or budget < 0 or samples < 1:
         raise InputError("samples, chains and batch must be at least 1 and the budget non-negative")
+    search_space(network, m, distribution, allow_negative)      # a bad distribution fails before any work
     t0 = time.perf_counter()
     ss = row_seed(seed, RowSpec(network, m))
     solver_seed, inst_seed = ss.spawn(2)
@@ -520,11 +542,15 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
         sampled_max = max(hist, default=0)
         outcome, points = raise_max_real(eng, generic, n_c, network, m, distribution, starts, budget, search_seed,
                                          evaluate=evaluate, allow_negative=allow_negative, chains=chains,
-                                         batch=batch, target=target, progress=progress, baseline=sampled_max)
+                                         batch=batch, target=target, progress=progress, baseline=sampled_max,
+                                         stop_on_interrupt=True)
     finally:
         evaluate.close()
     rec = outcome.record
     warnings = []
+    if outcome.interrupted:
+        warnings.append(f"interrupted: the search stopped after {outcome.candidates} candidates; "
+                        "the record is the best found so far")
     n_real = sum(p.is_real for p in points)
     if n_real != rec.score.n_real or len(points) != n_c:
         warnings.append(f"tracked again, the record instance has {n_real} real of {len(points)} points "
@@ -534,7 +560,8 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
     pub, table = published_max_real(network, m)
     result = MaxRealResult(network, m, seed, distribution, allow_negative, spec.name, n_c, int(facts["n_torus"]),
                            samples, sampled_max, hist, rec.score.n_real, rec.instance, points,
-                           "sampling" if rec.candidates == 0 else "search", outcome.candidates, outcome.generations,
+                           "sampling" if rec.candidates == 0 else "search", outcome.interrupted,
+                           outcome.candidates, outcome.generations,
                            outcome.restarts, outcome.incomplete,
                            [(c, s + sampling_seconds, r) for c, s, r in outcome.history],
                            time.perf_counter() - t0, sampling_seconds, pub, table, warnings=warnings)

@@ -132,3 +132,31 @@ def test_bad_table_options(tmp_path):
         res = run("table", *args)
         assert res.exit_code == 2, (args, res.output)
         assert msg in res.stderr and "Traceback" not in res.output
+
+
+def test_parity_ticks():
+    from linnet_cli.plot import MAX_TICKS, parity_ticks
+    for n_c in (1, 2, 5, 9, 17, 33, 245, 641, 977, 1000):
+        ticks = parity_ticks(n_c)
+        assert ticks[-1] == n_c and all(t % 2 == n_c % 2 for t in ticks), n_c
+        assert ticks == sorted(set(ticks)) and len(ticks) <= MAX_TICKS + 1 and ticks[0] == n_c % 2
+
+
+def test_search_rows_plot_and_resume(tmp_path):
+    pytest.importorskip("matplotlib")
+    png, out = tmp_path / "h.png", tmp_path / "t.csv"
+    res = run("table", "--widths", "1,1,1,1", "--samples", "4", "--search", "8", "--jobs", "1", "--format", "csv",
+              "-o", str(out), "--plot", str(png), "-q")
+    assert res.exit_code == 0, res.output
+    import csv
+    r = next(csv.DictReader(out.read_text().splitlines()))
+    assert r["published_N_C"] == "16" and r["audit_N_C"] == "mismatch"          # Table 3.2 row 1, from a sweep
+    assert int(r["search_max_N_R"]) >= int(r["max_N_R"]) and int(r["search_candidates"]) >= 8
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # rows without a search are computed again when a search is asked for
+    plain = tmp_path / "p.csv"
+    assert run("table", "--widths", "1,1,1,1", "--samples", "4", "--format", "csv", "-o", str(plain), "-q",
+               "--no-bkk").exit_code == 0
+    again = run("table", "--widths", "1,1,1,1", "--samples", "4", "--search", "8", "--resume", str(plain), "-q",
+                "--no-bkk", "--format", "json")
+    assert again.exit_code == 0 and json.loads(again.stdout)["rows"][0]["search_max_N_R"] is not None

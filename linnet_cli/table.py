@@ -250,7 +250,7 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
     hist: dict[int, int] = {}
     spurious = mismatch = failed = tracked = certified = uncertified = 0
     starts = []                 # (instance, score) of every sample, for the search
-    best: tuple | None = None   # (N_R, complete, instance, points) of the instance with the most real points
+    best: tuple | None = None   # (complete, N_R, instance, points) of the instance with the most real points
     for start in range(0, samples, INSTANCE_BATCH):
         batch = [random_instance(net, m, seed=int(s), distribution=distribution)
                  for s in seeds[start:start + INSTANCE_BATCH]]
@@ -260,7 +260,7 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
             score = score_raw(raw, n_c)
             starts.append((inst, score))
             if best is None or (score.complete, n_real) > best[:2]:
-                best = (n_real, score.complete, inst, pts)
+                best = (score.complete, n_real, inst, pts)
             hist[n_real] = hist.get(n_real, 0) + 1
             spurious += any(p.kind == "spurious local minimum" for p in pts)
             mismatch += len(pts) != n_c
@@ -279,7 +279,7 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
         outcome, pts = raise_max_real(eng, generic, n_c, net, m, distribution, starts, search, ss.spawn(1)[0])
         record, candidates = outcome.record.score.n_real, outcome.candidates
         if outcome.record.candidates:
-            best = (sum(p.is_real for p in pts), True, outcome.record.instance, pts)
+            best = (True, sum(p.is_real for p in pts), outcome.record.instance, pts)
     proof = certify_points(best[2], best[3])
     return RowResult(b.d, b.dx, b.dy, b.H, m, b.N, b.CBB, b.BKK, b.BKK_torus, b.B_C, b.B_C_star,
                      int(n_c), int(facts["n_torus"]), max(hist), samples, failed, round(time.perf_counter() - t0, 2),

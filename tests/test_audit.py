@@ -155,6 +155,7 @@ def test_table_3_2_small_rows_through_the_cli(tmp_path):
     assert rows[0]["N_C"] == "17" and rows[0]["certified_N_C"] == "17" and "exactly" in rows[0]["audit_notes"]
     assert [r["audit_max_N_R"] for r in rows[:3]] == ["impossible"] * 3 and rows[6]["audit_max_N_R"] == "impossible"
     assert all(r["audit_max_N_R"] in ("reproduced", "sampling") for r in rows[3:6])
+    assert all(r["certified_max_N_R"] == r["max_N_R"] and r["certified_N_C"] == r["N_C"] for r in rows)
     assert "published values reproduced" in res.stderr and "4 impossible" in res.stderr
 
 

@@ -91,11 +91,11 @@ def _certified(r: RowResult, column: str) -> str:
     ours = getattr(r, column)
     if cert is None:
         return f"linnet finds {ours} (not certified)"
-    text = f"linnet finds {ours}, {cert} certified on one instance (Krawczyk: a proven lower bound)"
     tight = [b for b, v in _bounds(r, column == "N_C_star") if v == cert]
     if cert == ours and tight:
-        text += f" that meets the proven bound {tight[0]} = {cert}: {name(column)} = {cert} exactly"
-    return text
+        return (f"linnet's {ours} is exact: {cert} points certified (Krawczyk), a proven lower bound, "
+                f"and {tight[0]} = {cert} a proven upper bound")
+    return f"linnet finds {ours}; {cert} points certified on one instance (Krawczyk), a proven lower bound"
 
 
 def _audit_count(r: RowResult, column: str, pub: int, published: dict[str, int]) -> tuple[str, str]:
@@ -120,9 +120,8 @@ def _audit_max_real(r: RowResult, pub: int, published: dict[str, int]) -> tuple[
             return "impossible", f"more real critical points than {who} N_C = {v}"
     if row_complete(r) and (pub - r.N_C) % 2:
         parity = "odd" if r.N_C % 2 else "even"
-        return "impossible", (f"parity: N_C = {r.N_C} is {parity}, so N_R is {parity} for real data (non-real "
-                              f"points come in conjugate pairs; every path of the row's {r.samples} instances "
-                              "ended at a regular point)")
+        return "impossible", (f"parity: N_C = {r.N_C} is {parity}, so N_R is {parity} (non-real points pair up "
+                              f"by conjugation; all paths of the row's {r.samples} instances succeeded)")
     best, how = best_real(r)
     if pub < best:
         cert = "" if r.certified_max_N_R is None else f", {r.certified_max_N_R} real points certified"

@@ -203,7 +203,8 @@ def cli() -> None:
     Examples:
       linnet solve --d 2 --dx 2 --dy 2      all critical points of one random instance
       linnet bounds                          Bézout, BKK and the thesis's bounds for Table 3.1's shapes
-      linnet table                           regenerate Table 3.1
+      linnet table                           regenerate Table 3.1 (configs/table-3.2.toml: Table 3.2)
+      linnet maxreal --d 3 --dx 2 --dy 3     search real instances for the most real critical points
       linnet emit --format singular          the gradient system for Singular, msolve, PHCpack, Julia
     """
 

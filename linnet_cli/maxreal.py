@@ -238,7 +238,11 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(engine: EngineSpec, generic: Any, n_complex: int) -> None:
+    import signal
+
     from .engines import get_engine
+    # Ctrl-C is the calling process's to handle: it stops the search after the batches under way
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.update(engine=get_engine(engine), generic=generic, n_complex=n_complex)
 
 

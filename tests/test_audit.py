@@ -78,11 +78,14 @@ def test_exact_count_mismatch_says_what_is_certified():
     r = row(d=1, H=2, N=3, CBB=125, BKK=17, BKK_torus=16, B_C=None, B_C_star=None, N_C=17, N_C_star=16,
             max_N_R=9, widths="1,1,1,1", certified_N_C=17, certified_N_C_star=16, certified_max_N_R=9)
     v = audit_row(r, {"N": 3, "CBB": 125, "BKK": 17, "NC": 16, "NCstar": 16, "maxNR": 8})
-    assert v["N_C"].label == "mismatch" and "17 certified" in v["N_C"].reason and "exactly" in v["N_C"].reason
+    assert v["N_C"].label == "mismatch" and "17 points certified" in v["N_C"].reason and "exact" in v["N_C"].reason
+    assert "BKK = 17" in v["N_C"].reason
     assert v["max_N_R"].label == "impossible"
     assert "B_C" not in v                                              # not published by Table 3.2
     uncertified = audit_row(row(certified_N_C=None), pub(NC=7))["N_C"]
     assert uncertified.label == "mismatch" and "not certified" in uncertified.reason
+    partial = audit_row(row(certified_N_C=8), pub(NC=7))["N_C"]
+    assert "8 points certified" in partial.reason and "exact" not in partial.reason
 
 
 def test_formula_mismatch_and_values_not_computed():
@@ -152,7 +155,7 @@ def test_table_3_2_small_rows_through_the_cli(tmp_path):
         for c in ("N", "CBB", "BKK", "N_C_star"):
             assert r[f"audit_{c}"] == "reproduced", (r["widths"], c)
     assert [r["audit_N_C"] for r in rows] == ["mismatch"] + ["reproduced"] * 6
-    assert rows[0]["N_C"] == "17" and rows[0]["certified_N_C"] == "17" and "exactly" in rows[0]["audit_notes"]
+    assert rows[0]["N_C"] == "17" and rows[0]["certified_N_C"] == "17" and "17 is exact" in rows[0]["audit_notes"]
     assert [r["audit_max_N_R"] for r in rows[:3]] == ["impossible"] * 3 and rows[6]["audit_max_N_R"] == "impossible"
     assert all(r["audit_max_N_R"] in ("reproduced", "sampling") for r in rows[3:6])
     assert all(r["certified_max_N_R"] == r["max_N_R"] and r["certified_N_C"] == r["N_C"] for r in rows)

@@ -150,3 +150,42 @@ def test_maxreal_bad_input(args, message):
     res = run("maxreal", "--d", "1", "--dx", "1", "--dy", "1", "--samples", "2", "--budget", "0", *args)
     assert res.exit_code == 2, (args, res.output)
     assert message in res.stderr and "Traceback" not in res.output
+
+
+def _synthetic(calls: list[int], stop_at: int | None = None):
+    """A stand-in for the tracker: N_R = 1 + 2 · (entries of Λ above 0.8), gap = distance of the largest
+    entry below 0.8 from 0.8. Raises KeyboardInterrupt at call ``stop_at``."""
+    def evaluate(batches):
+        calls.append(len(batches))
+        if stop_at is not None and len(calls) == stop_at:
+            raise KeyboardInterrupt
+        out = []
+        for b in batches:
+            scores = []
+            for inst in b:
+                lam = inst.lambda_flat
+                below = lam[lam <= 0.8]
+                scores.append(Score(1 + 2 * int(np.sum(lam > 0.8)), 9, True,
+                                    float(0.8 - below.max()) if len(below) else np.inf))
+            out.append(scores)
+        return out
+    return evaluate
+
+
+def test_walk_on_a_synthetic_score_and_ctrl_c():
+    from linnet_cli.instance import random_instance
+    from linnet_cli.maxreal import search
+    net = Network((1, 2, 1))
+    space = search_space(net)
+    starts = [(inst, Score(1, 9, True, 1.0)) for inst in
+              (random_instance(net, seed=s) for s in range(3))]
+    calls: list[int] = []
+    out = search(_synthetic(calls), space, starts, 320, np.random.default_rng(0), n_complex=9, chains=2, batch=4)
+    assert out.record.score.n_real == 9 and out.record.score.n_real == 1 + 2 * int(np.sum(out.record.instance.lambda_flat > 0.8))
+    assert out.candidates == 8 * len(calls) and calls == [2] * len(calls) and out.candidates < 320   # stops at N_C
+    with pytest.raises(KeyboardInterrupt):
+        search(_synthetic([], stop_at=2), space, starts, 320, np.random.default_rng(0), n_complex=9)
+    cut = search(_synthetic([], stop_at=3), space, starts, 320, np.random.default_rng(0), n_complex=9, chains=2,
+                 batch=4, stop_on_interrupt=True)
+    assert cut.interrupted and cut.generations == 2 and cut.candidates == 16
+    assert cut.record.score.n_real >= 1

@@ -235,7 +235,8 @@ def maxreal_view(result) -> Group:
                   "certified points", f"{cert['n_certified']} of {result.n_complex}")
     t.add_row("sampled max N_R", f"{result.sampled_max} ({result.samples} instances)", "published max N_R",
               "—" if result.published is None else f"{result.published} ({result.published_table})")
-    t.add_row("candidates", f"{result.candidates} in {result.generations} generations", "restarts",
+    gens = f"{result.generations} generation{'s' if result.generations != 1 else ''}"
+    t.add_row("candidates", f"{result.candidates} in {gens}", "restarts",
               f"{result.restarts} ({result.incomplete} candidates with failed paths left out)")
     t.add_row("support", "any real Λ" if result.allow_negative else "Λ > 0", "distribution", result.distribution)
     t.add_row("seed", fmt(result.seed), "time", f"{result.seconds:.1f} s (sampling {result.sampling_seconds:.1f} s)")

@@ -274,7 +274,7 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
         if progress is not None:
             progress(row.key, min(start + INSTANCE_BATCH, samples), samples)
     record = candidates = None
-    if search:
+    if search and any(sc.complete for _, sc in starts):     # a search starts from instances it can trust
         from .maxreal import raise_max_real
         outcome, pts = raise_max_real(eng, generic, n_c, net, m, distribution, starts, search, ss.spawn(1)[0])
         record, candidates = outcome.record.score.n_real, outcome.candidates

@@ -267,7 +267,6 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
             failed += sum(raw.failed.values()) + (0 if raw.singular is None else len(raw.singular))
             tracked += raw.paths_tracked
             if certify:
-                from .certify import certify_points
                 cert = certify_points(inst, pts)
                 certified += cert.n_uncertified == 0 and cert.n_certified == len(pts)
                 uncertified += cert.n_uncertified

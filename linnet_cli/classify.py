@@ -45,6 +45,12 @@ class CriticalPoint:
         return not self.pattern.is_origin and bool(self.pattern.mask.all())
 
 
+def real_mask(points: np.ndarray) -> np.ndarray:
+    """Which points (M, N) are real: max |Im w| ≤ REAL_TOL · max(1, ‖w‖)."""
+    scale = np.maximum(1.0, np.linalg.norm(points, axis=-1))
+    return np.max(np.abs(points.imag), axis=-1, initial=0.0) <= REAL_TOL * scale
+
+
 def classify(instance: Instance, points: np.ndarray, patterns: list[ZeroPattern]) -> list[CriticalPoint]:
     """Classify points (M, N) with their zero patterns (list of M) for ``instance``."""
     net = instance.network
@@ -53,7 +59,7 @@ def classify(instance: Instance, points: np.ndarray, patterns: list[ZeroPattern]
     if len(points) == 0:
         return []
     scale = np.maximum(1.0, np.linalg.norm(points, axis=-1))
-    is_real = np.max(np.abs(points.imag), axis=-1) <= REAL_TOL * scale
+    is_real = real_mask(points)
     pts = np.where(is_real[:, None], points.real + 0j, points)
     N = pts.shape[-1]
     chunk = max(1, HESSIAN_CHUNK_BYTES // (16 * N * N))

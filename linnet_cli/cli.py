@@ -160,27 +160,36 @@ def _check_files(outputs: list[tuple[str, str | None]], inputs: list[tuple[str, 
     check_outputs(outputs, inputs)
 
 
+def _network(d, dx, dy, H, widths):
+    """The network the shape options ask for (default d = d_x = d_y = 2, H = 1)."""
+    from .errors import InputError
+    from .network import Network, check_shape_options, parse_widths, single_value
+    if widths is not None and any(v is not None for v in (d, H)):
+        raise InputError("--widths replaces --d and --H: give one or the other")
+    if widths is not None:
+        net = parse_widths(widths)
+        check_shape_options(net, None, dx, dy, None, None, source=f"--widths {widths}")
+        return net
+    return Network.uniform(single_value(d, "d", 2), single_value(dx, "dx", 2), single_value(dy, "dy", 2),
+                           single_value(H, "H", 1))
+
+
 def _instance(d, dx, dy, H, m, widths, data, seed: int, rational: bool = False, distribution: str = "default"):
     """The instance asked for: from --data (the shape options given must agree with it), or drawn at
     random for the shape options."""
     from .errors import InputError
     from .instance import load_instance, random_instance
-    from .network import Network, check_shape_options, parse_widths, single_value
-    if widths is not None and any(v is not None for v in (d, H)):
-        raise InputError("--widths replaces --d and --H: give one or the other")
+    from .network import check_shape_options, single_value
     if data is not None:
+        if widths is not None and any(v is not None for v in (d, H)):
+            raise InputError("--widths replaces --d and --H: give one or the other")
         inst = load_instance(data, no_hidden_layer=single_value(H, "H", 1) == 0)
         check_shape_options(inst.network, d, dx, dy, H, widths)
         if m is not None and single_value(m, "m", 1) != inst.m:
             raise InputError(f"--m {m} disagrees with the data file, which has m = {inst.m} data points")
         return inst
-    if widths is not None:
-        net = parse_widths(widths)
-        check_shape_options(net, None, dx, dy, None, None, source=f"--widths {widths}")
-    else:
-        net = Network.uniform(single_value(d, "d", 2), single_value(dx, "dx", 2), single_value(dy, "dy", 2),
-                              single_value(H, "H", 1))
-    return random_instance(net, m=single_value(m, "m", 1), seed=seed, distribution=distribution, rational=rational)
+    return random_instance(_network(d, dx, dy, H, widths), m=single_value(m, "m", 1), seed=seed,
+                           distribution=distribution, rational=rational)
 
 
 class LinnetGroup(click.Group):
@@ -217,7 +226,8 @@ def cli() -> None:
     Examples:
       linnet solve --d 2 --dx 2 --dy 2      all critical points of one random instance
       linnet bounds                          Bézout, BKK and the thesis's bounds for Table 3.1's shapes
-      linnet table                           regenerate Table 3.1
+      linnet table                           regenerate Table 3.1 (configs/table-3.2.toml: Table 3.2)
+      linnet maxreal --d 3 --dx 2 --dy 3     search real instances for the most real critical points
       linnet emit --format singular          the gradient system for Singular, msolve, PHCpack, Julia
     """
 
@@ -429,16 +439,21 @@ PARTIAL_FILE = "linnet-table-partial.csv"
 @click.option("--histograms", type=click.Choice(["config", "all", "none"]), default="config", show_default=True,
               help="Which rows' N_R histograms to print in the terminal.")
 @click.option("--certify", is_flag=True, help="Prove every critical point of every instance (Krawczyk).")
+@click.option("--search", "search", type=click.IntRange(0, 10_000_000), default=0, metavar="BUDGET",
+              help="Per row, also search real instances for more real points (about BUDGET candidates, "
+                   "as `linnet maxreal`). [default: 0, no search]")
 @_force_option
 @_common_options
 @_output_options
 def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, threads, julia_method, trace_test, jobs,
-          bkk, resume, plot, histograms, certify, force, seed, quiet, fmt, output) -> None:
+          bkk, resume, plot, histograms, certify, search, force, seed, quiet, fmt, output) -> None:
     """Regenerate Table 3.1, or any sweep of shapes, with sampled real counts.
 
     With no argument: Table 3.1 (configs/table-3.1.toml), every column computed and compared with
-    the published value. CONFIG is another table definition (TOML); shape ranges build a sweep on
-    the fly (Table 3.1's published values are still shown where a row coincides with one of its rows).
+    the published value. CONFIG is another table definition (TOML), e.g. configs/table-3.2.toml;
+    shape ranges build a sweep on the fly (the published values of Tables 3.1 and 3.2 are still
+    shown where a row coincides with one of theirs). Every published value not reproduced is
+    labelled impossible, sampling or mismatch (the audit).
 
     \b
     Examples:
@@ -448,6 +463,8 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
       linnet table --plot histograms.png --format json -o table.json
       linnet table --resume table.json -o table.json --format json
       linnet table --engine julia --threads 2 --samples 20
+      linnet table configs/table-3.2.toml --plot table-3.2.png
+      linnet table --d 3 --dx 1..2 --dy 3 --search 320
     """
     from . import cost
     from .errors import InputError
@@ -472,7 +489,9 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
             corner, count = sweep_corner(*ranges)   # refuse a sweep too large before building its rows
             cost.check(cost.table_estimate([(corner.network, corner.m)], spec.samples, jobs or 1, count), force)
             rows = sweep_rows(*ranges)
+        from .audit import all_published
         spec.rows, spec.title, spec.histograms = rows, "Sweep", [rows[-1].key]
+        spec.published = all_published()
     if seed is not None:
         spec.seed = seed
     if distribution is not None:
@@ -480,6 +499,9 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
     spec.engine, _ = _engine(engine, threads, julia_method, spec.engine.name, trace_test)
     from .instance import load_distribution
     load_distribution(spec.distribution)
+    if search:
+        from .maxreal import search_space
+        search_space(spec.rows[0].network, spec.rows[0].m, spec.distribution)   # fails before any work
     previous = resumable_rows(read_partial(resume), spec) if resume else None
     # every process would start its own Julia (minutes on a first run): one process, Julia threads instead
     jobs = jobs or (1 if spec.engine.name == "julia" else os.cpu_count() or 1)
@@ -497,7 +519,7 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
     _announce_compilation(quiet, spec.engine.name)
     progress = LazyProgress(quiet)
     try:
-        run = run_table(spec, jobs=jobs, bkk=bkk, previous=previous, progress=report, certify=certify)
+        run = run_table(spec, jobs=jobs, bkk=bkk, previous=previous, progress=report, certify=certify, search=search)
     finally:
         progress.close()
     if run.resumed and not quiet:
@@ -505,7 +527,7 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
     _emit_table(run, fmt, output, histograms, quiet)
     if plot:
         from .plot import plot_histograms
-        plot_histograms(run.results, plot, spec.title, spec.histograms)
+        plot_histograms(run.results, plot, spec.title, spec.histograms, spec.published)
     if run.interrupted:
         target = output if (output and fmt in ("csv", "json")) else PARTIAL_FILE
         if target == PARTIAL_FILE:
@@ -517,8 +539,10 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
 
 
 def _table_records(run) -> tuple[list[dict], list[str]]:
-    """The machine-readable rows of a table run and their columns (the run's seed, distribution and
-    config on every row: they make the rows repeatable, and --resume checks them)."""
+    """The machine-readable rows of a table run and their columns: the audit of the published values,
+    and the run's seed, distribution and config on every row (they make the rows repeatable, and
+    --resume checks them)."""
+    from .audit import audit_columns, audit_row
     from .table import COMPARED, ROW_COLUMNS, RUN_COLUMNS, SAMPLED, run_identity
     recs = []
     for r in run.results:
@@ -526,38 +550,42 @@ def _table_records(run) -> tuple[list[dict], list[str]]:
         pub = run.spec.published.get(r.key)
         for ours, theirs in {**COMPARED, **SAMPLED}.items():
             rec[f"published_{ours}"] = None if pub is None else pub.get(theirs)
+        rec.update(audit_columns(audit_row(r, pub)))
         recs.append({**rec, **run_identity(run.spec)})
-    cols = list(ROW_COLUMNS) + [f"published_{c}" for c in {**COMPARED, **SAMPLED}] + list(RUN_COLUMNS)
+    audit_cols = list(audit_columns({}))
+    cols = list(ROW_COLUMNS) + [f"published_{c}" for c in {**COMPARED, **SAMPLED}] + audit_cols + list(RUN_COLUMNS)
     return recs, cols
 
 
 def _table_frame(run):
+    from .audit import audit_columns
     from .export import integer_frame
     recs, cols = _table_records(run)
-    ints = [c for c in cols if c not in ("seconds", "widths", "N_R_histogram", "distribution", "config")]
+    text = ("seconds", "widths", "N_R_histogram", "completeness", "distribution", "config", *audit_columns({}))
+    ints = [c for c in cols if c not in text]
     return integer_frame(recs, cols, ints)
 
 
 def _emit_table(run, fmt: str, output: str | None, histograms: str, quiet: bool) -> None:
     import json
 
+    from .audit import audit_table, closing_line, tally
     from .export import frame_to_text, write_text
     from .table import reproduced
     ok, total = reproduced(run.results, run.spec)
-    sampled = [r for r in run.results if run.spec.published.get(r.key, {}).get("maxNR") is not None]
-    same = sum(r.max_N_R == run.spec.published[r.key]["maxNR"] for r in sampled)
-    closing = (f"{ok} of {total} published values reproduced (N, CBB, BKK, B_C, B_C*, N_C, N_C*)"
-               + (f"; max N_R equals the published value in {same} of {len(sampled)} rows "
-                  f"(a sampled maximum: a difference is sampling, not an error)" if sampled else ""))
+    closing = closing_line(run.results, run.spec)
     if fmt == "table":
-        from .render import histogram_view, table_view
+        from .render import audit_view, histogram_view, table_view
         con = _out_console(output)
         con.print(table_view(run))
         keys = {"config": set(run.spec.histograms), "all": {r.key for r in run.results}, "none": set()}[histograms]
         for r in run.results:
             if r.key in keys:
                 con.print(histogram_view(r))
-        if total:
+        audit = audit_view(run)
+        if audit is not None:
+            con.print(audit)
+        if closing:
             con.print(closing)
         if output not in (None, "-"):
             write_text(con.export_text(), output)
@@ -567,12 +595,97 @@ def _emit_table(run, fmt: str, output: str | None, histograms: str, quiet: bool)
         recs = [{c: r.get(c) for c in cols} for r in recs]
         obj = {"schema": "linnet.table/1", "title": run.spec.title, "samples": run.spec.samples,
                "seed": run.spec.seed, "distribution": run.spec.distribution, "engine": run.spec.engine.name,
-               "reproduced": ok, "compared": total, "complete": not run.interrupted, "rows": recs}
+               "reproduced": ok, "compared": total, "audit": tally(audit_table(run.results, run.spec)),
+               "complete": not run.interrupted, "rows": recs}
         write_text(json.dumps(obj, indent=1), output)
     else:
         write_text(frame_to_text(_table_frame(run), fmt), output)
-    if total and not quiet and output not in (None, "-"):
+    if closing and not quiet and output not in (None, "-"):
         click.echo(closing, err=True)
+
+
+@cli.command()
+@_shape_options(ranges=False)
+@click.option("--samples", type=click.IntRange(1, 100_000), default=100, show_default=True,
+              help="Random instances sampled first (those of `linnet table` for the same seed); the best start the search.")
+@click.option("--budget", type=click.IntRange(0, 10_000_000), default=None,
+              help="Candidate instances the search tracks (whole generations of chains × batch). [default: 1280]")
+@click.option("--target", type=click.IntRange(1), default=None, help="Stop as soon as the record reaches this N_R.")
+@click.option("--chains", type=click.IntRange(1, 256), default=None, help="Walkers of the search. [default: 4]")
+@click.option("--batch", type=click.IntRange(1, 1024), default=None,
+              help="Candidates per walker and generation, tracked in one batch. [default: 8]")
+@click.option("--allow-negative", is_flag=True, help="Let Λ take any real value (default: Λ > 0, a coercive loss).")
+@click.option("--distribution", default="default", show_default=True,
+              help="Distribution of the sampled and restart instances; the search stays in its support.")
+@_engine_options("native")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None,
+              help="Parallel processes. [default: all cores; 1 with --engine julia]; results do not depend on it")
+@click.option("--certify", is_flag=True, help="Prove every critical point of the record instance (Krawczyk).")
+@click.option("--save-instance", metavar="FILE", default=None, help="Write the record instance to FILE (.json or .npz).")
+@_common_options
+@_output_options
+def maxreal(d, dx, dy, H, m, widths, samples, budget, target, chains, batch, allow_negative, distribution, engine,
+            threads, julia_method, trace_test, jobs, certify, save_instance, seed, quiet, fmt, output) -> None:
+    """Search real instances for the most real critical points of a shape.
+
+    Samples random instances as `linnet table` does, then walks from the best of them: each
+    candidate instance (data and Λ moved within the distribution's support) is reached by a
+    parameter homotopy from the generic complex solve (N_C paths, no new solve), and moves that
+    raise N_R (or bring a conjugate pair of non-real points closer to the real subspace) are kept,
+    with random restarts. The record is compared with N_C, the sampled maximum and the thesis's value.
+
+    \b
+    Examples:
+      linnet maxreal --d 3 --dx 2 --dy 3 --seed 31
+      linnet maxreal --d 3 --dx 2 --dy 3 --target 27 --certify --save-instance record.json
+      linnet maxreal --d 2 --dx 1 --dy 2 --H 2 --budget 640 --format json -o search.json
+      linnet solve --data record.json          # the record instance, solved afresh
+    """
+    from .errors import InputError
+    from .maxreal import BATCH, BUDGET, CHAINS, max_real
+    from .network import single_value
+    spec, _ = _engine(engine, threads, julia_method, trace_test=trace_test)
+    if save_instance and not save_instance.lower().endswith((".json", ".npz")):
+        raise InputError(f"--save-instance: use a .json or .npz file, not {save_instance!r}")
+    seed = _seed(seed)
+    net = _network(d, dx, dy, H, widths)
+    jobs = 1 if spec.name == "julia" else (jobs or os.cpu_count() or 1)
+    progress = LazyProgress(quiet)
+    try:
+        result = max_real(net, single_value(m, "m", 1), samples=samples, budget=BUDGET if budget is None else budget, seed=seed,
+                          distribution=distribution, allow_negative=allow_negative, engine=spec, jobs=jobs,
+                          chains=chains or CHAINS, batch=batch or BATCH, target=target, certify=certify,
+                          progress=progress)
+    finally:
+        progress.close()
+    if save_instance:
+        from .instance import save_instance as save
+        save(result.instance, save_instance)
+    _warn(quiet, result.warnings)
+    _emit_maxreal(result, fmt, output)
+    if result.interrupted:
+        click.echo("Interrupted: the record shown is the best found so far"
+                   + (f" (saved in {save_instance})" if save_instance else ""), err=True)
+        sys.exit(130)
+
+
+def _emit_maxreal(result, fmt: str, output: str | None) -> None:
+    import json
+
+    from .export import frame_to_text, write_text
+    if fmt == "table":
+        from .render import maxreal_view
+        con = _out_console(output)
+        con.print(maxreal_view(result))
+        if output not in (None, "-"):
+            write_text(con.export_text(), output)
+    elif fmt == "json":
+        write_text(json.dumps(result.summary(), indent=1), output)
+    else:
+        import pandas as pd
+        row = {k: v for k, v in result.summary().items() if not isinstance(v, (dict, list)) or k == "widths"}
+        row["widths"] = ",".join(map(str, result.network.widths))
+        write_text(frame_to_text(pd.DataFrame([row]), fmt), output)
 
 
 @cli.command()

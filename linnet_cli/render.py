@@ -142,18 +142,23 @@ def rows_table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str
     return t
 
 
-def _compared_cell(ours: Any, pub: Any, match: bool | None, sampled: bool = False) -> Text:
-    if match is None:
-        return Text(fmt(ours))
-    if match:
-        return Text(f"{fmt(ours)} ✓", style="green")
-    style = "yellow" if sampled else "bold red"
-    return Text(f"{fmt(ours)} ({'pub.' if sampled else '✗'} {fmt(pub)})", style=style)
+#: How a published value not reproduced is marked in a table cell, by audit label.
+AUDIT_MARKS = {"impossible": ("‼", "bold red"), "mismatch": ("✗", "bold red"), "sampling": ("~", "yellow")}
+
+
+def _audit_cell(shown: Any, verdict) -> Text:
+    """linnet's value, and the published one with its audit mark when it is not reproduced."""
+    if verdict is None or verdict.label == "not computed":
+        return Text(fmt(shown))
+    if verdict.label == "reproduced" and shown == verdict.published:
+        return Text(f"{fmt(shown)} ✓", style="green")
+    mark, style = AUDIT_MARKS.get(verdict.label, ("✓", "green"))
+    return Text(f"{fmt(shown)} ({fmt(verdict.published)} {mark})", style=style)
 
 
 def table_view(run) -> Table:
-    """The rows of a ``linnet table`` run with published values compared at a glance."""
-    from .table import SAMPLED, comparison
+    """The rows of a ``linnet table`` run with published values compared (and audited) at a glance."""
+    from .audit import audit_row, best_real
     spec = run.spec
     uniform = all(r.d is not None for r in run.results)
     t = Table(title=plain(spec.title + f" — {spec.samples} instances per row"))
@@ -163,29 +168,57 @@ def table_view(run) -> Table:
     if any(r.m != 1 for r in run.results):
         shape_cols.append("m")
     heads = ["#"] + shape_cols + ["N", "CBB", "BKK", "B_C", "B_C*", "N_C", "N_C*", "max N_R",
-                                  "spurious", "failed", "s"]
+                                  "spurious", "failed", "complete", "s"]
+    searched = any(r.search_max_N_R is not None for r in run.results)
+    if searched:
+        heads.insert(heads.index("max N_R"), "sampled")
     certified = any(r.certified_instances is not None for r in run.results)
     if certified:
         heads.insert(-1, "certified")
     for h in heads:
         t.add_column(h, justify="right")
     for k, r in enumerate(run.results, 1):
-        cmp = comparison(r, spec.published.get(r.key))
+        verdicts = audit_row(r, spec.published.get(r.key))
         cells: list[Any] = [str(k)] + [fmt(getattr(r, c)) for c in shape_cols]
-        for col in ("N", "CBB", "BKK", "B_C", "B_C_star", "N_C", "N_C_star", "max_N_R"):
-            cells.append(_compared_cell(*cmp[col], sampled=col in SAMPLED))
+        for col in ("N", "CBB", "BKK", "B_C", "B_C_star", "N_C", "N_C_star"):
+            cells.append(_audit_cell(getattr(r, col), verdicts.get(col)))
+        if searched:
+            cells.append(fmt(r.max_N_R))
+        cells.append(_audit_cell(best_real(r)[0], verdicts.get("max_N_R")))
         cells.append(str(r.spurious_minimum_instances))
         failed = r.failed_paths + r.N_C_mismatch_instances
         cells.append(Text(str(failed), style="bold red" if failed else "green"))
+        verified = r.completeness in ("trace test", "rank test")
+        cells.append(Text({"trace test": "trace", "rank test": "rank"}.get(r.completeness or "", "no"),
+                          style="green" if verified else "bold yellow"))
         if certified:
             c = r.certified_instances
             cells.append(Text(f"{fmt(c)}/{r.samples}", style="green" if c == r.samples else "bold red"))
         cells.append(f"{r.seconds:.1f}")
         t.add_row(*cells)
-    t.caption = ("✓ = published value reproduced; max N_R is a sampled maximum (published value in parentheses); "
-                 "spurious = instances with a non-global real local minimum; failed = failed paths + instances "
-                 "whose N_C differs from the generic count")
+    t.caption = ("✓ = published value reproduced; in parentheses a published value that is not: ‼ impossible, "
+                 "✗ mismatch, ~ sampling (see the audit); max N_R is the most real points found"
+                 + (" (sampled: among the random instances; the search raised it)" if searched
+                    else ", among random instances")
+                 + "; spurious = instances with a non-global real local minimum; failed = failed paths + "
+                 "instances whose N_C differs from the generic count; complete = the generic solve's evidence "
+                 "(trace test, rank test, or no)")
     return t
+
+
+def audit_view(run) -> Table | None:
+    """The published values a run does not reproduce, each labelled with its reason; None when none."""
+    from .audit import audit_row, name
+    t = Table(title="Audit of the published values not reproduced")
+    for c, j in (("#", "right"), ("column", "left"), ("published", "right"), ("linnet", "right"),
+                 ("label", "left"), ("why", "left")):
+        t.add_column(c, justify=j, overflow="fold")
+    for k, r in enumerate(run.results, 1):
+        for v in audit_row(r, run.spec.published.get(r.key)).values():
+            if v.label in AUDIT_MARKS:
+                t.add_row(str(k), name(v.column), fmt(v.published), fmt(v.ours),
+                          Text(v.label, style=AUDIT_MARKS[v.label][1]), Text(v.reason))
+    return t if t.row_count else None
 
 
 def histogram_view(result, width: int = 40) -> Panel:
@@ -198,3 +231,44 @@ def histogram_view(result, width: int = 40) -> Panel:
         lines.append(f"N_R = {n:>3} │{'█' * round(width * c / top):<{width}} {c}")
     label = f"d={result.d} dx={result.dx} dy={result.dy}" if result.d is not None else f"widths {result.widths}"
     return Panel("\n".join(lines), title=f"N_R over {result.samples} instances, {label}", expand=False)
+
+
+def maxreal_view(result) -> Group:
+    """A search for the most real critical points: the record next to N_C, the sampled maximum and the
+    thesis's value; the record's history; its zero patterns and real critical points."""
+    from .result import SolveResult
+    net = result.network
+    t = Table.grid(padding=(0, 2))
+    for style in ("bold", None, "bold", None):
+        t.add_column(style=style)
+    t.add_row("network", net.label() + (f" m={result.m}" if result.m != 1 else ""), "weights N", str(net.N))
+    t.add_row("N_C (complex)", str(result.n_complex), "N_C* (torus)", str(result.n_torus))
+    found = ("a sampled instance" if result.found_by == "sampling" else
+             f"search, after {result.history[-1][0]} candidates, {result.history[-1][1]:.1f} s")
+    t.add_row("record N_R", Text(str(result.record), style="bold green"), "found by", found)
+    cert = result.certification
+    if cert is not None:
+        ok = cert["n_certified_real"] >= result.record
+        t.add_row("certified real", Text(f"{cert['n_certified_real']} of {result.record}",
+                                         style="green" if ok else "bold red"),
+                  "certified points", f"{cert['n_certified']} of {result.n_complex}")
+    t.add_row("sampled max N_R", f"{result.sampled_max} ({result.samples} instances)", "published max N_R",
+              "—" if result.published is None else f"{result.published} ({result.published_table})")
+    gens = f"{result.generations} generation{'s' if result.generations != 1 else ''}"
+    t.add_row("candidates", f"{result.candidates} in {gens}", "restarts",
+              f"{result.restarts} ({result.incomplete} candidates with failed paths left out)")
+    t.add_row("support", "any real Λ" if result.allow_negative else "Λ > 0", "distribution", result.distribution)
+    t.add_row("seed", fmt(result.seed), "time", f"{result.seconds:.1f} s (sampling {result.sampling_seconds:.1f} s)")
+    parts: list[Any] = [Panel(t, title="linnet maxreal", expand=False)]
+    hist = Table(title="Record N_R over the run")
+    for c in ("candidates", "seconds", "N_R"):
+        hist.add_column(c, justify="right")
+    for c, sec, n in result.history:
+        hist.add_row("sampled" if c == 0 else str(c), f"{sec:.1f}", str(n))
+    parts.append(hist)
+    record = SolveResult(result.instance, result.engine, result.seed, result.points,
+                         list(dict.fromkeys(p.pattern for p in result.points)), 0, {}, 0, result.seconds)
+    parts.append(pattern_table(record))
+    if record.real():
+        parts.append(real_table(record))
+    return Group(*parts)

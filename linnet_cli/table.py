@@ -31,7 +31,8 @@ SAMPLED = {"max_N_R": "maxNR"}
 ROW_COLUMNS = ("d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "BKK_torus", "B_C", "B_C_star", "N_C", "N_C_star",
                "max_N_R", "samples", "failed_paths", "seconds", "widths", "N_R_histogram",
                "spurious_minimum_instances", "N_C_mismatch_instances", "monodromy_failed_paths", "paths_tracked",
-               "certified_instances", "uncertified_points")
+               "certified_instances", "uncertified_points", "certified_N_C", "certified_N_C_star",
+               "certified_max_N_R", "search_max_N_R", "search_candidates", "completeness")
 #: Columns that say which run made a row (csv and json rows): --resume takes rows only from a run
 #: with the same values (and the same samples per row).
 RUN_COLUMNS = ("seed", "distribution", "config")
@@ -102,7 +103,8 @@ def sweep_corner(d: str, dx: str, dy: str, H: str = "1", m: str = "1") -> tuple[
     return RowSpec(Network.uniform(*(max(r) for r in ranges[:4])), max(ranges[4])), count
 
 
-def _read_published(text: str) -> dict[str, dict[str, int]]:
+def read_published(text: str) -> dict[str, dict[str, int]]:
+    """Published rows of a TSV (columns d, dx, dy, optional H and m, then the values) by row key."""
     out = {}
     for rec in csv.DictReader(text.splitlines(), delimiter="\t"):
         vals = {k: int(v) for k, v in rec.items() if v not in (None, "")}
@@ -156,7 +158,7 @@ def load_table_spec(path: str | Path | None = None) -> TableSpec:
         pub = str(conf["published"])
         try:
             ptext = (base / pub).read_text() if base is not None else config_text(pub)
-            published = _read_published(ptext)
+            published = read_published(ptext)
         except (OSError, KeyError, ValueError) as exc:
             raise InputError(f"{name}: cannot read published values {pub!r}: {exc}") from None
     hist = [_row_from(h, f"{name}: histograms").key for h in conf.get("histograms", [])]
@@ -198,6 +200,14 @@ class RowResult:
     paths_tracked: int
     certified_instances: int | None = None   # instances whose every point was proved (--certify)
     uncertified_points: int | None = None
+    # points proved (Krawczyk) on the instance with the most real points: lower bounds on N_C, N_C*, max N_R
+    certified_N_C: int | None = None
+    certified_N_C_star: int | None = None
+    certified_max_N_R: int | None = None
+    search_max_N_R: int | None = None         # record of the search (--search), None without one
+    search_candidates: int | None = None      # candidate instances the search tracked
+    #: the generic solve's completeness (trace test, rank test, not verified; see completeness.py)
+    completeness: str | None = None
 
     @property
     def key(self) -> str:
@@ -216,8 +226,10 @@ class RowResult:
             return None if v in (None, "", "nan") else kind(float(v)) if kind is int else kind(v)
         hist_text = str(rec.get("N_R_histogram") or "")
         hist = {int(a): int(b) for a, b in (p.split(":") for p in hist_text.split(";") if p)}
-        vals = {c: num(rec.get(c)) for c in ROW_COLUMNS if c not in ("seconds", "widths", "N_R_histogram")}
-        return cls(**vals, seconds=float(rec.get("seconds") or 0.0), widths=str(rec["widths"]), N_R_histogram=hist)
+        text = ("seconds", "widths", "N_R_histogram", "completeness")
+        vals = {c: num(rec.get(c)) for c in ROW_COLUMNS if c not in text}
+        return cls(**vals, seconds=float(rec.get("seconds") or 0.0), widths=str(rec["widths"]), N_R_histogram=hist,
+                   completeness=rec.get("completeness") or None)
 
 
 ProgressFn = Callable[[str, int, int], None]
@@ -225,12 +237,20 @@ ProgressFn = Callable[[str, int, int], None]
 
 def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "default",
                 engine: str | EngineSpec = "native",
-                bkk: bool = True, progress: ProgressFn | None = None, certify: bool = False) -> RowResult:
-    """One row: bounds, a generic solve, and parameter homotopies to ``samples`` random real instances."""
+                bkk: bool = True, progress: ProgressFn | None = None, certify: bool = False,
+                search: int = 0) -> RowResult:
+    """One row: bounds, a generic solve, and parameter homotopies to ``samples`` random real instances.
+
+    The instance with the most real points is certified (its proved points are lower bounds on N_C,
+    N_C* and max N_R). With ``search`` > 0, a search over real instances (:mod:`linnet_cli.maxreal`)
+    tracks about that many more instances from the best sampled ones to raise max N_R.
+    """
     from .bounds import bounds_row
+    from .certify import certify_points
     from .classify import classify
     from .cost import instance_batch
     from .instance import random_instance
+    from .maxreal import score_raw
     from .solve import solver_for
 
     t0 = time.perf_counter()
@@ -246,6 +266,8 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
     n_c = facts["n_complex"]
     hist: dict[int, int] = {}
     spurious = mismatch = failed = tracked = certified = uncertified = 0
+    starts = []                 # (instance, score) of every sample, for the search
+    best: tuple | None = None   # (complete, N_R, instance, points) of the instance with the most real points
     # instances tracked together: bounds memory (by the generic count) and lets progress advance
     size = instance_batch(n_c, net.N, samples)
     for start in range(0, samples, size):
@@ -254,23 +276,36 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
         for inst, raw in zip(batch, eng.track_instances(generic, batch)):
             pts = classify(inst, raw.points, [raw.patterns[i] for i in raw.pattern_of])
             n_real = sum(p.is_real for p in pts)
+            score = score_raw(raw, n_c)
+            starts.append((inst, score))
+            if best is None or (score.complete, n_real) > best[:2]:
+                best = (score.complete, n_real, inst, pts)
             hist[n_real] = hist.get(n_real, 0) + 1
             spurious += any(p.kind == "spurious local minimum" for p in pts)
             mismatch += len(pts) != n_c
             failed += sum(raw.failed.values()) + (0 if raw.singular is None else len(raw.singular))
             tracked += raw.paths_tracked
             if certify:
-                from .certify import certify_points
                 cert = certify_points(inst, pts)
                 certified += cert.n_uncertified == 0 and cert.n_certified == len(pts)
                 uncertified += cert.n_uncertified
         if progress is not None:
             progress(row.key, min(start + size, samples), samples)
+    record = candidates = None
+    if search and any(sc.complete for _, sc in starts):     # a search starts from instances it can trust
+        from .maxreal import raise_max_real
+        outcome, pts = raise_max_real(eng, generic, n_c, net, m, distribution, starts, search, ss.spawn(1)[0])
+        record, candidates = outcome.record.score.n_real, outcome.candidates
+        if outcome.record.candidates:
+            best = (True, sum(p.is_real for p in pts), outcome.record.instance, pts)
+    proof = certify_points(best[2], best[3])
     return RowResult(b.d, b.dx, b.dy, b.H, m, b.N, b.CBB, b.BKK, b.BKK_torus, b.B_C, b.B_C_star,
                      int(n_c), int(facts["n_torus"]), max(hist), samples, failed, round(time.perf_counter() - t0, 2),
                      ",".join(map(str, net.widths)), hist, spurious, mismatch,
                      int(sum(facts["failed"].values())), tracked + int(facts["paths_tracked"]),
-                     certified if certify else None, uncertified if certify else None)
+                     certified if certify else None, uncertified if certify else None,
+                     proof.n_certified, proof.n_certified_torus, proof.n_certified_real, record, candidates,
+                     facts.get("completeness"))
 
 
 def comparison(result: RowResult, published: dict[str, int] | None) -> dict[str, tuple[Any, Any, bool | None]]:
@@ -380,20 +415,22 @@ def _init_worker(queue: Any, threads: int) -> None:
 
 
 def _row_worker(row: RowSpec, samples: int, seed: int, distribution: str, engine: EngineSpec, bkk: bool,
-                certify: bool) -> RowResult:
+                certify: bool, search: int) -> RowResult:
     def report(key: str, done: int, total: int) -> None:
         _QUEUE.put((key, done, total))
-    return compute_row(row, samples, seed, distribution, engine, bkk, report, certify)
+    return compute_row(row, samples, seed, distribution, engine, bkk, report, certify, search)
 
 
 def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[RowResult] | None = None,
-              progress: ProgressFn | None = None, certify: bool = False) -> TableRun:
+              progress: ProgressFn | None = None, certify: bool = False, search: int = 0) -> TableRun:
     """Compute every row of ``spec`` (rows found in ``previous`` with the same sample size are kept).
+    ``search`` > 0 adds a search for more real points per row (about that many candidate instances).
 
     ``jobs`` > 1 runs rows in parallel processes; results do not depend on it. Ctrl-C stops the run
     and returns the finished rows with ``interrupted`` set.
     """
-    done = {r.key: r for r in previous or [] if r.samples == spec.samples}
+    done = {r.key: r for r in previous or []
+            if r.samples == spec.samples and (not search or r.search_max_N_R is not None)}
     todo = [r for r in spec.rows if r.key not in done]
     finished: dict[str, RowResult] = {k: v for k, v in done.items() if k in {r.key for r in spec.rows}}
     resumed = len(finished)
@@ -407,9 +444,9 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
     try:
         if jobs <= 1 or len(todo) <= 1:
             for row in todo:
-                finished[row.key] = compute_row(row, *args, progress=progress, certify=certify)
+                finished[row.key] = compute_row(row, *args, progress=progress, certify=certify, search=search)
         else:
-            _run_parallel(todo, args + (certify,), jobs, finished, progress)
+            _run_parallel(todo, args + (certify, search), jobs, finished, progress)
     except KeyboardInterrupt:
         interrupted = True
     ordered = [finished[r.key] for r in spec.rows if r.key in finished]

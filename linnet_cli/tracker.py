@@ -744,15 +744,28 @@ _pool: ThreadPoolExecutor | None = None
 _threads = 0
 
 
+_pool_lock = threading.Lock()
+
+
 def set_threads(n: int | None) -> None:
     """Threads the tracker uses (None: one per core available to this process)."""
     global _pool, _threads
     n = n or len(os.sched_getaffinity(0))
-    if n != _threads:
-        if _pool is not None:
-            _pool.shutdown()
-        _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="linnet-track") if n > 1 else None
-        _threads = n
+    with _pool_lock:
+        if n != _threads:
+            if _pool is not None:
+                _pool.shutdown()
+            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="linnet-track") if n > 1 else None
+            _threads = n
+
+
+def _forget_pool_after_fork() -> None:
+    """A forked process (``linnet table --jobs`` workers) has none of the parent's threads: start afresh."""
+    global _pool, _threads, _pool_lock
+    _pool, _threads, _pool_lock = None, 0, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
 def run_paths(X0: np.ndarray, sets: np.ndarray, homotopy: ParameterHomotopy, widths: np.ndarray,

@@ -43,6 +43,11 @@ def test_compute_row_counts_and_histogram():
     assert (r.N_C, r.N_C_star, r.samples) == (33, 16, 10)
     assert sum(r.N_R_histogram.values()) == 10 and r.max_N_R == max(r.N_R_histogram)
     assert r.failed_paths == 0 and r.N_C_mismatch_instances == 0
+    # the instance with the most real points is certified: every point, every real one
+    assert (r.certified_N_C, r.certified_N_C_star, r.certified_max_N_R) == (33, 16, r.max_N_R)
+    # here N_R runs 5, 5, 1, 3, 1, 9, ...: the certified instance is the one with 9, not the first with 5
+    r = compute_row(RowSpec(Network.uniform(2, 1, 2), 1), samples=10, seed=1, bkk=False)
+    assert (r.max_N_R, r.certified_max_N_R, r.certified_N_C) == (9, 9, 33)
 
 
 def test_small_table_through_the_cli(tmp_path):
@@ -132,3 +137,31 @@ def test_bad_table_options(tmp_path):
         res = run("table", *args)
         assert res.exit_code == 2, (args, res.output)
         assert msg in res.stderr and "Traceback" not in res.output
+
+
+def test_parity_ticks():
+    from linnet_cli.plot import MAX_TICKS, parity_ticks
+    for n_c in (1, 2, 5, 9, 17, 33, 245, 641, 977, 1000):
+        ticks = parity_ticks(n_c)
+        assert ticks[-1] == n_c and all(t % 2 == n_c % 2 for t in ticks), n_c
+        assert ticks == sorted(set(ticks)) and len(ticks) <= MAX_TICKS + 1 and ticks[0] == n_c % 2
+
+
+def test_search_rows_plot_and_resume(tmp_path):
+    pytest.importorskip("matplotlib")
+    png, out = tmp_path / "h.png", tmp_path / "t.csv"
+    res = run("table", "--widths", "1,1,1,1", "--samples", "4", "--search", "8", "--jobs", "1", "--format", "csv",
+              "-o", str(out), "--plot", str(png), "-q")
+    assert res.exit_code == 0, res.output
+    import csv
+    r = next(csv.DictReader(out.read_text().splitlines()))
+    assert r["published_N_C"] == "16" and r["audit_N_C"] == "mismatch"          # Table 3.2 row 1, from a sweep
+    assert int(r["search_max_N_R"]) >= int(r["max_N_R"]) and int(r["search_candidates"]) >= 8
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # rows without a search are computed again when a search is asked for
+    plain = tmp_path / "p.csv"
+    assert run("table", "--widths", "1,1,1,1", "--samples", "4", "--format", "csv", "-o", str(plain), "-q",
+               "--no-bkk").exit_code == 0
+    again = run("table", "--widths", "1,1,1,1", "--samples", "4", "--search", "8", "--resume", str(plain), "-q",
+                "--no-bkk", "--format", "json")
+    assert again.exit_code == 0 and json.loads(again.stdout)["rows"][0]["search_max_N_R"] is not None

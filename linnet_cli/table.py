@@ -169,6 +169,11 @@ def row_seed(master: int, row: RowSpec) -> np.random.SeedSequence:
     return np.random.SeedSequence([master, row.m, *row.network.widths])
 
 
+def instance_seeds(master: int, row: RowSpec, samples: int) -> np.ndarray:
+    """One seed per instance of a row (instance k's seed does not depend on how instances are batched)."""
+    return row_seed(master, row).spawn(2)[1].generate_state(samples, dtype=np.uint32)
+
+
 @dataclass
 class RowResult:
     """Everything computed for one row."""
@@ -223,54 +228,109 @@ class RowResult:
 ProgressFn = Callable[[str, int, int], None]
 
 
+@dataclass
+class RowStart:
+    """What a row's instances are tracked from: its bounds and the engine's generic solve."""
+
+    row: RowSpec
+    bounds: Any            # bounds.BoundsRow
+    generic: Any           # the engine's own object (see engines.base.Engine.generic_solve)
+    seconds: float
+
+
+@dataclass
+class InstanceCounts:
+    """What a row reports of its instances, summed over any batches of them."""
+
+    histogram: dict[int, int] = field(default_factory=dict)   # N_R -> instances
+    spurious: int = 0
+    mismatch: int = 0
+    failed: int = 0
+    tracked: int = 0
+    certified: int = 0
+    uncertified: int = 0
+    seconds: float = 0.0
+
+    def add(self, other: "InstanceCounts") -> None:
+        for n, c in other.histogram.items():
+            self.histogram[n] = self.histogram.get(n, 0) + c
+        for name in ("spurious", "mismatch", "failed", "tracked", "certified", "uncertified", "seconds"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def start_row(row: RowSpec, seed: int, engine: Any, bkk: bool = True) -> RowStart:
+    """A row's bounds and generic solve (``engine`` from :func:`solve.solver_for`)."""
+    from .bounds import bounds_row
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(row_seed(seed, row).spawn(2)[0])
+    b = bounds_row(row.network, row.m, bkk=bkk, engine=engine)
+    generic = engine.generic_solve(row.network, row.m, rng)
+    return RowStart(row, b, generic, time.perf_counter() - t0)
+
+
+def instance_batches(start: RowStart, samples: int, most: int | None = None) -> list[tuple[int, int]]:
+    """Ranges of a row's instances tracked together: bounded by memory (by the generic count) and by
+    ``most``; the counts do not depend on the batches."""
+    from .cost import instance_batch
+    size = instance_batch(start.generic.facts()["n_complex"], start.row.network.N, samples)
+    size = min(size, most or size)
+    return [(lo, min(lo + size, samples)) for lo in range(0, samples, size)]
+
+
+def track_row_instances(start: RowStart, seeds: np.ndarray, engine: Any, distribution: str = "default",
+                        certify: bool = False) -> InstanceCounts:
+    """Parameter homotopies from the row's generic solve to the random real instances of ``seeds``."""
+    from .classify import classify
+    from .instance import random_instance
+    t0 = time.perf_counter()
+    net, m = start.row.network, start.row.m
+    n_c = start.generic.facts()["n_complex"]
+    out = InstanceCounts()
+    batch = [random_instance(net, m, seed=int(s), distribution=distribution) for s in seeds]
+    for inst, raw in zip(batch, engine.track_instances(start.generic, batch)):
+        pts = classify(inst, raw.points, [raw.patterns[i] for i in raw.pattern_of])
+        n_real = sum(p.is_real for p in pts)
+        out.histogram[n_real] = out.histogram.get(n_real, 0) + 1
+        out.spurious += any(p.kind == "spurious local minimum" for p in pts)
+        out.mismatch += len(pts) != n_c
+        out.failed += sum(raw.failed.values()) + (0 if raw.singular is None else len(raw.singular))
+        out.tracked += raw.paths_tracked
+        if certify:
+            from .certify import certify_points
+            cert = certify_points(inst, pts)
+            out.certified += cert.n_uncertified == 0 and cert.n_certified == len(pts)
+            out.uncertified += cert.n_uncertified
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def finish_row(start: RowStart, counts: InstanceCounts, samples: int, certify: bool, seconds: float) -> RowResult:
+    """The row's result from its start and the counts over all its instances."""
+    b, net, facts = start.bounds, start.row.network, start.generic.facts()
+    return RowResult(b.d, b.dx, b.dy, b.H, start.row.m, b.N, b.CBB, b.BKK, b.BKK_torus, b.B_C, b.B_C_star,
+                     int(facts["n_complex"]), int(facts["n_torus"]), max(counts.histogram), samples, counts.failed,
+                     round(seconds, 2), ",".join(map(str, net.widths)), counts.histogram, counts.spurious,
+                     counts.mismatch, int(sum(facts["failed"].values())),
+                     counts.tracked + int(facts["paths_tracked"]),
+                     counts.certified if certify else None, counts.uncertified if certify else None)
+
+
 def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "default",
                 engine: str | EngineSpec = "native",
                 bkk: bool = True, progress: ProgressFn | None = None, certify: bool = False) -> RowResult:
     """One row: bounds, a generic solve, and parameter homotopies to ``samples`` random real instances."""
-    from .bounds import bounds_row
-    from .classify import classify
-    from .cost import instance_batch
-    from .instance import random_instance
     from .solve import solver_for
 
     t0 = time.perf_counter()
-    net, m = row.network, row.m
-    ss = row_seed(seed, row)
-    solver_seed, inst_seed = ss.spawn(2)
-    rng = np.random.default_rng(solver_seed)
-    seeds = inst_seed.generate_state(samples, dtype=np.uint32)
-    eng = solver_for(net, engine)
-    b = bounds_row(net, m, bkk=bkk, engine=eng)
-    generic = eng.generic_solve(net, m, rng)
-    facts = generic.facts()
-    n_c = facts["n_complex"]
-    hist: dict[int, int] = {}
-    spurious = mismatch = failed = tracked = certified = uncertified = 0
-    # instances tracked together: bounds memory (by the generic count) and lets progress advance
-    size = instance_batch(n_c, net.N, samples)
-    for start in range(0, samples, size):
-        batch = [random_instance(net, m, seed=int(s), distribution=distribution)
-                 for s in seeds[start:start + size]]
-        for inst, raw in zip(batch, eng.track_instances(generic, batch)):
-            pts = classify(inst, raw.points, [raw.patterns[i] for i in raw.pattern_of])
-            n_real = sum(p.is_real for p in pts)
-            hist[n_real] = hist.get(n_real, 0) + 1
-            spurious += any(p.kind == "spurious local minimum" for p in pts)
-            mismatch += len(pts) != n_c
-            failed += sum(raw.failed.values()) + (0 if raw.singular is None else len(raw.singular))
-            tracked += raw.paths_tracked
-            if certify:
-                from .certify import certify_points
-                cert = certify_points(inst, pts)
-                certified += cert.n_uncertified == 0 and cert.n_certified == len(pts)
-                uncertified += cert.n_uncertified
+    eng = solver_for(row.network, engine)
+    start = start_row(row, seed, eng, bkk)
+    seeds = instance_seeds(seed, row, samples)
+    counts = InstanceCounts()
+    for lo, hi in instance_batches(start, samples):
+        counts.add(track_row_instances(start, seeds[lo:hi], eng, distribution, certify))
         if progress is not None:
-            progress(row.key, min(start + size, samples), samples)
-    return RowResult(b.d, b.dx, b.dy, b.H, m, b.N, b.CBB, b.BKK, b.BKK_torus, b.B_C, b.B_C_star,
-                     int(n_c), int(facts["n_torus"]), max(hist), samples, failed, round(time.perf_counter() - t0, 2),
-                     ",".join(map(str, net.widths)), hist, spurious, mismatch,
-                     int(sum(facts["failed"].values())), tracked + int(facts["paths_tracked"]),
-                     certified if certify else None, uncertified if certify else None)
+            progress(row.key, hi, samples)
+    return finish_row(start, counts, samples, certify, time.perf_counter() - t0)
 
 
 def comparison(result: RowResult, published: dict[str, int] | None) -> dict[str, tuple[Any, Any, bool | None]]:

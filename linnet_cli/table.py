@@ -414,12 +414,14 @@ def resumable_rows(partial: PartialRun, spec: TableSpec) -> list[RowResult]:
 
 @dataclass
 class TableRun:
-    """The rows computed so far (in the spec's order) and whether the run was interrupted."""
+    """The rows computed so far (in the spec's order), whether the run was interrupted, and the rows
+    that could not be computed (row key -> why; on a cluster, a task that failed twice)."""
 
     spec: TableSpec
     results: list[RowResult]
     interrupted: bool = False
     resumed: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 #: The progress queue of a worker process (set by :func:`_init_worker`).
@@ -447,11 +449,13 @@ def _row_worker(row: RowSpec, samples: int, seed: int, distribution: str, engine
 
 
 def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[RowResult] | None = None,
-              progress: ProgressFn | None = None, certify: bool = False) -> TableRun:
+              progress: ProgressFn | None = None, certify: bool = False, scheduler: Any = None) -> TableRun:
     """Compute every row of ``spec`` (rows found in ``previous`` with the same sample size are kept).
 
-    ``jobs`` > 1 runs rows in parallel processes; results do not depend on it. Ctrl-C stops the run
-    and returns the finished rows with ``interrupted`` set.
+    ``jobs`` > 1 runs rows in parallel processes; ``scheduler`` (a Dask scheduler address, ``"local"``
+    for ``jobs`` local workers, or a ``distributed.Client``) runs them on a Dask cluster instead
+    (:mod:`linnet_cli.cluster`). Results do not depend on either. Ctrl-C stops the run and returns the
+    finished rows with ``interrupted`` set.
     """
     done = {r.key: r for r in previous or [] if r.samples == spec.samples}
     todo = [r for r in spec.rows if r.key not in done]
@@ -461,11 +465,15 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
     # the largest rows first, so that parallel jobs finish together
     todo.sort(key=lambda r: -r.network.N)
     args = (spec.samples, spec.seed, spec.distribution, spec.engine, bkk)
-    if spec.engine.name == "native" and todo:
+    failed: dict[str, str] = {}
+    if spec.engine.name == "native" and todo and scheduler in (None, "local"):
         from .tracker import ensure_compiled
         ensure_compiled()   # once, here: worker processes then load the kernels from numba's cache
     try:
-        if jobs <= 1 or len(todo) <= 1:
+        if scheduler is not None:
+            from .cluster import run_on_cluster
+            run_on_cluster(scheduler, todo, args + (certify,), jobs, finished, failed, progress)
+        elif jobs <= 1 or len(todo) <= 1:
             for row in todo:
                 finished[row.key] = compute_row(row, *args, progress=progress, certify=certify)
         else:
@@ -473,7 +481,7 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
     except KeyboardInterrupt:
         interrupted = True
     ordered = [finished[r.key] for r in spec.rows if r.key in finished]
-    return TableRun(spec, ordered, interrupted, resumed)
+    return TableRun(spec, ordered, interrupted, resumed, failed)
 
 
 def _run_parallel(todo: list[RowSpec], args: tuple, jobs: int, finished: dict[str, RowResult],

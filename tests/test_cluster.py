@@ -72,6 +72,8 @@ def test_a_killed_worker_and_an_interrupted_run(small_chunks):
     reference = run_table(spec, jobs=1, bkk=False)
     with cluster.connect("local", 2) as client:
         pids = client.run(os.getpid)
+        seconds = cluster.warm(client)                # loads the tracker from this machine's cache
+        assert sorted(seconds) == sorted(pids) and all(0 < s < 60 for s in seconds.values())
         killed: list[int] = []
 
         def kill_one(key: str, done: int, total: int) -> None:

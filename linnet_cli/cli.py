@@ -67,14 +67,18 @@ def _engine_options(default: str | None) -> Callable:
                          help="julia engine: Julia threads (fixed when Julia starts). [default: 1]")(f)
         f = click.option("--engine", default=default, show_default=bool(default),
                          help="Engine: native or julia (HomotopyContinuation.jl)." + shown)(f)
+        f = click.option("--trace-test/--no-trace-test", default=True, show_default=True,
+                         help="native engine: check every monodromy solution set for completeness with a trace "
+                              "test (it also decides when monodromy stops).")(f)
         return f
     return deco
 
 
-def _engine(engine: str | None, threads: int | None, method: str | None, fallback: str = "native") -> tuple[Any, Any]:
+def _engine(engine: str | None, threads: int | None, method: str | None, fallback: str = "native",
+            trace_test: bool = True) -> tuple[Any, Any]:
     """(EngineSpec, engine) the engine options ask for: fails fast when it cannot be used here."""
     from .engines import EngineSpec, get_engine
-    spec = EngineSpec(engine or fallback, threads, method)
+    spec = EngineSpec(engine or fallback, threads, method, trace_test)
     return spec, get_engine(spec)
 
 
@@ -233,11 +237,13 @@ def cli() -> None:
                    "`linnet bounds` computes and caches it]")
 @click.option("--save-instance", metavar="FILE", default=None, help="Also write the instance to FILE (.json or .npz).")
 @click.option("--certify", is_flag=True, help="Prove every critical point with Krawczyk's test in ball arithmetic.")
+@click.option("--exact", is_flag=True,
+              help="Count N_C and N_C* exactly with msolve over a prime field and compare (small shapes only).")
 @_force_option
 @_common_options
 @_output_options
-def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads, julia_method, verify_patterns,
-          show_solutions, bkk, save_instance, certify, force, seed, quiet, fmt, output) -> None:
+def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads, julia_method, trace_test,
+          verify_patterns, show_solutions, bkk, save_instance, certify, exact, force, seed, quiet, fmt, output) -> None:
     """All complex critical points of one instance, classified.
 
     \b
@@ -259,7 +265,7 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads
     from .patterns import verify_patterns as verify
     from .solve import solve as run
 
-    spec, eng = _engine(engine, threads, julia_method)
+    spec, eng = _engine(engine, threads, julia_method, trace_test=trace_test)
     _check_files([("--output", output), ("--save-instance", save_instance)], [("--data", data)])
     if save_instance:
         check_instance_suffix(save_instance)
@@ -267,6 +273,9 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads
     inst = _instance(d, dx, dy, H, m, widths, data, seed, rational, distribution)
     if verify_patterns:
         check_verifiable(inst.network)
+    if exact:
+        from .exact import check_exact_possible
+        check_exact_possible(inst.network.N)
     _warn(quiet, cost.check(cost.solve_estimate(inst.network, inst.m, fmt, show_solutions, verify_patterns), force))
     _show_drawn_seed(given, seed, quiet)
     if save_instance:
@@ -293,6 +302,18 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads
         result.certification = certify_result(result).as_dict()
         if result.certification["n_uncertified"]:
             result.warnings.append(f"{result.certification['n_uncertified']} critical point(s) could not be certified")
+        if result.certification.get("proves_count"):
+            result.completeness = result.completeness.with_evidence(proven=True)
+    if exact:
+        from .exact import exact_counts
+        counts = exact_counts(inst)
+        result.exact = counts.as_dict()
+        agree = counts.agrees(result.n_complex, result.n_torus)
+        result.completeness = result.completeness.with_evidence(exact=agree)
+        if not agree:
+            result.warnings.append(f"DISAGREEMENT: linnet found N_C = {result.n_complex}, N_C* = {result.n_torus}; "
+                                   f"msolve over GF({counts.prime}) counts N_C = {counts.n_complex}, "
+                                   f"N_C* = {counts.n_torus}")
     _warn(quiet, [w for w in result.warnings if w not in inst.genericity_warnings()])
     _emit_solve(result, fmt, output, show_solutions, check.message() if verify_patterns else None)
 
@@ -415,8 +436,8 @@ PARTIAL_FILE = "linnet-table-partial.csv"
 @_force_option
 @_common_options
 @_output_options
-def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, threads, julia_method, jobs, scheduler, bkk,
-          resume, plot, histograms, certify, force, seed, quiet, fmt, output) -> None:
+def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, threads, julia_method, trace_test, jobs,
+          scheduler, bkk, resume, plot, histograms, certify, force, seed, quiet, fmt, output) -> None:
     """Regenerate Table 3.1, or any sweep of shapes, with sampled real counts.
 
     With no argument: Table 3.1 (configs/table-3.1.toml), every column computed and compared with
@@ -461,7 +482,7 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
         spec.seed = seed
     if distribution is not None:
         spec.distribution = distribution
-    spec.engine, _ = _engine(engine, threads, julia_method, spec.engine.name)
+    spec.engine, _ = _engine(engine, threads, julia_method, spec.engine.name, trace_test)
     if scheduler is not None:
         from .cluster import check_scheduler
         check_scheduler(spec.engine.name)

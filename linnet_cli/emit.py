@@ -68,12 +68,13 @@ PHC_DIGITS = 40
 MAX_PRIME = 2**31 - 1
 
 
-def emit(instance: Instance, fmt: str, prime: int | None = None) -> str:
+def emit(instance: Instance, fmt: str, prime: int | None = None, torus: bool = False) -> str:
     """The gradient system of ``instance`` in format ``fmt`` (one of :data:`FORMATS`).
 
     ``prime`` (singular and msolve only) writes the system over the prime field of that
     characteristic instead of the rationals: much faster for Gröbner bases, and the counts are
-    those over Q with high probability.
+    those over Q with high probability. ``torus`` (msolve only) adds a variable z and the equation
+    z·w_1⋯w_N = 1, so that the solutions are exactly the torus critical points (their number is N_C*).
     """
     fmt = str(fmt).lower()
     if fmt not in FORMATS:
@@ -96,7 +97,9 @@ def emit(instance: Instance, fmt: str, prime: int | None = None) -> str:
     if fmt == "singular":
         return _singular(instance, system, prime)
     if fmt == "msolve":
-        return _msolve(system, prime)
+        return _msolve(system, prime, torus)
+    if torus:
+        raise InputError("the torus form is available for msolve only")
     return _json(instance, system, exact)
 
 
@@ -303,7 +306,7 @@ def _singular(instance: Instance, system: SparseSystem, prime: int | None) -> st
     return "\n".join(lines) + "\n"
 
 
-def _msolve(system: SparseSystem, prime: int | None) -> str:
+def _msolve(system: SparseSystem, prime: int | None, torus: bool = False) -> str:
     names = system.network.variable_names()
     polys = []
     for e, c in zip(system.exponents, system.coefficients):
@@ -312,6 +315,9 @@ def _msolve(system: SparseSystem, prime: int | None) -> str:
             # residues: msolve 0.10 reads coefficients >= 2^31 wrongly over prime fields
             ints = [v % prime for v in ints]
         polys.append(_poly(e, np.array(ints, dtype=object), names, str))
+    if torus:   # Rabinowitsch: z·w_1⋯w_N − 1 = 0 leaves exactly the solutions with no zero coordinate
+        polys.append("z*" + "*".join(names) + "-1")
+        names = names + ["z"]
     lines = [",".join(names), "0" if prime is None else str(prime)]
     lines += [p + ("," if k < len(polys) - 1 else "") for k, p in enumerate(polys)]
     return "\n".join(lines) + "\n"

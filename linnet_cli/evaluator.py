@@ -19,6 +19,14 @@ With W = W_L ⋯ W_1 (L = H + 1 layers), V_l = W_{l-1} ⋯ W_1, U_l = W_L ⋯ W_
 
 Matrices live in zero-padded buffers of the largest width; layer l has shape (n_{l+1}, n_l) (0-based).
 :class:`linnet_cli.gradient.GradientSystem` (numpy) is the reference these kernels are tested against.
+
+A homotopy is the tuple ``hom = (widths, offsets, cA, cB, cL, aux, mode)``. With mode 0 the unknowns
+are the N weights. The trace test (:mod:`linnet_cli.trace_test`) adds one unknown λ and one equation:
+Λ becomes Λ(t) + λ Δ(t), and
+
+    mode 1:  a(t)·W − c(t) + τ(t) = 0,        mode 2:  (a(t)·W − c(t)) λ + τ(t) = 0,
+
+with Δ, a (N each), c and τ linear in t, stored in ``aux`` (2, 2N + 2): values at t = 0, then slopes.
 """
 from __future__ import annotations
 
@@ -65,7 +73,7 @@ def path_coefficients(start: tuple[np.ndarray, np.ndarray, np.ndarray],
 # slots of the workspace's arrays
 _WS, _V, _U = 0, 1, 2                        # mats: layer matrices W_l, V_l, U_l (series)
 _E, _T1, _T2, _AS, _BS = 0, 1, 2, 3, 4       # tmp: E, temporaries, series of A and B
-_LS, _XS = 0, 1                              # vecs: series of Λ and of the weights
+_LS, _XS, _PS = 0, 1, 2                      # vecs: series of Λ, of the unknowns, of a·W − c
 _M, _M2, _P, _Q, _R, _EV, _VA = 0, 1, 2, 3, 4, 5, 6   # jac: matrices of the Jacobian (V_j A from _VA on)
 
 
@@ -79,7 +87,7 @@ def workspace(widths, K):
         N += widths[l] * widths[l + 1]
     mats = np.zeros((3, L, K + 1, nm, nm), C128)
     tmp = np.zeros((5, K + 1, nm, nm), C128)
-    vecs = np.zeros((2, K + 1, N), C128)
+    vecs = np.zeros((3, K + 1, N + 1), C128)
     jac = np.zeros((_VA + L, 1, nm, nm), C128)
     # V_0 and U_{L-1} are identities, never overwritten
     for i in range(widths[0]):
@@ -142,22 +150,31 @@ def _parameters_at(tmp, vecs, cA, cB, cL, t, K):
 
 
 @njit(cache=True)
-def series(ws, widths, offs, cA, cB, cL, src, k, t, out, J, jacobian):
-    """Coefficient k of s ↦ F(src_0 + src_1 s + … + src_(k-1) s^(k-1); p(t + s)) into ``out`` (N,).
+def series(ws, hom, src, k, t, out, J, jacobian):
+    """Coefficient k of s ↦ H(src_0 + src_1 s + … + src_(k-1) s^(k-1); t + s) into ``out``.
 
-    With k = 0 this is F(src_0; p(t)), and with ``jacobian`` also ∂F/∂W at that point into J (N, N).
+    With k = 0 this is H(src_0; t), and with ``jacobian`` also ∂H/∂(unknowns) at that point into J.
     Along a solution path x(t + s) = Σ x_j s^j the coefficient k is −J x_k, so the predictor gets each
-    x_k with one solve. ``src`` has at least max(k, 1) rows."""
+    x_k with one solve. ``src`` has at least max(k, 1) rows of the n unknowns (N, or N + 1 in modes 1, 2)."""
+    widths, offs, cA, cB, cL, aux, mode = hom
     mats, tmp, vecs, jac = ws
     Z, I = np.int64(0), np.int64(1)      # typed ints, not literals: one compiled _smul for all calls
     L = len(widths) - 1
     dx, dy = widths[0], widths[L]
     N = offs[L]
+    n = N + 1 if mode > 0 else N
     _parameters_at(tmp, vecs, cA, cB, cL, t, k)
-    # the weight series: src_0..src_(k-1), and 0 at order k (k = 0: src_0 itself)
+    # the unknowns' series: src_0..src_(k-1), and 0 at order k (k = 0: src_0 itself)
     for j in range(k + 1):
-        for q in range(N):
+        for q in range(n):
             vecs[_XS, j, q] = src[j, q] if (j < k or k == 0) else 0.0
+    if mode > 0:                         # Λ(t + s) += λ(s) Δ(t + s)
+        for j in range(k + 1):
+            for q in range(N):
+                v = vecs[_XS, j, N] * (aux[0, q] + t * aux[1, q])
+                if j >= 1:
+                    v += vecs[_XS, j - 1, N] * aux[1, q]
+                vecs[_LS, j, q] += v
     for l in range(L):
         r, c, o = widths[l + 1], widths[l], offs[l]
         for j in range(k + 1):
@@ -199,12 +216,42 @@ def series(ws, widths, offs, cA, cB, cL, src, k, t, out, J, jacobian):
         for a in range(r):
             for b in range(c):
                 q = o + a * c + b
-                v = Hs[k, a, b] + vecs[_LS, 0, q] * vecs[_XS, k, q]
-                if k >= 1:
-                    v += vecs[_LS, 1, q] * vecs[_XS, k - 1, q]
+                v = Hs[k, a, b]
+                for u in range(k + 1):
+                    v += vecs[_LS, u, q] * vecs[_XS, k - u, q]
                 out[q] = v
+    if mode > 0:                         # the added equation, order k
+        for j in range(k + 1):
+            p = 0.0j
+            for q in range(N):
+                p += (aux[0, N + q] + t * aux[1, N + q]) * vecs[_XS, j, q]
+                if j >= 1:
+                    p += aux[1, N + q] * vecs[_XS, j - 1, q]
+            if j == 0:
+                p -= aux[0, 2 * N] + t * aux[1, 2 * N]
+            elif j == 1:
+                p -= aux[1, 2 * N]
+            vecs[_PS, j, 0] = p
+        e = 0.0j
+        if mode == 2:
+            for j in range(k + 1):
+                e += vecs[_PS, j, 0] * vecs[_XS, k - j, N]
+        else:
+            e = vecs[_PS, k, 0]
+        if k == 0:
+            e += aux[0, 2 * N + 1] + t * aux[1, 2 * N + 1]
+        elif k == 1:
+            e += aux[1, 2 * N + 1]
+        out[N] = e
     if jacobian and k == 0:
         _jacobian(mats, tmp, vecs, jac, widths, offs, J)
+        if mode > 0:                     # the border: ∂F/∂λ = Δ ∘ W, ∂e/∂W, ∂e/∂λ
+            lam = vecs[_XS, 0, N]
+            for q in range(N):
+                J[q, N] = (aux[0, q] + t * aux[1, q]) * vecs[_XS, 0, q]
+                aq = aux[0, N + q] + t * aux[1, N + q]
+                J[N, q] = aq * lam if mode == 2 else aq
+            J[N, N] = vecs[_PS, 0, 0] if mode == 2 else 0.0
 
 
 @njit(cache=True, inline="always")
@@ -264,19 +311,20 @@ def _jacobian(mats, tmp, vecs, jac, widths, offs, J):
 # --- batch entry points (tests, and callers outside the tracker) ----------------------------------
 
 @njit(cache=True)
-def evaluate_batch(widths, offs, cA, cB, cL, pid, X, t, F, J):
-    """F and ∂F/∂W for points X (P, N) at t (P,), point p using coefficient set pid[p]."""
+def evaluate_batch(widths, offs, cA, cB, cL, aux, mode, pid, X, t, F, J):
+    """H and its Jacobian for points X (P, n) at t (P,), point p using coefficient set pid[p]."""
     ws = workspace(widths, np.int64(MAX_ORDER))
     for p in range(X.shape[0]):
         s = pid[p]
-        series(ws, widths, offs, cA[s], cB[s], cL[s], X[p:p + 1], np.int64(0), t[p], F[p], J[p], np.int64(1))
+        series(ws, (widths, offs, cA[s], cB[s], cL[s], aux[s], mode), X[p:p + 1], np.int64(0), t[p], F[p], J[p],
+               np.int64(1))
 
 
 @njit(cache=True)
-def taylor_batch(widths, offs, cA, cB, cL, pid, TX, k, t, out):
-    """Coefficient k (see :func:`series`) for series TX (P, k, N) at t (P,)."""
+def taylor_batch(widths, offs, cA, cB, cL, aux, mode, pid, TX, k, t, out):
+    """Coefficient k (see :func:`series`) for series TX (P, k, n) at t (P,)."""
     ws = workspace(widths, np.int64(MAX_ORDER))
     J = np.zeros((1, 1), C128)
     for p in range(TX.shape[0]):
         s = pid[p]
-        series(ws, widths, offs, cA[s], cB[s], cL[s], TX[p], k, t[p], out[p], J, np.int64(0))
+        series(ws, (widths, offs, cA[s], cB[s], cL[s], aux[s], mode), TX[p], k, t[p], out[p], J, np.int64(0))

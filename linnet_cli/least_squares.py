@@ -58,7 +58,7 @@ def raw_solutions(instance: Instance) -> RawSolutions:
         return RawSolutions(np.zeros((0, net.N), complex), np.zeros(0, int), [pattern], 0,
                             notes=["A + diag(Λ_r) is singular for some row r of W: the critical points are "
                                    "not isolated (an affine subspace) or there are none; none is counted"])
-    return RawSolutions(w.astype(complex)[None], np.zeros(1, int), [pattern], 0)
+    return RawSolutions(w.astype(complex)[None], np.zeros(1, int), [pattern], 0, exact=True)
 
 
 @dataclass

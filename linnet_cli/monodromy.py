@@ -8,7 +8,7 @@ when Φ is not dominant (rank DΦ < N): detected first, never looped on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from .network import Network
 from .patterns import RANK_TOL
 from .symmetry import canonical, sign_vectors
 from .tracker import ParameterHomotopy, Tracker
+from .unique_points import merge_new
 
 #: Fresh loops every known solution goes around without a new solution before monodromy stops
 #: (HomotopyContinuation.jl stops after 5 loops in a row without a new solution).
@@ -25,8 +26,10 @@ STALL_LOOPS = 5
 MIN_LOOP_PATHS = 96
 #: Rounds in a row that find nothing new before monodromy stops. One round (HomotopyContinuation.jl's
 #: default of 5 loops without progress) ended early on shapes with m ≥ 2, where a few orbits are rarely
-#: reached by loops (widths 2,2,2 with m = 2: 44 of 48 orbits in 2 of 7 seeds).
+#: reached by loops (widths 2,2,2 with m = 2: 44 of 48 orbits in 2 of 7 seeds). With a trace test the
+#: empty round is only the first stop: the test decides, and the search goes on when it fails.
 STALL_ROUNDS = 2
+STALL_ROUNDS_VERIFIED = 1
 #: Fresh free start pairs moved to the base point in every round.
 FRESH_STARTS = 8
 #: Size of the random complex regularization at the base point and at the loop vertices.
@@ -37,10 +40,6 @@ LOOP_SCALE = 1.0
 LOOP_SPREAD = (1e-2, 1e2)
 #: Hard limit on loops, far above what any shape here needs; reaching it is reported.
 MAX_LOOPS = 200
-#: Two endpoints are the same solution when their relative distance is below this (endpoints are
-#: refined to ~1e-14; distinct solutions of generic instances are far further apart).
-SAME_POINT_TOL = 1e-7
-
 
 @dataclass
 class TorusSolutions:
@@ -56,39 +55,13 @@ class TorusSolutions:
     paths_tracked: int = 0
     failed_paths: dict[str, int] = field(default_factory=dict)
     hit_loop_limit: bool = False
+    #: the last completeness check (a :class:`linnet_cli.trace_test.TraceResult`), None when not checked
+    verification: Any = None
 
     @property
     def count(self) -> int:
         """Number of torus solutions (orbits × orbit size)."""
         return len(self.representatives) * len(sign_vectors(self.network))
-
-
-def merge_new(known: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Candidates (canonical points) that are not in ``known`` and not repeated among themselves."""
-    new: list[np.ndarray] = []
-    pool = known
-    for c in candidates:
-        if len(pool):
-            d = np.linalg.norm(pool - c, axis=-1) / (1.0 + np.linalg.norm(c))
-            if d.min() <= SAME_POINT_TOL:
-                continue
-        new.append(c)
-        pool = np.vstack([pool, c[None]]) if len(pool) else c[None]
-    return np.array(new).reshape(-1, known.shape[-1] if known.ndim == 2 else candidates.shape[-1])
-
-
-def duplicates(points: np.ndarray, tol: float = SAME_POINT_TOL) -> tuple[np.ndarray, np.ndarray]:
-    """(indices of points that coincide with an earlier one, indices of every point in such a cluster),
-    with distance ‖a − b‖ / (1 + ‖a‖). Coinciding endpoints of distinct paths mean path jumping."""
-    points = np.asarray(points)
-    if len(points) < 2:
-        return np.zeros(0, int), np.zeros(0, int)
-    scale = 1.0 + np.linalg.norm(points, axis=-1)
-    d = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1) / scale[:, None]
-    close = d <= tol
-    np.fill_diagonal(close, False)
-    later = np.triu(close, 1).any(axis=0)          # j coincides with some i < j
-    return np.flatnonzero(later), np.flatnonzero(close.any(axis=1))
 
 
 def free_start_pair(system: GradientSystem, X: np.ndarray, Y: np.ndarray,
@@ -110,38 +83,41 @@ def is_dominant(system: GradientSystem, X: np.ndarray, Y: np.ndarray, w0: np.nda
     return bool(s[-1] > RANK_TOL * s[0])
 
 
-def _random_lambda(rng: np.random.Generator, scale: float, shape: tuple[int, ...]) -> np.ndarray:
+def random_lambda(rng: np.random.Generator, scale: float, shape: tuple[int, ...]) -> np.ndarray:
     """Random complex regularization of the given magnitude (loop vertices of the monodromy)."""
     return scale * (rng.normal(size=shape) + 1j * rng.normal(size=shape)) / np.sqrt(2)
 
 
-def _loop_vertices(rng: np.random.Generator, loops: int, N: int) -> np.ndarray:
+def loop_vertices(rng: np.random.Generator, loops: int, N: int) -> np.ndarray:
     """Random complex regularization for ``loops`` loop vertices (loops, N), each of a random size
     (see :data:`LOOP_SPREAD`)."""
     lo, hi = np.log(LOOP_SPREAD[0]), np.log(LOOP_SPREAD[1])
-    return _random_lambda(rng, LOOP_SCALE, (loops, N)) * np.exp(rng.uniform(lo, hi, size=(loops, 1)))
+    return random_lambda(rng, LOOP_SCALE, (loops, N)) * np.exp(rng.uniform(lo, hi, size=(loops, 1)))
 
 
-def _phi(system: GradientSystem, X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:
+def phi(system: GradientSystem, X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Φ(W) = −g(W) ⊘ W for points (P, N): the Λ for which W is a critical point."""
     p = Parameters.from_data(X, Y, np.zeros(w.shape[-1]))
     return -system.data_part(w, p.A, p.B) / w
 
 
 def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator,
-                    progress: Callable[[int, int], None] | None = None) -> TorusSolutions:
+                    progress: Callable[[int, int], None] | None = None,
+                    verify: Callable[[np.ndarray, np.ndarray], Any] | None = None) -> TorusSolutions:
     """All torus solutions of ``network`` with data (X, Y) over a random complex base Λ, by monodromy.
 
     Each round sends every known orbit around STALL_LOOPS fresh loops and also moves FRESH_STARTS
     new free start pairs (W_j, Φ(W_j)) to the base; it stops after STALL_ROUNDS rounds in a row that
-    find nothing new.
+    find nothing new. With ``verify`` (base Λ, representatives → a result with ``passed``, e.g. a trace
+    test) it stops after STALL_ROUNDS_VERIFIED such rounds when the check passes, and searches on when
+    it fails, up to MAX_LOOPS.
     The fresh pairs land on random sheets of the cover, which makes the search robust where the
     loops mix the sheets slowly.
     """
     system = GradientSystem(network)
     N = network.N
     w0, lam0 = free_start_pair(system, X, Y, rng)
-    base = _random_lambda(rng, LOOP_SCALE, (N,))
+    base = random_lambda(rng, LOOP_SCALE, (N,))
     sol = TorusSolutions(network, X, Y, base, np.zeros((0, N), complex), dominant=False)
     if not is_dominant(system, X, Y, w0, lam0):
         return sol
@@ -152,21 +128,21 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
             sol.hit_loop_limit = True
             break
         n = len(sol.representatives)
-        # small problems get more loops per round: a batch of MIN_LOOP_PATHS paths costs about as
-        # much as a batch of a few, and few orbits are where a handful of loops can all miss
-        K = max(STALL_LOOPS, -(-MIN_LOOP_PATHS // max(n, 1)))
+        # without a completeness check, small problems get more loops per round: few orbits are where a
+        # handful of loops can all miss (with a check, missing orbits make it fail and the search goes on)
+        K = STALL_LOOPS if verify is not None else max(STALL_LOOPS, -(-MIN_LOOP_PATHS // max(n, 1)))
         # fresh free start pairs, moved to the base point
         W = (rng.normal(size=(FRESH_STARTS, N)) + 1j * rng.normal(size=(FRESH_STARTS, N))) / np.sqrt(2)
         if n == 0:
             W[0] = w0
-        res = Tracker(ParameterHomotopy(system, (X, Y, _phi(system, X, Y, W)), (X, Y, base)), torus=True).track(W)
+        res = Tracker(ParameterHomotopy(system, (X, Y, phi(system, X, Y, W)), (X, Y, base)), torus=True).track(W)
         found = [res.x[res.success]]
         bad = int((~res.success).sum())
         sol.paths_tracked += FRESH_STARTS
         if n:
             # every known orbit goes around K fresh loops base → Λ_1 → Λ_2 → base, in one batch
-            lam1 = np.repeat(_loop_vertices(rng, K, N), n, axis=0)
-            lam2 = np.repeat(_loop_vertices(rng, K, N), n, axis=0)
+            lam1 = np.repeat(loop_vertices(rng, K, N), n, axis=0)
+            lam2 = np.repeat(loop_vertices(rng, K, N), n, axis=0)
             x = np.tile(sol.representatives, (K, 1))
             ok = np.ones(len(x), bool)
             for a, b in ((base, lam1), (lam1, lam2), (lam2, base)):
@@ -184,7 +160,12 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
         if progress is not None:
             progress(sol.loops, sol.count + len(new) * len(sign_vectors(network)))
         stalled = stalled + 1 if (n and not len(new)) else 0
-        if stalled >= STALL_ROUNDS:
+        if verify is None and stalled >= STALL_ROUNDS:
             break
+        if verify is not None and stalled >= STALL_ROUNDS_VERIFIED:
+            sol.verification = verify(base, sol.representatives)
+            if sol.verification.passed:
+                break
+            stalled = 0
         sol.representatives = np.vstack([sol.representatives, new])
     return sol

@@ -240,17 +240,19 @@ def _parse_msolve(text: str) -> list:
 
 
 def msolve_counts(instance: Instance, timeout: float = DEFAULT_TIMEOUT, prime: int | None = None,
-                  threads: int = 1, binary: str | os.PathLike | None = None) -> tuple[int, int | None]:
+                  threads: int = 1, binary: str | os.PathLike | None = None,
+                  torus: bool = False) -> tuple[int, int | None]:
     """(degree, number of real solutions) of the gradient system of ``instance`` by msolve.
 
     The degree is that of msolve's rational parametrization (= N_C when the ideal is radical, the
     generic case); the real solutions are msolve's certified isolating boxes (the origin included).
     Over a prime field (``prime``) msolve computes no real roots and the second number is None.
+    With ``torus`` only the solutions with no zero coordinate count (N_C*, see :func:`emit`).
     """
     exe = _resolve("msolve", binary, find_msolve)
     with tempfile.TemporaryDirectory(prefix="linnet-msolve-") as tmp:
         src, dst = Path(tmp) / "system.ms", Path(tmp) / "system.out"
-        src.write_text(emit(instance, "msolve", prime=prime))
+        src.write_text(emit(instance, "msolve", prime=prime, torus=torus))
         _run("msolve", [exe, "-v", "0", "-P", "1", "-t", str(max(1, int(threads))),
                         "-f", str(src), "-o", str(dst)], tmp, timeout)
         if not dst.is_file():

@@ -59,6 +59,14 @@ def solve_summary(result: SolveResult) -> Panel:
               "B_C*", fmt(b.B_C_star) if b else "—")
     failed = Text(str(result.n_failed), style="bold red" if result.n_failed else "green")
     t.add_row("paths tracked", str(result.paths_tracked), "failed paths", failed)
+    if result.monodromy_failed_loops:
+        t.add_row("", "", "loops not closed", str(result.monodromy_failed_loops))
+    if result.completeness is not None:
+        c = result.completeness
+        style = "green" if c.overall.value != "not verified" else "bold yellow"
+        exact = result.exact
+        t.add_row("completeness", Text(c.describe(), style=style),
+                  "msolve N_C/N_C*" if exact else "", f"{exact['n_complex']} / {exact['n_torus']}" if exact else "")
     c = result.certification
     if c is not None:
         proved = " — count proved (meets B_C)" if c.get("proves_count") else ""

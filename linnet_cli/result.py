@@ -6,6 +6,7 @@ from typing import Any
 
 from .bounds import BoundsRow
 from .classify import CriticalPoint
+from .completeness import Completeness
 from .instance import Instance
 from .patterns import ZeroPattern
 
@@ -30,6 +31,12 @@ class SolveResult:
     warnings: list[str] = field(default_factory=list)
     pattern_check: dict[str, Any] | None = None
     certification: dict[str, Any] | None = None
+    #: search paths of the generic solve (monodromy loops) that did not close; they lose no critical point
+    monodromy_failed_loops: int = 0
+    #: how sure the counts are (:mod:`linnet_cli.completeness`)
+    completeness: Completeness | None = None
+    #: exact counts by msolve (``--exact``), when asked for
+    exact: dict[str, Any] | None = None
 
     # filters, in the spirit of HomotopyContinuation.jl's results
     def real(self) -> list[CriticalPoint]:
@@ -82,6 +89,9 @@ class SolveResult:
             "n_local_minima": len(self.local_minima()),
             "n_spurious_local_minima": len(self.spurious_local_minima()),
             "n_failed": self.n_failed, "failed_paths": dict(self.failed_paths),
+            "monodromy_failed_loops": self.monodromy_failed_loops,
+            "completeness": None if self.completeness is None else self.completeness.as_dict(),
+            "exact": self.exact,
             "n_singular": self.singular_endpoints, "paths_tracked": self.paths_tracked,
             "seconds": round(self.seconds, 3),
             "bounds": None if b is None else {"CBB": b.CBB, "BKK": b.BKK, "BKK_torus": b.BKK_torus,

@@ -7,6 +7,7 @@ from typing import Callable
 import numpy as np
 
 from .bounds import BoundsRow
+from .completeness import Completeness, Status, overall
 from .classify import classify
 from .engines import EngineSpec
 from .engines.base import Engine, Progress, RawSolutions
@@ -53,10 +54,18 @@ def solve(instance: Instance, engine: str | EngineSpec = "native", seed: int | N
         warnings.append(f"{n_sing} path(s) ended at singular endpoints: they are not counted as isolated "
                         "critical points (the instance may not be generic)")
     if raw.failed:
-        warnings.append(f"{sum(raw.failed.values())} path(s) failed ({', '.join(f'{k}: {v}' for k, v in sorted(raw.failed.items()))}): "
+        warnings.append(f"{sum(raw.failed.values())} path(s) to the instance failed ({', '.join(f'{k}: {v}' for k, v in sorted(raw.failed.items()))}): "
                         "counts are lower bounds")
     if bounds is not None and bounds.B_C is not None and len(points) > bounds.B_C:
         warnings.append(f"found {len(points)} critical points, more than the bound B_C = {bounds.B_C}: "
                         "some endpoints may be spurious")
+    n_failed = sum(raw.failed.values())
+    if raw.exact:
+        evidence = Completeness([], Status.PROVEN, ["found by a linear solve: nothing can be missed"])
+    elif raw.completeness is None:
+        evidence = Completeness([], Status.NOT_VERIFIED, [f"the {eng.name} engine gives no completeness evidence"])
+    else:
+        evidence = overall(raw.completeness, n_failed)
     return SolveResult(instance, eng.name, seed, points, raw.patterns, raw.paths_tracked, dict(raw.failed),
-                       n_sing, time.perf_counter() - t0, bounds, warnings)
+                       n_sing, time.perf_counter() - t0, bounds, warnings,
+                       monodromy_failed_loops=raw.monodromy_failed_loops, completeness=evidence)

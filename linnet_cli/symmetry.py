@@ -28,13 +28,17 @@ def sign_vectors(network: Network) -> np.ndarray:
     return out
 
 
-def canonical(network: Network, w: np.ndarray) -> np.ndarray:
+def canonical(network: Network, w: np.ndarray, keep_first: bool = False) -> np.ndarray:
     """The orbit representative whose first entry of every hidden neuron's input row lies in the
-    half-plane Re > 0 (or Re = 0, Im > 0). Points (P, N) on the torus."""
+    half-plane Re > 0 (or Re = 0, Im > 0). Points (P, N) on the torus. With ``keep_first`` the first
+    neuron of the first hidden layer keeps its sign: representatives of the subgroup of sign flips of
+    the other neurons (the trace test's slice involves that neuron's weights)."""
     mats = [m.copy() for m in network.unflatten(np.array(w, dtype=complex))]
     for l in range(network.H):
         lead = mats[l][..., :, 0]
         flip = (lead.real < 0) | ((lead.real == 0) & (lead.imag < 0))
+        if keep_first and l == 0:
+            flip[..., 0] = False
         s = np.where(flip, -1.0, 1.0)
         mats[l] *= s[..., :, None]
         mats[l + 1] *= s[..., None, :]

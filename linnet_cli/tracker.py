@@ -238,16 +238,14 @@ def _nanmin(a, b):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _fj(ws, hom, x, t, F, J):
-    """F and ∂F/∂W at (x (1, N), t) into F (N,) and J (N, N)."""
-    widths, offs, cA, cB, cL = hom
-    ev.series(ws, widths, offs, cA, cB, cL, x, np.int64(0), t, F, J, np.int64(1))
+    """H and its Jacobian at (x (1, n), t) into F (n,) and J (n, n)."""
+    ev.series(ws, hom, x, np.int64(0), t, F, J, np.int64(1))
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _f(ws, hom, x, t, F, J):
-    """F at (x (1, N), t) into F (N,); J is left alone."""
-    widths, offs, cA, cB, cL = hom
-    ev.series(ws, widths, offs, cA, cB, cL, x, np.int64(0), t, F, J, np.int64(0))
+    """H at (x (1, n), t) into F (n,); J is left alone."""
+    ev.series(ws, hom, x, np.int64(0), t, F, J, np.int64(0))
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -309,9 +307,8 @@ def _newton(ws, hom, xhat, t, w, omega, mu, first, a, tol, xbar, r, J, piv, d):
 def _update_predictor(ws, hom, t, J, piv, tx, u, w, n):
     """Taylor coefficients tx[1..3] of the path at (tx[0], t), using the LU in J; returns the trust
     region τ of the Padé approximant (distance to its nearest pole)."""
-    widths, offs, cA, cB, cL = hom
     for k in range(1, ev.MAX_ORDER + 1):
-        ev.series(ws, widths, offs, cA, cB, cL, tx, np.int64(k), t, u, J, np.int64(0))
+        ev.series(ws, hom, tx, np.int64(k), t, u, J, np.int64(0))
         _lu_solve(J, piv, u, tx[k], n)
         for q in range(n):
             tx[k, q] = -tx[k, q]
@@ -405,8 +402,8 @@ def _track_path(x0, hom, opts, out):
             omega, mu, valid = 2 * n1 / n0 ** 2, n1, True
             break
         eps_ *= np.sqrt(eps_)
-    if not valid:
-        return _NOT_CONVERGED, 0.0, 0, np.inf
+    if not valid:                # no clean contraction near the start (an ill-conditioned start point):
+        omega, mu = 1.0, _EPS    # HC.jl's defaults; a bad start then fails in the first corrector step
     mu = max(mu, _EPS)
 
     _fj(ws, hom, x, 0.0, r, J)
@@ -507,11 +504,11 @@ def _wnorm_diff(a, b, w, n):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _track_paths(X0, pid, cA, cB, cL, widths, offs, opts, X, codes, ts, steps, accuracy):
-    """Every path from X0 (P, N) into X; path p uses coefficient set pid[p]. Releases the GIL."""
+def _track_paths(X0, pid, cA, cB, cL, aux, mode, widths, offs, opts, X, codes, ts, steps, accuracy):
+    """Every path from X0 (P, n) into X; path p uses coefficient set pid[p]. Releases the GIL."""
     for k in range(X0.shape[0]):
         s = pid[k]
-        c, t, st, acc = _track_path(X0[k], (widths, offs, cA[s], cB[s], cL[s]), opts, X[k])
+        c, t, st, acc = _track_path(X0[k], (widths, offs, cA[s], cB[s], cL[s], aux[s], mode), opts, X[k])
         codes[k] = c
         ts[k] = t
         steps[k] = st
@@ -521,23 +518,79 @@ def _track_paths(X0, pid, cA, cB, cL, widths, offs, opts, X, codes, ts, steps, a
 # --- Python side ----------------------------------------------------------------------------------
 
 @dataclass
+class LineSlice:
+    """The trace test's extra unknown λ and equation (see :mod:`linnet_cli.evaluator`): Λ becomes
+    Λ + λ Δ, and (a·W − c) λ^κ + τ = 0 is added, each of Δ, a (.., N), c and τ (..) moving on a straight
+    line from ``start`` = (Δ, a, c, τ) to ``end``, shared or per path (leading axis)."""
+
+    start: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    end: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    kappa: int
+
+    def coefficients(self) -> np.ndarray:
+        """(S, 2, 2N + 2): values at t = 0, then slopes, of [Δ | a | c | τ]."""
+        def row(p):
+            D, a, c, tau = (np.asarray(v, np.complex128) for v in p)
+            S = max(D.shape[0] if D.ndim == 2 else 1, a.shape[0] if a.ndim == 2 else 1,
+                    c.shape[0] if c.ndim == 1 else 1, tau.shape[0] if tau.ndim == 1 else 1)
+            D, a = (np.broadcast_to(v, (S, v.shape[-1])) for v in (D, a))
+            c, tau = (np.broadcast_to(np.reshape(v, (-1, 1)), (S, 1)) for v in (c, tau))
+            return np.concatenate([D, a, c, tau], axis=1)
+        v0, v1 = row(self.start), row(self.end)
+        v0, v1 = np.broadcast_arrays(v0, v1)
+        return np.ascontiguousarray(np.stack([v0, v1 - v0], axis=1))
+
+
+@dataclass
 class ParameterHomotopy:
     """F(x; p(t)) = 0 for parameters on the straight line p(t) = (1 − t) p_start + t p_end, p = (X, Y, Λ).
 
-    Each of X, Y (…, d, m) and Λ (…, N) may be shared by all paths or given per path (leading axis)."""
+    Each of X, Y (…, d, m) and Λ (…, N) may be shared by all paths or given per path (leading axis).
+    With a :class:`LineSlice` the unknowns are (W, λ) and the system has the slice's extra equation."""
 
     system: GradientSystem | Network
     start: tuple[np.ndarray, np.ndarray, np.ndarray]
     end: tuple[np.ndarray, np.ndarray, np.ndarray]
+    line_slice: LineSlice | None = None
 
     def __post_init__(self) -> None:
         self.network = self.system.network if isinstance(self.system, GradientSystem) else self.system
-        self.coefficients = ev.path_coefficients(self.start, self.end)
+        cA, cB, cL = ev.path_coefficients(self.start, self.end)
+        if self.line_slice is None:
+            aux, self.mode = np.zeros((1, 2, 0), np.complex128), 0
+        else:
+            aux, self.mode = self.line_slice.coefficients(), 1 + self.line_slice.kappa
+        S = max(cA.shape[0], aux.shape[0])
+        self.coefficients = tuple(np.ascontiguousarray(np.broadcast_to(c, (S,) + c.shape[1:]))
+                                  for c in (cA, cB, cL, aux))
+
+    @property
+    def unknowns(self) -> int:
+        """N, or N + 1 with a line slice (the unknown λ)."""
+        return self.network.N + (self.mode > 0)
 
     def path_sets(self, paths: np.ndarray) -> np.ndarray:
         """Index of the coefficient set of each path."""
         S = self.coefficients[0].shape[0]
         return np.zeros(len(paths), np.int64) if S == 1 else np.asarray(paths, np.int64)
+
+    def jacobian_at_end(self, x: np.ndarray, sets: np.ndarray) -> np.ndarray:
+        """∂H/∂(unknowns) at t = 1 for points x (P, n) of the coefficient sets ``sets`` (numpy)."""
+        cA, cB, cL, aux = self.coefficients
+        N = self.network.N
+        lam = cL[sets].sum(axis=1)
+        if self.mode == 0:
+            return GradientSystem(self.network).jacobian(x, Parameters(cA[sets].sum(axis=1), cB[sets].sum(axis=1), lam))
+        end = aux[sets].sum(axis=1)
+        D, a, c = end[:, :N], end[:, N:2 * N], end[:, 2 * N]
+        W, mu = x[:, :N], x[:, N]
+        J = np.zeros((len(x), N + 1, N + 1), complex)
+        J[:, :N, :N] = GradientSystem(self.network).jacobian(
+            W, Parameters(cA[sets].sum(axis=1), cB[sets].sum(axis=1), lam + mu[:, None] * D))
+        J[:, :N, N] = D * W
+        J[:, N, :N] = a * (mu[:, None] if self.mode == 2 else 1.0)
+        J[:, N, N] = (np.sum(a * W, axis=1) - c) if self.mode == 2 else 0.0
+        return J
 
 
 @dataclass
@@ -621,8 +674,8 @@ class Tracker:
 
     def _track(self, start: np.ndarray, paths: np.ndarray) -> TrackedPaths:
         """Track start solutions (P, N); ``paths`` are their indices for the homotopy's per-path parameters."""
-        P, N = len(start), self.homotopy.network.N
-        X0 = np.ascontiguousarray(np.asarray(start, np.complex128).reshape(P, N))
+        P, n = len(start), self.homotopy.unknowns
+        X0 = np.ascontiguousarray(np.asarray(start, np.complex128).reshape(P, n))
         X = np.empty_like(X0)
         codes = np.empty(P, np.int64)
         t = np.empty(P)
@@ -632,8 +685,7 @@ class Tracker:
         if P:
             widths, offs = ev.network_arrays(self.homotopy.network)
             ensure_compiled()
-            run_paths(X0, sets, self.homotopy.coefficients, widths, offs, self.options.as_array(),
-                      X, codes, t, steps, accuracy)
+            run_paths(X0, sets, self.homotopy, widths, offs, self.options.as_array(), X, codes, t, steps, accuracy)
         cond = self._judge_endpoints(X, codes, accuracy, sets)
         return TrackedPaths(X, np.array([CODES[c] for c in codes], dtype=object).reshape(P), t, steps,
                             accuracy, cond)
@@ -646,19 +698,15 @@ class Tracker:
         opts = self.options
         cond = np.full(len(X), np.inf)
         reached = np.flatnonzero(codes == _SUCCESS)
-        cA, cB, cL = self.homotopy.coefficients
-        system = GradientSystem(self.homotopy.network)
         for chunk in np.array_split(reached, -(-len(reached) // ENDPOINT_CHUNK)) if len(reached) else []:
-            s = sets[chunk]
-            p = Parameters(cA[s].sum(axis=1), cB[s].sum(axis=1), cL[s].sum(axis=1))
-            cond[chunk] = scaled_cond(system.jacobian(X[chunk], p), X[chunk])
+            cond[chunk] = scaled_cond(self.homotopy.jacobian_at_end(X[chunk], sets[chunk]), X[chunk])
         acc, cnd = accuracy[reached], cond[reached]
         limit = np.clip(_EPS * cnd, opts.converged_tol, opts.track_tol)
         final = np.full(len(reached), _SUCCESS)
         final[cnd > opts.singular_cond] = _SINGULAR
         final[~(acc <= limit)] = _NOT_CONVERGED
         if self.torus:
-            final[(final == _SUCCESS) & ~on_torus(X[reached])] = _LEFT_TORUS
+            final[(final == _SUCCESS) & ~on_torus(X[reached, :self.homotopy.network.N])] = _LEFT_TORUS
         codes[reached] = final
         return cond
 
@@ -707,9 +755,9 @@ def set_threads(n: int | None) -> None:
         _threads = n
 
 
-def run_paths(X0: np.ndarray, sets: np.ndarray, coefficients: tuple[np.ndarray, np.ndarray, np.ndarray],
-              widths: np.ndarray, offs: np.ndarray, opts: np.ndarray, X: np.ndarray, codes: np.ndarray,
-              t: np.ndarray, steps: np.ndarray, accuracy: np.ndarray) -> None:
+def run_paths(X0: np.ndarray, sets: np.ndarray, homotopy: ParameterHomotopy, widths: np.ndarray,
+              offs: np.ndarray, opts: np.ndarray, X: np.ndarray, codes: np.ndarray, t: np.ndarray,
+              steps: np.ndarray, accuracy: np.ndarray) -> None:
     """Run the compiled tracker over all paths, in chunks on the thread pool (outputs in place)."""
     if not _threads:
         set_threads(None)
@@ -719,8 +767,8 @@ def run_paths(X0: np.ndarray, sets: np.ndarray, coefficients: tuple[np.ndarray, 
 
     def chunk(k: int) -> None:
         lo, hi = bounds[k], bounds[k + 1]
-        _track_paths(X0[lo:hi], sets[lo:hi], *coefficients, widths, offs, opts, X[lo:hi], codes[lo:hi],
-                     t[lo:hi], steps[lo:hi], accuracy[lo:hi])
+        _track_paths(X0[lo:hi], sets[lo:hi], *homotopy.coefficients, homotopy.mode, widths, offs, opts,
+                     X[lo:hi], codes[lo:hi], t[lo:hi], steps[lo:hi], accuracy[lo:hi])
 
     if _pool is None:
         chunk(0)
@@ -758,7 +806,7 @@ def ensure_compiled() -> None:
                             (np.ones((1, 1)), np.ones((1, 1)), np.ones(2)))
     widths, offs = ev.network_arrays(net)
     one = np.ones((1, 2), np.complex128)
-    _track_paths(one, np.zeros(1, np.int64), *hom.coefficients, widths, offs, TrackerOptions().as_array(),
+    _track_paths(one, np.zeros(1, np.int64), *hom.coefficients, hom.mode, widths, offs, TrackerOptions().as_array(),
                np.empty_like(one), np.empty(1, np.int64), np.empty(1), np.empty(1, np.int64), np.empty(1))
     if timer is not None:
         timer.cancel()

@@ -24,6 +24,8 @@ class EngineSpec:
     name: str = "native"
     threads: int | None = None
     method: str | None = None
+    #: native engine: check every monodromy set with a trace test (:mod:`linnet_cli.trace_test`)
+    trace_test: bool = True
 
 
 def get_engine(spec: str | EngineSpec) -> Engine:
@@ -36,7 +38,7 @@ def get_engine(spec: str | EngineSpec) -> Engine:
             raise InputError("--threads and --julia-method apply to --engine julia only "
                              "(the native engine runs rows in parallel with `linnet table --jobs`)")
         from .native import NativeEngine
-        return NativeEngine()
+        return NativeEngine(trace_test=spec.trace_test)
     if spec.name == "julia":
         from .julia import JuliaEngine
         engine = JuliaEngine(threads=spec.threads, method=spec.method)

@@ -7,6 +7,7 @@ from typing import Any, Callable, Protocol, Sequence
 import numpy as np
 
 from ..instance import Instance
+from ..completeness import Part
 from ..network import Network
 from ..patterns import ZeroPattern
 
@@ -19,8 +20,11 @@ class RawSolutions:
     """Critical points of one instance as an engine found them.
 
     ``points`` (M, N) complex, ``pattern_of`` (M,) index into ``patterns``; ``failed`` counts the
-    paths that did not end in a regular solution, by return code; ``singular`` holds endpoints that
-    reached t = 1 with a singular Jacobian (not counted as isolated critical points).
+    paths on the way to the instance that did not end in a regular solution, by return code (each can
+    cost a critical point); ``singular`` holds endpoints that reached t = 1 with a singular Jacobian
+    (not counted as isolated critical points). ``monodromy_failed_loops`` counts the search paths of the
+    generic solve that did not close: they cost no critical point of the instance (completeness of the
+    search is judged separately).
     """
 
     points: np.ndarray
@@ -30,6 +34,11 @@ class RawSolutions:
     failed: dict[str, int] = field(default_factory=dict)
     singular: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    monodromy_failed_loops: int = 0
+    #: the evidence for each sub-network's count (None: the engine gives none); ``exact`` when the
+    #: points are found by a method that cannot miss any (a linear solve: the count is proven)
+    completeness: list[Part] | None = None
+    exact: bool = False
 
 
 class Engine(Protocol):

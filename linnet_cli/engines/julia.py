@@ -42,9 +42,10 @@ import numpy as np
 from ..errors import InputError
 from ..gradient import GradientSystem
 from ..instance import Instance
-from ..monodromy import duplicates, free_start_pair, is_dominant
+from ..monodromy import free_start_pair, is_dominant
 from ..network import Network
 from ..patterns import ZeroPattern, origin_pattern
+from ..unique_points import duplicates
 from .base import Progress, RawSolutions
 from .native import pattern_groups
 
@@ -514,7 +515,9 @@ class JuliaEngine:
         generic = self.generic_solve(instance.network, instance.m, rng, progress)
         raw = self.track_instances(generic, [instance], progress)[0]
         raw.paths_tracked += generic.paths_tracked
-        _count(raw.failed, generic.failed)
+        generic_failed = dict(generic.failed)
+        raw.monodromy_failed_loops = generic_failed.pop(MONODROMY, 0)
+        _count(raw.failed, generic_failed)
         return raw
 
     def generic_solve(self, network: Network, m: int, rng: np.random.Generator,

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from ..gradient import GradientSystem
+from ..completeness import Part, Status, overall
 from ..instance import Instance
-from ..monodromy import TorusSolutions, duplicates, monodromy_solve
+from ..monodromy import TorusSolutions, monodromy_solve
 from ..network import Network
 from ..patterns import ZeroPattern, dead_neuron_patterns, origin_pattern
 from ..symmetry import canonical, expand_orbits
+from ..trace_test import TraceResult, TraceTest
 from ..tracker import RETRACK_LEVELS, ParameterHomotopy, ReturnCode, Tracker
+from ..unique_points import duplicates
 from .base import Progress, RawSolutions
 
 
@@ -37,6 +40,22 @@ class StartSystem:
     paths_tracked: int = 0
     failed: dict[str, int] = field(default_factory=dict)
 
+    def completeness(self) -> list[Part]:
+        """The evidence for each sub-network's torus count (see :mod:`linnet_cli.completeness`)."""
+        parts = []
+        for widths, pats in self.groups.items():
+            tor = self.torus[widths]
+            v = tor.verification
+            if not tor.dominant:
+                parts.append(Part(widths, len(pats), 0, Status.RANK_TEST))
+            elif v is not None and v.passed:
+                parts.append(Part(widths, len(pats), tor.count, Status.TRACE_TEST, v.residual, v.extras))
+            else:
+                why = (v.reason if v is not None else "no trace test") + (" (loop limit reached)" if tor.hit_loop_limit else "")
+                parts.append(Part(widths, len(pats), tor.count, Status.NOT_VERIFIED,
+                                  None if v is None else v.residual, None if v is None else v.extras, why))
+        return parts
+
     @property
     def n_complex(self) -> int:
         """Number of critical points at the generic parameters (torus counts × patterns + origin)."""
@@ -47,7 +66,8 @@ class StartSystem:
                 "n_torus": self.torus[self.network.widths].count if self.network.widths in self.torus else 0,
                 "paths_tracked": self.paths_tracked, "failed": dict(self.failed),
                 "monodromy_loops": {",".join(map(str, w)): t.loops for w, t in self.torus.items()},
-                "loop_limit_hit": [",".join(map(str, w)) for w, t in self.torus.items() if t.hit_loop_limit]}
+                "loop_limit_hit": [",".join(map(str, w)) for w, t in self.torus.items() if t.hit_loop_limit],
+                "completeness": overall(self.completeness(), 0).overall.value}
 
 
 def pattern_groups(network: Network) -> dict[tuple[int, ...], list[ZeroPattern]]:
@@ -58,18 +78,34 @@ def pattern_groups(network: Network) -> dict[tuple[int, ...], list[ZeroPattern]]
     return dict(groups)
 
 
+def trace_verifier(network: Network, X: np.ndarray, Y: np.ndarray,
+                   rng: np.random.Generator) -> Callable[[np.ndarray, np.ndarray], TraceResult]:
+    """A completeness check for :func:`monodromy_solve`: one trace test over its base, kept across
+    calls (its extra witnesses are reused when monodromy finds more and asks again)."""
+    tests: dict[str, TraceTest] = {}
+
+    def verify(base: np.ndarray, representatives: np.ndarray) -> TraceResult:
+        if "test" not in tests:
+            tests["test"] = TraceTest(network, X, Y, base, rng)
+        return tests["test"].check(representatives)
+    return verify
+
+
 def start_system(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.random.Generator,
-                 progress: Progress | None = None) -> StartSystem:
-    """Monodromy for every distinct sub-network with data (X0, Y0) (the torus counts are deg Φ)."""
+                 progress: Progress | None = None, trace_test: bool = True) -> StartSystem:
+    """Monodromy for every distinct sub-network with data (X0, Y0) (the torus counts are deg Φ), each
+    checked by a trace test unless ``trace_test`` is False."""
     groups = pattern_groups(network)
     start = StartSystem(network, X0, Y0, groups, {})
     for k, widths in enumerate(groups):
         def report(loops: int, found: int, k: int = k, widths: tuple = widths) -> None:
             if progress is not None:
                 progress(f"monodromy {','.join(map(str, widths))}: {found} found", k, len(groups))
-        tor = monodromy_solve(Network(widths), X0, Y0, rng, progress=report)
+        sub = Network(widths)
+        verify = trace_verifier(sub, X0, Y0, rng) if trace_test else None
+        tor = monodromy_solve(sub, X0, Y0, rng, progress=report, verify=verify)
         start.torus[widths] = tor
-        start.paths_tracked += tor.paths_tracked
+        start.paths_tracked += tor.paths_tracked + (tor.verification.paths if tor.verification is not None else 0)
         for code, n in tor.failed_paths.items():
             start.failed[code] = start.failed.get(code, 0) + n
         if progress is not None:
@@ -147,9 +183,13 @@ def track_to(start: StartSystem, instances: Sequence[Instance],
 
 
 class NativeEngine:
-    """The default engine: pure numpy, no Julia needed."""
+    """The default engine: compiled path tracking (numba), no Julia needed. ``trace_test`` checks every
+    monodromy set for completeness (:mod:`linnet_cli.trace_test`)."""
 
     name = "native"
+
+    def __init__(self, trace_test: bool = True) -> None:
+        self.trace_test = trace_test
 
     def available(self) -> tuple[bool, str]:
         return True, f"numpy {np.__version__}"
@@ -157,12 +197,12 @@ class NativeEngine:
     def solve(self, instance: Instance, rng: np.random.Generator,
               progress: Progress | None = None) -> RawSolutions:
         """Monodromy with the instance's own data, then a homotopy in Λ alone to the instance."""
-        start = start_system(instance.network, instance.X, instance.Y, rng, progress)
+        start = start_system(instance.network, instance.X, instance.Y, rng, progress, self.trace_test)
         raw = track_to(start, [instance], progress)[0]
         raw.paths_tracked += start.paths_tracked
-        for code, n in start.failed.items():
-            raw.failed[code] = raw.failed.get(code, 0) + n
+        raw.monodromy_failed_loops = sum(start.failed.values())
         raw.notes.extend(_start_notes(start))
+        raw.completeness = start.completeness()
         return raw
 
     def generic_solve(self, network: Network, m: int, rng: np.random.Generator,
@@ -170,13 +210,15 @@ class NativeEngine:
         """Monodromy at random complex (X_0, Y_0): the start of homotopies in (X, Y, Λ)."""
         X0 = (rng.normal(size=(network.dx, m)) + 1j * rng.normal(size=(network.dx, m))) / np.sqrt(2)
         Y0 = (rng.normal(size=(network.dy, m)) + 1j * rng.normal(size=(network.dy, m))) / np.sqrt(2)
-        return start_system(network, X0, Y0, rng, progress)
+        return start_system(network, X0, Y0, rng, progress, self.trace_test)
 
     def track_instances(self, generic: StartSystem, instances: Sequence[Instance],
                         progress: Progress | None = None) -> list[RawSolutions]:
         raws = track_to(generic, instances, progress)
+        parts = generic.completeness()
         for raw in raws:
             raw.notes.extend(_start_notes(generic))
+            raw.completeness = parts
         return raws
 
     def mixed_volume(self, supports: Sequence[np.ndarray]) -> int:
@@ -191,7 +233,4 @@ def _start_notes(start: StartSystem) -> list[str]:
         if t.hit_loop_limit:
             notes.append(f"monodromy for sub-network {','.join(map(str, w))} stopped at its loop limit: "
                          "its count may be incomplete")
-    if start.failed:
-        notes.append(f"{sum(start.failed.values())} monodromy path(s) failed (the stop rule makes up for "
-                     "lost paths; counts are still checked against the bounds)")
     return notes

@@ -1,0 +1,219 @@
+"""The trace test: a numerical proof that a monodromy solution set is complete.
+
+Monodromy finds torus solutions until a stop rule says "enough"; the trace test decides whether the
+set S found over the base Λ_0 is the whole fiber Φ⁻¹(Λ_0) (Leykin, Rodriguez, Sottile, "Trace test",
+Arnold Math. J. 2018; del Campo, Rodriguez, J. Symbolic Comput. 2017; HomotopyContinuation.jl's
+``verify_solution_completeness``). The construction uses that Λ enters linearly:
+
+* Along the line Λ_0 + λΔ (random Δ) the solutions form an irreducible curve C = {(W, λ)}, and the
+  fiber is C ∩ {λ = 0}.
+* The pencil of curves (a·W − 1) λ + τ = 0 (a random linear form) cuts C in a set D_τ. At τ = 0 it
+  splits into the fiber (λ = 0) and the *extra witnesses* E = C ∩ {a·W = 1}. A linear function f whose
+  poles lie where a·W has its poles has a trace Σ_{D_τ} f that is affine in τ, and the partial trace of
+  any proper subset is not (C is irreducible, so monodromy mixes all of D_τ). Three collinear traces at
+  τ = 0, γ/2, γ therefore prove, up to the tolerance, that S ∪ E is complete — and with it S.
+* E is found like the fiber: free start pairs (a random W* lies on the line whose Δ is Φ(W*) − Λ_0
+  over λ = 1, and on the slice a·W = a·W*) moved to the base slice, and monodromy loops in (Δ, a, c).
+
+a is supported on the input weights of one hidden neuron n_0 (a row of W_1), f is (those weights, λ):
+then every sign flip of the other neurons preserves the slice and f, so both S and E are handled as
+orbits of that subgroup (half the orbit of the full sign group for S). Cost: tracking S ∪ E twice, plus
+the search for E (|E| is a few times |S|).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .gradient import GradientSystem
+from .monodromy import loop_vertices, phi, random_lambda
+from .network import Network
+from .symmetry import canonical, sign_vectors
+from .tracker import LineSlice, ParameterHomotopy, ReturnCode, Tracker
+from .unique_points import duplicates, merge_new
+
+#: The test passes when the second difference of the three traces is below this, relative to the sum of
+#: the points' own second differences: a missing point leaves its own share of that sum. Fiber points
+#: bend a lot along the pencil (λ leaves 0): a missing one left at least 2.6e-3 (every point dropped in
+#: turn, H=2 d=d_x=d_y=2 and d=3 d_x=2 d_y=3); complete sets gave at most 6e-10. Extra witnesses far out
+#: in λ barely move, and a missing one may leave as little as 1e-8: the test certifies the fiber, which
+#: is what is asked, with three orders of magnitude to spare on either side.
+TRACE_TOL = 1e-6
+#: Pencil endpoints pinned down to this relative accuracy only are still used (ill-conditioned but
+#: regular points: cond ~1e10 occurs), provided the error they can cause in the residual stays
+#: NOISE_MARGIN times below TRACE_TOL; otherwise another pencil is tried.
+PENCIL_ACCURACY, NOISE_MARGIN = 1e-6, 3.0
+#: |γ|: the pencil runs from τ = 0 to τ = γ (random phase); the parameters are of unit size.
+PENCIL_SPAN = 0.5
+#: Pencils tried (each with a new random γ) when a path of the pencil fails or jumps.
+PENCIL_TRIES = 3
+#: Fresh free start pairs per round of the search for the extra witnesses.
+EXTRA_FRESH = 16
+#: Loops per known extra witness per round.
+EXTRA_LOOPS = 1
+#: The traces are taken once a round of the search adds at most this fraction of new extra witnesses.
+SETTLED = 0.02
+#: Rounds in a row without a new extra witness, with traces still not collinear, before a check fails
+#: (then the fiber is likely incomplete, and monodromy searches on).
+EXTRA_STALL = 2
+#: Rounds of the search at most per check (reaching it leaves the check to the next call).
+EXTRA_ROUNDS = 12
+
+
+@dataclass
+class TraceResult:
+    """Outcome of one trace test: ``passed`` when the traces are collinear within TRACE_TOL."""
+
+    passed: bool
+    residual: float
+    fiber: int          # points of the fiber tested (full count)
+    extras: int         # extra witnesses (full count)
+    paths: int          # paths the test tracked (search included), cumulative
+    failed: int         # of which failed, cumulative
+    reason: str = ""
+
+    def as_dict(self) -> dict:
+        return {"passed": self.passed, "residual": self.residual, "fiber": self.fiber, "extras": self.extras,
+                "paths": self.paths, "failed": self.failed, "reason": self.reason}
+
+
+@dataclass
+class TraceTest:
+    """A trace test for the torus solutions of ``network`` (data X, Y) over ``lam0``; :meth:`check` may
+    be called repeatedly as monodromy finds more solutions (the extra witnesses are kept)."""
+
+    network: Network
+    X: np.ndarray
+    Y: np.ndarray
+    lam0: np.ndarray
+    rng: np.random.Generator
+    extras: np.ndarray = field(init=False)
+    paths: int = 0
+    failed: int = 0
+
+    def __post_init__(self) -> None:
+        N, dx = self.network.N, self.network.dx
+        self.system = GradientSystem(self.network)
+        self.row = np.arange(dx)                       # W_1's first row: the inputs of neuron n_0
+        self.delta = random_lambda(self.rng, 1.0, (N,))
+        self.a = self._slice_form(1)[0]
+        self.c = np.complex128(1.0)
+        self.gamma = PENCIL_SPAN * np.exp(2j * np.pi * self.rng.uniform())
+        self.extras = np.zeros((0, N + 1), complex)
+        self.orbit = len(sign_vectors(self.network)) // 2 if self.network.H else 1
+
+    # -- the pieces --------------------------------------------------------------------------------
+
+    def _slice_form(self, k: int) -> np.ndarray:
+        """k random linear forms a (k, N) supported on the inputs of neuron n_0."""
+        a = np.zeros((k, self.network.N), complex)
+        a[:, self.row] = (self.rng.normal(size=(k, len(self.row))) + 1j * self.rng.normal(size=(k, len(self.row))))
+        return a
+
+    def _canonical(self, z: np.ndarray) -> np.ndarray:
+        """Points (P, N + 1) = (W, λ) → representatives of the sign flips that keep neuron n_0."""
+        return np.hstack([canonical(self.network, z[:, :-1], keep_first=True), z[:, -1:]])
+
+    def _track(self, start: np.ndarray, line_slice: LineSlice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Track (W, λ) points along the sliced homotopy over the fixed line; (endpoints, usable mask,
+        their relative accuracy). Endpoints that Newton pins down to PENCIL_ACCURACY only (ill-conditioned
+        but regular ones) are usable: their error is accounted for in the trace's tolerance."""
+        hom = ParameterHomotopy(self.system, (self.X, self.Y, self.lam0), (self.X, self.Y, self.lam0), line_slice)
+        res = Tracker(hom, torus=True).track(start)
+        usable = res.success | ((res.codes == ReturnCode.NOT_CONVERGED) & (res.accuracy <= PENCIL_ACCURACY)
+                                & (res.cond <= Tracker(hom).options.singular_cond))
+        self.paths += len(start)
+        self.failed += int((~usable).sum())
+        return res.x, usable, np.where(usable, res.accuracy, np.inf)
+
+    def _search_round(self) -> int:
+        """One round of the search for extra witnesses; returns how many new orbits it found."""
+        N, zero = self.network.N, np.zeros(1, complex)
+        base = (self.delta, self.a, self.c, zero)
+        # fresh free start pairs: W* random, λ* = 1, Δ* = Φ(W*) − Λ_0, slice through W*
+        W = (self.rng.normal(size=(EXTRA_FRESH, N)) + 1j * self.rng.normal(size=(EXTRA_FRESH, N))) / np.sqrt(2)
+        a0 = self._slice_form(EXTRA_FRESH)
+        start = (phi(self.system, self.X, self.Y, W) - self.lam0, a0, np.sum(a0 * W, axis=1),
+                 np.zeros(EXTRA_FRESH, complex))
+        x, ok, _ = self._track(np.hstack([W, np.ones((EXTRA_FRESH, 1))]), LineSlice(start, base, 0))
+        found = [x[ok]]
+        n = len(self.extras)
+        if n and EXTRA_LOOPS:
+            K = EXTRA_LOOPS
+            verts = [(np.repeat(loop_vertices(self.rng, K, N), n, axis=0), np.repeat(self._slice_form(K), n, axis=0),
+                      np.repeat(1.0 + 0.5 * random_lambda(self.rng, 1.0, (K,)), n), np.zeros(K * n, complex))
+                     for _ in range(2)]
+            z = np.tile(self.extras, (K, 1))
+            ok = np.ones(len(z), bool)
+            for s0, s1 in ((base, verts[0]), (verts[0], verts[1]), (verts[1], base)):
+                z, good, _ = self._track(z, LineSlice(s0, s1, 0))
+                ok &= good
+            found.append(z[ok])
+        found_all = np.vstack(found)
+        new = merge_new(self.extras, self._canonical(found_all)) if len(found_all) else found_all
+        self.extras = np.vstack([self.extras, new])
+        return len(new)
+
+    def _traces(self, fiber: np.ndarray) -> tuple[float, float, str]:
+        """(residual, noise, why not) of the collinearity of the traces of (W_1[n_0, :], λ) over the pencil
+        at τ = 0, γ/2, γ. The residual is the second difference of the trace relative to the sum of the
+        points' own second differences (how much they bend: a missing point leaves its own share); the
+        noise is what the endpoints' inaccuracy can contribute, on the same scale."""
+        z = np.vstack([fiber, self.extras])
+        values, noise = [], 0.0
+        for k in range(3):
+            acc = np.full(len(z), 1e-14)
+            if k:
+                tau0, tau1 = (k - 1) * self.gamma / 2, k * self.gamma / 2
+                line = LineSlice((self.delta, self.a, self.c, np.array([tau0])),
+                                 (self.delta, self.a, self.c, np.array([tau1])), 1)
+                z, ok, acc = self._track(z, line)
+                if not ok.all():
+                    return np.inf, 0.0, f"{int((~ok).sum())} path(s) of the pencil failed"
+                if len(duplicates(self._canonical(z))[0]):
+                    return np.inf, 0.0, "paths of the pencil coincided (path jumping)"
+            f = np.hstack([z[:, self.row], z[:, -1:]])
+            values.append(f)
+            noise = noise + (1 + k % 2) * (acc[:, None] * (1 + np.abs(f))).sum(axis=0)
+        bend = values[0] - 2 * values[1] + values[2]          # each point's second difference
+        scale = np.maximum(np.abs(bend).sum(axis=0), np.finfo(float).tiny)
+        return float(np.max(np.abs(bend.sum(axis=0)) / scale)), float(np.max(noise / scale)), ""
+
+    # -- the test ----------------------------------------------------------------------------------
+
+    def check(self, representatives: np.ndarray) -> TraceResult:
+        """Compare the traces of the fiber (given by its sign-orbit representatives) and the extra
+        witnesses, searching for more extra witnesses between tries: the test passes as soon as the
+        traces are collinear; it fails when a round of the search finds no new extra witness and the
+        traces are still not collinear (then the fiber itself is likely incomplete)."""
+        W = np.asarray(representatives, complex)
+        if self.network.H:        # the fiber's orbits under the subgroup: each orbit and its n_0-flip
+            flip = sign_vectors(self.network)[len(sign_vectors(self.network)) // 2]
+            W = np.vstack([W, W * flip])
+        fiber = np.hstack([W, np.zeros((len(W), 1))])
+        residual, reason = np.inf, "no extra witness found"
+        stalled = 0
+        for _ in range(EXTRA_ROUNDS):
+            new = self._search_round()
+            stalled = stalled + 1 if new == 0 else 0
+            # the traces cost about two rounds of the search: take them once the search slows down
+            if not len(self.extras) or new > SETTLED * len(self.extras):
+                continue
+            for _ in range(PENCIL_TRIES):
+                residual, noise, reason = self._traces(fiber)
+                if np.isfinite(residual) and noise <= TRACE_TOL / NOISE_MARGIN:
+                    break
+                if np.isfinite(residual):
+                    residual, reason = np.inf, f"pencil endpoints too inaccurate (noise {noise:.0e})"
+                # a failed, jumped or ill-conditioned pencil says nothing about completeness: new pencil
+                self.gamma = PENCIL_SPAN * np.exp(2j * np.pi * self.rng.uniform())
+            if residual <= TRACE_TOL:
+                return TraceResult(True, residual, len(W) * self.orbit, len(self.extras) * self.orbit,
+                                   self.paths, self.failed)
+            if not reason:
+                reason = f"traces not collinear (residual {residual:.1e})"
+            if stalled >= EXTRA_STALL:
+                break
+        return TraceResult(False, residual, len(W) * self.orbit, len(self.extras) * self.orbit, self.paths,
+                           self.failed, reason)

@@ -176,7 +176,7 @@ def run_on_cluster(scheduler: Any, todo: list[RowSpec], args: tuple, workers: in
                    finished: dict[str, RowResult], failed: dict[str, str], progress: ProgressFn | None) -> None:
     """Compute the rows ``todo`` on a Dask cluster into ``finished`` (rows whose task failed twice go to
     ``failed``, with the reason). ``args`` as for :func:`~linnet_cli.table.compute_row` (samples,
-    seed, distribution, engine, bkk, certify). On Ctrl-C the row's tasks are cancelled."""
+    seed, distribution, engine, bkk, certify). On Ctrl-C the run's tasks are cancelled."""
     samples, seed, distribution, engine, bkk, certify = args
     check_scheduler(engine.name)
     if not todo:
@@ -201,11 +201,11 @@ def run_on_cluster(scheduler: Any, todo: list[RowSpec], args: tuple, workers: in
                     continue
                 if chunk is None:
                     state.start = fut.result()
-                    per = max(1, -(-CHUNK_PATHS // state.start.generic.facts()["n_complex"]))
+                    n_c = max(1, state.start.generic.facts()["n_complex"])
                     seeds = instance_seeds(seed, state.row, samples)
-                    for lo, hi in instance_batches(state.start, samples, per):
-                        c = client.submit(_chunk_task, fut, seeds[lo:hi], engine, distribution, certify, pure=False,
-                                   retries=TASK_RETRIES, priority=CHUNK_PRIORITY)
+                    for lo, hi in instance_batches(state.start, samples, -(-CHUNK_PATHS // n_c)):
+                        c = client.submit(_chunk_task, fut, seeds[lo:hi], engine, distribution, certify,
+                                          pure=False, retries=TASK_RETRIES, priority=CHUNK_PRIORITY)
                         meta[c] = (state, (lo, hi))
                         state.chunks += 1
                         pending.add(c)

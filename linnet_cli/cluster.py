@@ -86,8 +86,11 @@ def connect(scheduler: Any, workers: int) -> Iterator[Any]:
     else:
         try:
             client = distributed.Client(scheduler, timeout=CONNECT_SECONDS)
-        except (OSError, ValueError, TypeError) as exc:
+        except OSError as exc:
             raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"--scheduler {scheduler!r} is not a scheduler address ({exc}): give one like "
+                             "tcp://host:8786, or 'local'") from None
     try:
         yield client
     finally:

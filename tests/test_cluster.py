@@ -205,7 +205,8 @@ def test_unreachable_scheduler_fails_within_seconds():
 
 @needs_dask
 @pytest.mark.parametrize("args,message", [
-    (["--scheduler", "no-port"], "cannot reach the Dask scheduler at 'no-port'"),
+    (["--scheduler", "no-port"], "--scheduler 'no-port' is not a scheduler address (missing port number"),
+    (["--scheduler", ""], "--scheduler '' is not a scheduler address"),
     (["--scheduler", "http://127.0.0.1:8786"], "unknown address scheme 'http'"),
     (["--scheduler", "tcp://127.0.0.1:1", "--jobs", "2"], "--jobs sets the workers of --scheduler local"),
 ])

@@ -84,19 +84,34 @@ def connect(scheduler: Any, workers: int) -> Iterator[Any]:
         client = distributed.Client(cluster)
         _workers_ignore_ctrl_c(client)
     else:
+        _check_address(scheduler)
         try:
             client = distributed.Client(scheduler, timeout=CONNECT_SECONDS)
         except OSError as exc:
             raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
-        except (ValueError, TypeError) as exc:
-            raise InputError(f"--scheduler {scheduler!r} is not a scheduler address ({exc}): give one like "
-                             "tcp://host:8786, or 'local'") from None
     try:
         yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _check_address(address: str) -> None:
+    """An InputError unless ``address`` is a scheduler address by Dask's rules (checked before a Client
+    is made: one made from a malformed address hangs for seconds when it is closed)."""
+    from distributed.comm import registry
+    from distributed.comm.addressing import parse_address, parse_host_port
+    try:
+        scheme, location = parse_address(address)
+        registry.get_backend(scheme)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            port = parse_host_port(location)[1]
+            if not 0 < port < 2 ** 16:
+                raise ValueError(f"no port {port}")
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"--scheduler {address!r} is not a scheduler address ({exc}): give one like "
+                         "tcp://host:8786, or 'local'") from None
 
 
 def _workers_ignore_ctrl_c(client: Any) -> None:

@@ -207,6 +207,7 @@ def test_unreachable_scheduler_fails_within_seconds():
 @pytest.mark.parametrize("args,message", [
     (["--scheduler", "no-port"], "--scheduler 'no-port' is not a scheduler address (missing port number"),
     (["--scheduler", ""], "--scheduler '' is not a scheduler address"),
+    (["--scheduler", "tcp://127.0.0.1:99999"], "(no port 99999)"),
     (["--scheduler", "http://127.0.0.1:8786"], "unknown address scheme 'http'"),
     (["--scheduler", "tcp://127.0.0.1:1", "--jobs", "2"], "--jobs sets the workers of --scheduler local"),
 ])

@@ -35,16 +35,16 @@ from .unique_points import duplicates, merge_new
 
 #: The test passes when the second difference of the three traces is below this, relative to the sum of
 #: the points' own second differences: a missing point leaves its own share of that sum. Fiber points
-#: bend a lot along the pencil (λ leaves 0): a missing one left at least 2.6e-3 (every point dropped in
-#: turn, H=2 d=d_x=d_y=2 and d=3 d_x=2 d_y=3); complete sets gave at most 6e-10. Extra witnesses far out
-#: in λ barely move, and a missing one may leave as little as 1e-8: the test certifies the fiber, which
-#: is what is asked, with three orders of magnitude to spare on either side.
-TRACE_TOL = 1e-6
+#: bend a lot along the pencil (λ leaves 0): a missing one left at least 5.8e-5 (every orbit dropped in
+#: turn on the test suite's shapes), complete sets at most 6e-10. Extra witnesses far out in λ barely
+#: move, and a missing one may leave as little as 1e-8: the test certifies the fiber, which is what is
+#: asked, with two orders of magnitude to spare on either side.
+TRACE_TOL = 1e-7
 #: Pencil endpoints pinned down to this relative accuracy only are still used (ill-conditioned but
-#: regular points: cond ~1e10 occurs), provided the error they can cause in the residual stays
-#: NOISE_MARGIN times below TRACE_TOL; otherwise another pencil is tried.
-PENCIL_ACCURACY, NOISE_MARGIN = 1e-6, 3.0
-#: |γ|: the pencil runs from τ = 0 to τ = γ (random phase); the parameters are of unit size.
+#: regular points: cond ~1e10 occurs), provided the error they can cause in the residual (a bound that
+#: overestimates by two orders of magnitude) stays below TRACE_TOL; otherwise another pencil is tried.
+PENCIL_ACCURACY, NOISE_MARGIN = 1e-6, 1.0
+#: |γ| in units of the fiber's median |a·W − c|: the pencil runs from τ = 0 to τ = γ (random phase).
 PENCIL_SPAN = 0.5
 #: Pencils tried (each with a new random γ) when a path of the pencil fails or jumps.
 PENCIL_TRIES = 3
@@ -57,6 +57,10 @@ SETTLED = 0.02
 #: Rounds in a row without a new extra witness, with traces still not collinear, before a check fails
 #: (then the fiber is likely incomplete, and monodromy searches on).
 EXTRA_STALL = 2
+#: Sizes of the slice levels c at the loops' vertices: with c fixed near 1, widths 2,2,2 with m = 2 left
+#: 2 of 61 orbits of extra witnesses unfound for three checks; sizes over four decades made loops on
+#: H = 2 shapes six times as long.
+SLICE_SPREAD = (0.5, 2.0)
 #: Rounds of the search at most per check (reaching it leaves the check to the next call).
 EXTRA_ROUNDS = 12
 
@@ -99,7 +103,7 @@ class TraceTest:
         self.delta = random_lambda(self.rng, 1.0, (N,))
         self.a = self._slice_form(1)[0]
         self.c = np.complex128(1.0)
-        self.gamma = PENCIL_SPAN * np.exp(2j * np.pi * self.rng.uniform())
+        self.phase = np.exp(2j * np.pi * self.rng.uniform())
         self.extras = np.zeros((0, N + 1), complex)
         self.orbit = len(sign_vectors(self.network)) // 2 if self.network.H else 1
 
@@ -110,6 +114,12 @@ class TraceTest:
         a = np.zeros((k, self.network.N), complex)
         a[:, self.row] = (self.rng.normal(size=(k, len(self.row))) + 1j * self.rng.normal(size=(k, len(self.row))))
         return a
+
+    def _slice_level(self, k: int) -> np.ndarray:
+        """k random levels c of the slice a·W = c, of sizes spread over SLICE_SPREAD (like the loops'
+        Λ vertices: some extra witnesses are reached only by loops of a particular size)."""
+        lo, hi = np.log(SLICE_SPREAD[0]), np.log(SLICE_SPREAD[1])
+        return random_lambda(self.rng, 1.0, (k,)) * np.exp(self.rng.uniform(lo, hi, size=k))
 
     def _canonical(self, z: np.ndarray) -> np.ndarray:
         """Points (P, N + 1) = (W, λ) → representatives of the sign flips that keep neuron n_0."""
@@ -127,8 +137,9 @@ class TraceTest:
         self.failed += int((~usable).sum())
         return res.x, usable, np.where(usable, res.accuracy, np.inf)
 
-    def _search_round(self) -> int:
-        """One round of the search for extra witnesses; returns how many new orbits it found."""
+    def _search_round(self, loops: int = EXTRA_LOOPS) -> int:
+        """One round of the search for extra witnesses (``loops`` per known one); returns how many new
+        orbits it found."""
         N, zero = self.network.N, np.zeros(1, complex)
         base = (self.delta, self.a, self.c, zero)
         # fresh free start pairs: W* random, λ* = 1, Δ* = Φ(W*) − Λ_0, slice through W*
@@ -139,10 +150,10 @@ class TraceTest:
         x, ok, _ = self._track(np.hstack([W, np.ones((EXTRA_FRESH, 1))]), LineSlice(start, base, 0))
         found = [x[ok]]
         n = len(self.extras)
-        if n and EXTRA_LOOPS:
-            K = EXTRA_LOOPS
+        if n and loops:
+            K = loops
             verts = [(np.repeat(loop_vertices(self.rng, K, N), n, axis=0), np.repeat(self._slice_form(K), n, axis=0),
-                      np.repeat(1.0 + 0.5 * random_lambda(self.rng, 1.0, (K,)), n), np.zeros(K * n, complex))
+                      np.repeat(self._slice_level(K), n), np.zeros(K * n, complex))
                      for _ in range(2)]
             z = np.tile(self.extras, (K, 1))
             ok = np.ones(len(z), bool)
@@ -161,11 +172,14 @@ class TraceTest:
         points' own second differences (how much they bend: a missing point leaves its own share); the
         noise is what the endpoints' inaccuracy can contribute, on the same scale."""
         z = np.vstack([fiber, self.extras])
+        # a fiber point moves along the pencil by about τ / (a·W − c) in λ: γ of the typical size of
+        # a·W − c makes every point bend (points of norm 10² occur for m ≥ 2)
+        gamma = PENCIL_SPAN * self.phase * np.median(np.abs(fiber[:, :-1] @ self.a - self.c))
         values, noise = [], 0.0
         for k in range(3):
             acc = np.full(len(z), 1e-14)
             if k:
-                tau0, tau1 = (k - 1) * self.gamma / 2, k * self.gamma / 2
+                tau0, tau1 = (k - 1) * gamma / 2, k * gamma / 2
                 line = LineSlice((self.delta, self.a, self.c, np.array([tau0])),
                                  (self.delta, self.a, self.c, np.array([tau1])), 1)
                 z, ok, acc = self._track(z, line)
@@ -182,20 +196,30 @@ class TraceTest:
 
     # -- the test ----------------------------------------------------------------------------------
 
+    def _fiber(self, representatives: np.ndarray) -> np.ndarray:
+        """The fiber's orbits under the subgroup, as (W, λ = 0): each orbit and its n_0-flip."""
+        W = np.asarray(representatives, complex)
+        if self.network.H:
+            flip = sign_vectors(self.network)[len(sign_vectors(self.network)) // 2]
+            W = np.vstack([W, W * flip])
+        return np.hstack([W, np.zeros((len(W), 1))])
+
+    def residual(self, representatives: np.ndarray) -> float:
+        """The traces' residual for a fiber with the extra witnesses found so far (no further search)."""
+        return self._traces(self._fiber(representatives))[0]
+
     def check(self, representatives: np.ndarray) -> TraceResult:
         """Compare the traces of the fiber (given by its sign-orbit representatives) and the extra
         witnesses, searching for more extra witnesses between tries: the test passes as soon as the
         traces are collinear; it fails when a round of the search finds no new extra witness and the
         traces are still not collinear (then the fiber itself is likely incomplete)."""
-        W = np.asarray(representatives, complex)
-        if self.network.H:        # the fiber's orbits under the subgroup: each orbit and its n_0-flip
-            flip = sign_vectors(self.network)[len(sign_vectors(self.network)) // 2]
-            W = np.vstack([W, W * flip])
-        fiber = np.hstack([W, np.zeros((len(W), 1))])
+        fiber = self._fiber(representatives)
+        W = fiber[:, :-1]
         residual, reason = np.inf, "no extra witness found"
         stalled = 0
         for _ in range(EXTRA_ROUNDS):
-            new = self._search_round()
+            # when the search stalls with the traces not collinear, loops per extra witness grow
+            new = self._search_round(EXTRA_LOOPS * (1 + 2 * stalled))
             stalled = stalled + 1 if new == 0 else 0
             # the traces cost about two rounds of the search: take them once the search slows down
             if not len(self.extras) or new > SETTLED * len(self.extras):
@@ -207,7 +231,7 @@ class TraceTest:
                 if np.isfinite(residual):
                     residual, reason = np.inf, f"pencil endpoints too inaccurate (noise {noise:.0e})"
                 # a failed, jumped or ill-conditioned pencil says nothing about completeness: new pencil
-                self.gamma = PENCIL_SPAN * np.exp(2j * np.pi * self.rng.uniform())
+                self.phase = np.exp(2j * np.pi * self.rng.uniform())
             if residual <= TRACE_TOL:
                 return TraceResult(True, residual, len(W) * self.orbit, len(self.extras) * self.orbit,
                                    self.paths, self.failed)

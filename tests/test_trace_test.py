@@ -1,0 +1,84 @@
+"""The trace test: it passes on complete monodromy sets and catches a missing orbit; completeness levels."""
+import numpy as np
+import pytest
+
+from linnet_cli import monodromy
+from linnet_cli.completeness import Part, Status, overall
+from linnet_cli.instance import random_instance
+from linnet_cli.network import Network
+from linnet_cli.solve import solve
+from linnet_cli.trace_test import TRACE_TOL, TraceTest
+
+SHAPES = [((2, 2, 2), 1), ((1, 2, 2), 1), ((2, 1, 2, 2), 2), ((2, 2, 2), 2)]
+
+
+def _fiber(widths, m, seed):
+    net = Network(widths)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(net.dx, m)) + 0j
+    Y = rng.normal(size=(net.dy, m)) + 0j
+    tor = monodromy.monodromy_solve(net, X, Y, rng)
+    return net, X, Y, tor, rng
+
+
+@pytest.mark.parametrize("widths,m", SHAPES)
+def test_complete_set_passes_and_a_missing_orbit_fails(widths, m):
+    net, X, Y, tor, rng = _fiber(widths, m, seed=3)
+    test = TraceTest(net, X, Y, tor.lam, rng)
+    for _ in range(3):              # as monodromy would: check, search on, check again
+        full = test.check(tor.representatives)
+        if full.passed:
+            break
+    assert full.passed and full.residual <= TRACE_TOL and full.fiber == tor.count and full.extras > 0
+    for drop in range(len(tor.representatives)):
+        assert test.residual(np.delete(tor.representatives, drop, axis=0)) > 10 * TRACE_TOL
+    assert not test.check(tor.representatives[1:]).passed
+
+
+def test_extra_witness_count_is_the_degree_of_the_curve():
+    """The extra witnesses of d = d_x = d_y = 2 are C ∩ {a·W = 1} for a form on one neuron's inputs:
+    72 points (Singular over GF(32003) counts 72 for the same construction), whatever the seed."""
+    counts = set()
+    for seed in (1, 2):
+        net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed)
+        counts.add(TraceTest(net, X, Y, tor.lam, rng).check(tor.representatives).extras)
+    assert counts == {72}
+
+
+@pytest.mark.parametrize("widths,m", [((2, 2, 2), 1), ((2, 1, 2, 2), 2), ((2, 2, 2, 2), 1)])
+def test_solves_report_trace_test_completeness(widths, m):
+    res = solve(random_instance(Network(widths), m=m, seed=4), seed=4)
+    c = res.completeness
+    assert c.overall == Status.TRACE_TEST and res.n_failed == 0
+    assert all(p.status in (Status.TRACE_TEST, Status.RANK_TEST) for p in c.parts)
+    assert {tuple(p.widths) for p in c.parts} == {tuple(w) for w in (res.to_dict()["completeness"]["parts"][i]["widths"]
+                                                                      for i in range(len(c.parts)))}
+    assert res.to_dict()["completeness"]["overall"] == "trace test"
+
+
+def test_non_dominant_sub_networks_are_settled_by_the_rank_test():
+    res = solve(random_instance(Network.uniform(3, 2, 1), seed=1), seed=1)   # d > d_y: no torus points
+    parts = {p.widths: p for p in res.completeness.parts}
+    assert parts[(2, 3, 1)].status == Status.RANK_TEST and parts[(2, 3, 1)].torus_count == 0
+
+
+def test_without_the_trace_test_counts_are_not_verified():
+    res = solve(random_instance(Network.uniform(2, 2, 2), seed=1), engine=_native(trace_test=False), seed=1)
+    assert (res.n_complex, res.n_torus) == (33, 16)
+    assert res.completeness.overall == Status.NOT_VERIFIED
+
+
+def _native(trace_test: bool):
+    from linnet_cli.engines import EngineSpec
+    return EngineSpec("native", trace_test=trace_test)
+
+
+def test_completeness_levels():
+    ok = [Part((2, 2, 2), 1, 16, Status.TRACE_TEST, 1e-15, 72), Part((2, 1, 2), 2, 4, Status.RANK_TEST)]
+    assert overall(ok, 0).overall == Status.TRACE_TEST
+    assert overall(ok, 3).overall == Status.NOT_VERIFIED          # a lost path can cost a point
+    weak = ok + [Part((2, 3, 2), 1, 8, Status.NOT_VERIFIED, reason="loop limit")]
+    assert overall(weak, 0).overall == Status.NOT_VERIFIED
+    assert overall(weak, 0).with_evidence(exact=True).overall == Status.EXACT
+    assert overall(ok, 0).with_evidence(exact=False).overall == Status.NOT_VERIFIED
+    assert overall(weak, 0).with_evidence(proven=True).overall == Status.PROVEN

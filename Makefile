@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/linnet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,crosscheck,plot]'
+	$(BIN)/pip install --quiet -e '.[test,crosscheck,plot,dask]'
 	touch $(BIN)/linnet
 
 setup: $(BIN)/linnet

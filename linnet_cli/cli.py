@@ -432,7 +432,11 @@ PARTIAL_FILE = "linnet-table-partial.csv"
 @click.option("--distribution", default=None, help="Named distribution of the instances (configs/distributions.toml).")
 @_engine_options(None)
 @click.option("--jobs", type=click.IntRange(1, 256), default=None,
-              help="Parallel processes. [default: all cores; 1 with --engine julia, which uses --threads]")
+              help="Parallel processes (with --scheduler local: workers). "
+                   "[default: all cores; 1 with --engine julia, which uses --threads]")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run on a Dask cluster: its scheduler's address (tcp://host:8786), or 'local' for a cluster "
+                   "of --jobs worker processes here. Needs: pip install 'linnet[dask]'.")
 @click.option("--bkk/--no-bkk", default=True, show_default=True, help="Compute the BKK columns (mixed volumes).")
 @click.option("--resume", metavar="FILE", default=None, help="Keep the rows of an earlier run's csv/json output.")
 @click.option("--plot", metavar="FILE.png", default=None, help="Draw the N_R histograms of every row to a PNG.")
@@ -446,7 +450,7 @@ PARTIAL_FILE = "linnet-table-partial.csv"
 @_common_options
 @_output_options
 def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, threads, julia_method, trace_test, jobs,
-          bkk, resume, plot, histograms, certify, search, force, seed, quiet, fmt, output) -> None:
+          scheduler, bkk, resume, plot, histograms, certify, search, force, seed, quiet, fmt, output) -> None:
     """Regenerate Table 3.1, or any sweep of shapes, with sampled real counts.
 
     With no argument: Table 3.1 (configs/table-3.1.toml), every column computed and compared with
@@ -465,6 +469,7 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
       linnet table --engine julia --threads 2 --samples 20
       linnet table configs/table-3.2.toml --plot table-3.2.png
       linnet table --d 3 --dx 1..2 --dy 3 --search 320
+      linnet table --scheduler tcp://head-node:8786 --format csv -o table.csv
     """
     from . import cost
     from .errors import InputError
@@ -497,6 +502,11 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
     if distribution is not None:
         spec.distribution = distribution
     spec.engine, _ = _engine(engine, threads, julia_method, spec.engine.name, trace_test)
+    if scheduler is not None:
+        from .cluster import check_scheduler
+        check_scheduler(spec.engine.name)
+        if scheduler != "local" and jobs is not None:
+            raise InputError("--jobs sets the workers of --scheduler local; a cluster at an address has its own")
     from .instance import load_distribution
     load_distribution(spec.distribution)
     if search:
@@ -519,7 +529,8 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
     _announce_compilation(quiet, spec.engine.name)
     progress = LazyProgress(quiet)
     try:
-        run = run_table(spec, jobs=jobs, bkk=bkk, previous=previous, progress=report, certify=certify, search=search)
+        run = run_table(spec, jobs=jobs, bkk=bkk, previous=previous, progress=report, certify=certify, search=search,
+                        scheduler=scheduler)
     finally:
         progress.close()
     if run.resumed and not quiet:
@@ -528,14 +539,16 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
     if plot:
         from .plot import plot_histograms
         plot_histograms(run.results, plot, spec.title, spec.histograms, spec.published)
-    if run.interrupted:
+    if run.interrupted or run.failed:
         target = output if (output and fmt in ("csv", "json")) else PARTIAL_FILE
         if target == PARTIAL_FILE:
             from .export import write_text
             write_text(_table_frame(run).to_csv(index=False), PARTIAL_FILE)
-        click.echo(f"Aborted: {len(run.results)} of {len(spec.rows)} rows finished and kept in {target}; "
-                   f"continue with --resume {target}", err=True)
-        sys.exit(130)
+        for key, why in run.failed.items():
+            click.echo(f"Failed: row {key.replace('|', ' ')} was not computed: {why}", err=True)
+        click.echo(f"{'Aborted' if run.interrupted else 'Incomplete'}: {len(run.results)} of {len(spec.rows)} rows "
+                   f"finished and kept in {target}; continue with --resume {target}", err=True)
+        sys.exit(130 if run.interrupted else 1)
 
 
 def _table_records(run) -> tuple[list[dict], list[str]]:
@@ -596,7 +609,8 @@ def _emit_table(run, fmt: str, output: str | None, histograms: str, quiet: bool)
         obj = {"schema": "linnet.table/1", "title": run.spec.title, "samples": run.spec.samples,
                "seed": run.spec.seed, "distribution": run.spec.distribution, "engine": run.spec.engine.name,
                "reproduced": ok, "compared": total, "audit": tally(audit_table(run.results, run.spec)),
-               "complete": not run.interrupted, "rows": recs}
+               "complete": not (run.interrupted or run.failed), "rows": recs,
+               "failed_rows": [{"row": key, "error": why} for key, why in run.failed.items()]}
         write_text(json.dumps(obj, indent=1), output)
     else:
         write_text(frame_to_text(_table_frame(run), fmt), output)
@@ -725,7 +739,8 @@ def emit(d, dx, dy, H, m, widths, data, fmt, prime, output, seed, quiet) -> None
 
 @cli.command()
 def engines() -> None:
-    """Which engines can be used here, their versions, and why not.
+    """Which engines can be used here, their versions, and why not; and whether Dask is there for
+    `linnet table --scheduler`.
 
     \b
     Example:
@@ -739,7 +754,8 @@ def engines() -> None:
     t = Table(title="linnet engines")
     for c in ("engine", "available", "details"):
         t.add_column(c)
-    for name, ok, why in engine_status():
+    from .cluster import dask_status
+    for name, ok, why in engine_status() + [("dask", *dask_status())]:
         t.add_row(name, "[green]yes[/green]" if ok else "[red]no[/red]", Text(why))
     Console().print(t)
 

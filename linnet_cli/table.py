@@ -171,6 +171,11 @@ def row_seed(master: int, row: RowSpec) -> np.random.SeedSequence:
     return np.random.SeedSequence([master, row.m, *row.network.widths])
 
 
+def instance_seeds(master: int, row: RowSpec, samples: int) -> np.ndarray:
+    """One seed per instance of a row (instance k's seed does not depend on how instances are batched)."""
+    return row_seed(master, row).spawn(2)[1].generate_state(samples, dtype=np.uint32)
+
+
 @dataclass
 class RowResult:
     """Everything computed for one row."""
@@ -235,77 +240,144 @@ class RowResult:
 ProgressFn = Callable[[str, int, int], None]
 
 
+@dataclass
+class RowStart:
+    """What a row's instances are tracked from: its bounds and the engine's generic solve."""
+
+    row: RowSpec
+    bounds: Any            # bounds.BoundsRow
+    generic: Any           # the engine's own object (see engines.base.Engine.generic_solve)
+    seconds: float
+
+
+@dataclass
+class InstanceCounts:
+    """What a row reports of its instances, summed over any batches of them."""
+
+    histogram: dict[int, int] = field(default_factory=dict)   # N_R -> instances
+    spurious: int = 0
+    mismatch: int = 0
+    failed: int = 0
+    tracked: int = 0
+    certified: int = 0
+    uncertified: int = 0
+    seconds: float = 0.0
+    #: (sample index, instance, maxreal.Score) of every instance: where a search starts
+    starts: list = field(default_factory=list)
+    #: (complete, N_R, -sample index, instance, points) of the instance with the most real points
+    best: tuple | None = None
+
+    def add(self, other: "InstanceCounts") -> None:
+        for n, c in other.histogram.items():
+            self.histogram[n] = self.histogram.get(n, 0) + c
+        for name in ("spurious", "mismatch", "failed", "tracked", "certified", "uncertified", "seconds"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.starts = sorted(self.starts + other.starts, key=lambda s: s[0])
+        if other.best is not None and (self.best is None or other.best[:3] > self.best[:3]):
+            self.best = other.best
+
+
+def start_row(row: RowSpec, seed: int, engine: Any, bkk: bool = True) -> RowStart:
+    """A row's bounds and generic solve (``engine`` from :func:`solve.solver_for`)."""
+    from .bounds import bounds_row
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(row_seed(seed, row).spawn(2)[0])
+    b = bounds_row(row.network, row.m, bkk=bkk, engine=engine)
+    generic = engine.generic_solve(row.network, row.m, rng)
+    return RowStart(row, b, generic, time.perf_counter() - t0)
+
+
+def instance_batches(start: RowStart, samples: int, most: int | None = None) -> list[tuple[int, int]]:
+    """Ranges of a row's instances tracked together: bounded by memory (by the generic count) and by
+    ``most``; the counts do not depend on the batches."""
+    from .cost import instance_batch
+    size = instance_batch(start.generic.facts()["n_complex"], start.row.network.N, samples)
+    size = min(size, most or size)
+    return [(lo, min(lo + size, samples)) for lo in range(0, samples, size)]
+
+
+def track_row_instances(start: RowStart, seeds: np.ndarray, engine: Any, distribution: str = "default",
+                        certify: bool = False, first: int = 0) -> InstanceCounts:
+    """Parameter homotopies from the row's generic solve to the random real instances of ``seeds``
+    (samples ``first``, ``first`` + 1, … of the row)."""
+    from .classify import classify
+    from .instance import random_instance
+    from .maxreal import score_raw
+    t0 = time.perf_counter()
+    net, m = start.row.network, start.row.m
+    n_c = start.generic.facts()["n_complex"]
+    out = InstanceCounts()
+    batch = [random_instance(net, m, seed=int(s), distribution=distribution) for s in seeds]
+    for k, (inst, raw) in enumerate(zip(batch, engine.track_instances(start.generic, batch)), first):
+        pts = classify(inst, raw.points, [raw.patterns[i] for i in raw.pattern_of])
+        n_real = sum(p.is_real for p in pts)
+        score = score_raw(raw, n_c)
+        out.starts.append((k, inst, score))
+        if out.best is None or (score.complete, n_real, -k) > out.best[:3]:
+            out.best = (score.complete, n_real, -k, inst, pts)
+        out.histogram[n_real] = out.histogram.get(n_real, 0) + 1
+        out.spurious += any(p.kind == "spurious local minimum" for p in pts)
+        out.mismatch += len(pts) != n_c
+        out.failed += sum(raw.failed.values()) + (0 if raw.singular is None else len(raw.singular))
+        out.tracked += raw.paths_tracked
+        if certify:
+            from .certify import certify_points
+            cert = certify_points(inst, pts)
+            out.certified += cert.n_uncertified == 0 and cert.n_certified == len(pts)
+            out.uncertified += cert.n_uncertified
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def finish_row(start: RowStart, counts: InstanceCounts, samples: int, certify: bool, seconds: float,
+               engine: Any = None, distribution: str = "default", search: int = 0, seed: int = 0) -> RowResult:
+    """The row's result from its start and the counts over all its instances. The instance with the most
+    real points is certified (its proved points are lower bounds on N_C, N_C* and max N_R). With
+    ``search`` > 0 a search over real instances (:mod:`linnet_cli.maxreal`) tracks about that many more
+    instances from the best sampled ones to raise max N_R (``engine`` tracks them)."""
+    from .certify import certify_points
+    t0 = time.perf_counter()
+    b, net, m, facts = start.bounds, start.row.network, start.row.m, start.generic.facts()
+    best = counts.best
+    record = candidates = None
+    starts = [(inst, score) for _, inst, score in counts.starts]
+    if search and any(sc.complete for _, sc in starts):     # a search starts from instances it can trust
+        from .maxreal import raise_max_real
+        outcome, pts = raise_max_real(engine, start.generic, facts["n_complex"], net, m, distribution, starts,
+                                      search, row_seed(seed, start.row).spawn(1)[0])
+        record, candidates = outcome.record.score.n_real, outcome.candidates
+        if outcome.record.candidates:
+            best = (True, sum(p.is_real for p in pts), 0, outcome.record.instance, pts)
+    proof = certify_points(best[3], best[4])
+    seconds += time.perf_counter() - t0
+    return RowResult(b.d, b.dx, b.dy, b.H, m, b.N, b.CBB, b.BKK, b.BKK_torus, b.B_C, b.B_C_star,
+                     int(facts["n_complex"]), int(facts["n_torus"]), max(counts.histogram), samples, counts.failed,
+                     round(seconds, 2), ",".join(map(str, net.widths)), counts.histogram, counts.spurious,
+                     counts.mismatch, int(sum(facts["failed"].values())),
+                     counts.tracked + int(facts["paths_tracked"]),
+                     counts.certified if certify else None, counts.uncertified if certify else None,
+                     proof.n_certified, proof.n_certified_torus, proof.n_certified_real, record, candidates,
+                     facts.get("completeness"))
+
+
 def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "default",
                 engine: str | EngineSpec = "native",
                 bkk: bool = True, progress: ProgressFn | None = None, certify: bool = False,
                 search: int = 0) -> RowResult:
-    """One row: bounds, a generic solve, and parameter homotopies to ``samples`` random real instances.
-
-    The instance with the most real points is certified (its proved points are lower bounds on N_C,
-    N_C* and max N_R). With ``search`` > 0, a search over real instances (:mod:`linnet_cli.maxreal`)
-    tracks about that many more instances from the best sampled ones to raise max N_R.
-    """
-    from .bounds import bounds_row
-    from .certify import certify_points
-    from .classify import classify
-    from .cost import instance_batch
-    from .instance import random_instance
-    from .maxreal import score_raw
+    """One row: bounds, a generic solve, parameter homotopies to ``samples`` random real instances, and
+    the certification (and with ``search`` > 0 the search, see :func:`finish_row`) of the best one."""
     from .solve import solver_for
 
     t0 = time.perf_counter()
-    net, m = row.network, row.m
-    ss = row_seed(seed, row)
-    solver_seed, inst_seed = ss.spawn(2)
-    rng = np.random.default_rng(solver_seed)
-    seeds = inst_seed.generate_state(samples, dtype=np.uint32)
-    eng = solver_for(net, engine)
-    b = bounds_row(net, m, bkk=bkk, engine=eng)
-    generic = eng.generic_solve(net, m, rng)
-    facts = generic.facts()
-    n_c = facts["n_complex"]
-    hist: dict[int, int] = {}
-    spurious = mismatch = failed = tracked = certified = uncertified = 0
-    starts = []                 # (instance, score) of every sample, for the search
-    best: tuple | None = None   # (complete, N_R, instance, points) of the instance with the most real points
-    # instances tracked together: bounds memory (by the generic count) and lets progress advance
-    size = instance_batch(n_c, net.N, samples)
-    for start in range(0, samples, size):
-        batch = [random_instance(net, m, seed=int(s), distribution=distribution)
-                 for s in seeds[start:start + size]]
-        for inst, raw in zip(batch, eng.track_instances(generic, batch)):
-            pts = classify(inst, raw.points, [raw.patterns[i] for i in raw.pattern_of])
-            n_real = sum(p.is_real for p in pts)
-            score = score_raw(raw, n_c)
-            starts.append((inst, score))
-            if best is None or (score.complete, n_real) > best[:2]:
-                best = (score.complete, n_real, inst, pts)
-            hist[n_real] = hist.get(n_real, 0) + 1
-            spurious += any(p.kind == "spurious local minimum" for p in pts)
-            mismatch += len(pts) != n_c
-            failed += sum(raw.failed.values()) + (0 if raw.singular is None else len(raw.singular))
-            tracked += raw.paths_tracked
-            if certify:
-                cert = certify_points(inst, pts)
-                certified += cert.n_uncertified == 0 and cert.n_certified == len(pts)
-                uncertified += cert.n_uncertified
+    eng = solver_for(row.network, engine)
+    start = start_row(row, seed, eng, bkk)
+    seeds = instance_seeds(seed, row, samples)
+    counts = InstanceCounts()
+    for lo, hi in instance_batches(start, samples):
+        counts.add(track_row_instances(start, seeds[lo:hi], eng, distribution, certify, lo))
         if progress is not None:
-            progress(row.key, min(start + size, samples), samples)
-    record = candidates = None
-    if search and any(sc.complete for _, sc in starts):     # a search starts from instances it can trust
-        from .maxreal import raise_max_real
-        outcome, pts = raise_max_real(eng, generic, n_c, net, m, distribution, starts, search, ss.spawn(1)[0])
-        record, candidates = outcome.record.score.n_real, outcome.candidates
-        if outcome.record.candidates:
-            best = (True, sum(p.is_real for p in pts), outcome.record.instance, pts)
-    proof = certify_points(best[2], best[3])
-    return RowResult(b.d, b.dx, b.dy, b.H, m, b.N, b.CBB, b.BKK, b.BKK_torus, b.B_C, b.B_C_star,
-                     int(n_c), int(facts["n_torus"]), max(hist), samples, failed, round(time.perf_counter() - t0, 2),
-                     ",".join(map(str, net.widths)), hist, spurious, mismatch,
-                     int(sum(facts["failed"].values())), tracked + int(facts["paths_tracked"]),
-                     certified if certify else None, uncertified if certify else None,
-                     proof.n_certified, proof.n_certified_torus, proof.n_certified_real, record, candidates,
-                     facts.get("completeness"))
+            progress(row.key, hi, samples)
+    return finish_row(start, counts, samples, certify, time.perf_counter() - t0, eng, distribution, search, seed)
 
 
 def comparison(result: RowResult, published: dict[str, int] | None) -> dict[str, tuple[Any, Any, bool | None]]:
@@ -389,12 +461,14 @@ def resumable_rows(partial: PartialRun, spec: TableSpec) -> list[RowResult]:
 
 @dataclass
 class TableRun:
-    """The rows computed so far (in the spec's order) and whether the run was interrupted."""
+    """The rows computed so far (in the spec's order), whether the run was interrupted, and the rows
+    that could not be computed (row key -> why; on a cluster, a task that failed twice)."""
 
     spec: TableSpec
     results: list[RowResult]
     interrupted: bool = False
     resumed: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 #: The progress queue of a worker process (set by :func:`_init_worker`).
@@ -422,12 +496,15 @@ def _row_worker(row: RowSpec, samples: int, seed: int, distribution: str, engine
 
 
 def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[RowResult] | None = None,
-              progress: ProgressFn | None = None, certify: bool = False, search: int = 0) -> TableRun:
+              progress: ProgressFn | None = None, certify: bool = False, search: int = 0,
+              scheduler: Any = None) -> TableRun:
     """Compute every row of ``spec`` (rows found in ``previous`` with the same sample size are kept).
     ``search`` > 0 adds a search for more real points per row (about that many candidate instances).
 
-    ``jobs`` > 1 runs rows in parallel processes; results do not depend on it. Ctrl-C stops the run
-    and returns the finished rows with ``interrupted`` set.
+    ``jobs`` > 1 runs rows in parallel processes; ``scheduler`` (a Dask scheduler address, ``"local"``
+    for ``jobs`` local workers, or a ``distributed.Client``) runs them on a Dask cluster instead
+    (:mod:`linnet_cli.cluster`). Results do not depend on either. Ctrl-C stops the run and returns the
+    finished rows with ``interrupted`` set.
     """
     done = {r.key: r for r in previous or []
             if r.samples == spec.samples and (not search or r.search_max_N_R is not None)}
@@ -438,11 +515,15 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
     # the largest rows first, so that parallel jobs finish together
     todo.sort(key=lambda r: -r.network.N)
     args = (spec.samples, spec.seed, spec.distribution, spec.engine, bkk)
-    if spec.engine.name == "native" and todo:
+    failed: dict[str, str] = {}
+    if spec.engine.name == "native" and todo and scheduler in (None, "local"):
         from .tracker import ensure_compiled
         ensure_compiled()   # once, here: worker processes then load the kernels from numba's cache
     try:
-        if jobs <= 1 or len(todo) <= 1:
+        if scheduler is not None:
+            from .cluster import run_on_cluster
+            run_on_cluster(scheduler, todo, args + (certify, search), jobs, finished, failed, progress)
+        elif jobs <= 1 or len(todo) <= 1:
             for row in todo:
                 finished[row.key] = compute_row(row, *args, progress=progress, certify=certify, search=search)
         else:
@@ -450,7 +531,7 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
     except KeyboardInterrupt:
         interrupted = True
     ordered = [finished[r.key] for r in spec.rows if r.key in finished]
-    return TableRun(spec, ordered, interrupted, resumed)
+    return TableRun(spec, ordered, interrupted, resumed, failed)
 
 
 def _run_parallel(todo: list[RowSpec], args: tuple, jobs: int, finished: dict[str, RowResult],

@@ -68,16 +68,20 @@ def bench_shapes(args) -> None:
         if args.only and args.only not in label:
             continue
         seeds = seeds or list(range(1, args.seeds + 1))
-        times, counts = [], []
-        for seed in seeds:
-            t, data, _ = time_linnet(opts, seed)
-            times.append(t)
-            counts.append((data["n_complex"], data["n_torus"], data["n_failed"], data.get("n_real")))
-        worst, best = max(times), min(times)
-        ok = expect is None or all(c[0] == expect[0] and (expect[1] is None or c[1] == expect[1]) for c in counts)
-        print(f"{label:>30}: {', '.join(f'{t:.2f}' for t in times)} s (seeds {seeds}; target ≤ {target} s: "
-              f"{'met' if worst <= target else 'NOT met'})  (N_C, N_C*, failed, N_R) {counts}"
-              f"{'' if ok else f'  <-- expected {expect}'}")
+        for extra, what in (([], "default (trace test)"), (["--no-trace-test"], "--no-trace-test")):
+            times, counts = [], []
+            for seed in seeds:
+                t, data, _ = time_linnet(opts + extra, seed)
+                times.append(t)
+                counts.append((data["n_complex"], data["n_torus"], data["n_failed"], data.get("n_real"),
+                               data["completeness"]["overall"]))
+            worst = max(times)
+            if not extra:
+                times_default = times
+            ok = expect is None or all(c[0] == expect[0] and (expect[1] is None or c[1] == expect[1]) for c in counts)
+            print(f"{label:>30} {what:>21}: {', '.join(f'{t:.2f}' for t in times)} s (seeds {seeds}; target "
+                  f"≤ {target} s: {'met' if worst <= target else 'NOT met'})  (N_C, N_C*, failed, N_R, "
+                  f"completeness) {counts}{'' if ok else f'  <-- expected {expect}'}")
         if not (args.peers and with_peers):
             continue
         inst = random_instance(parse_widths(widths), m=m, seed=seeds[-1], rational=True)
@@ -87,7 +91,7 @@ def bench_shapes(args) -> None:
                 print(f"{'':>30}  {name} not installed")
                 continue
             t, res = time_peer(fn, inst, args.timeout)
-            ratio = f"  ratio {name.split()[0]}/linnet = {t / times[-1]:.2f}" if t else ""
+            ratio = f"  ratio {name.split()[0]}/linnet (default, same seed) = {t / times_default[-1]:.2f}" if t else ""
             print(f"{'':>30}  {name} {t if t is None else round(t, 2)} s -> {res}{ratio}")
 
 

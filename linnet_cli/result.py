@@ -136,6 +136,7 @@ class SolveResult:
             for n, v in zip(names, p.w):
                 row[f"{n}_re"], row[f"{n}_im"] = float(v.real), float(v.imag)
             row["seed"] = self.seed     # makes the run repeatable from the csv alone
+            row["completeness"] = None if self.completeness is None else self.completeness.overall.value
             rows.append(row)
         return pd.DataFrame(rows)
 

@@ -5,12 +5,18 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .network import Network
 
 if TYPE_CHECKING:
     from .engines.base import Engine
+
+#: Progress of the BKK columns: which mixed volume ("BKK" or "BKK*") and the fraction of it done.
+BKKProgress = Callable[[str, float], None]
+#: Bytes per term of the exact symbolic expansion that yields the supports (a dict entry, its
+#: monomial tuple and a Fraction): used to refuse shapes whose expansion cannot fit in memory.
+SYMBOLIC_BYTES_PER_TERM = 400
 
 #: Machine-readable column names of a bounds row, in order.
 BOUND_COLUMNS = ("d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "BKK_torus", "B_C", "B_C_star")
@@ -29,16 +35,49 @@ def thesis_bounds(network: Network, m: int) -> tuple[int | None, int | None]:
     return (1 + 4 * dy) ** d, (4 * dy) ** d
 
 
+def support_points_bound(network: Network, m: int = 1) -> int:
+    """Upper bound on the number of monomials in all equations of the gradient system, from the
+    shape alone (for any m): with P = the product of the widths (the paths through the network) and
+    P_w the paths through weight w, the equation of w has at most P_w·P + P_w + 1 monomials (a path
+    through w times any path, a path through w, w itself), (H + 1)(P² + P) + N in all."""
+    P = 1
+    for w in network.widths:
+        P *= w
+    return (network.H + 1) * (P * P + P) + network.N
+
+
+def bkk_memory(network: Network, m: int = 1, threads: int | None = None) -> int:
+    """Bytes the BKK columns of a shape may need: the symbolic expansion, then the mixed volume."""
+    from .mixed_volume import default_threads, mixed_volume_memory
+    points = support_points_bound(network, m)
+    nonzeros = (2 * network.H + 1) * points  # a monomial of degree 2H + 1 has that many variables at most
+    return (SYMBOLIC_BYTES_PER_TERM * points
+            + mixed_volume_memory(network.N, points, nonzeros, threads or default_threads()))
+
+
+def check_bkk_memory(network: Network, m: int = 1) -> None:
+    """Refuse (InputError) a shape whose BKK columns cannot be computed in the memory available."""
+    from .errors import InputError
+    from .mixed_volume import memory_limit
+    need = bkk_memory(network, m)
+    limit = memory_limit()
+    if limit is not None and need > limit:
+        raise InputError(f"the BKK bound of {network.label()} m={m} (N = {network.N}) would need about "
+                         f"{need / 2 ** 30:.3g} GiB of memory, more than the {limit / 2 ** 30:.3g} GiB "
+                         "this run may use; use --no-bkk to skip it")
+
+
 def _cache_file() -> Path:
     root = os.environ.get("LINNET_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "linnet")
     return Path(root) / "bkk.json"
 
 
-def cached_bkk(network: Network, m: int) -> tuple[int, int]:
+def cached_bkk(network: Network, m: int, progress: BKKProgress | None = None) -> tuple[int, int]:
     """(BKK, BKK torus) of a shape: computed by mixed volume once, then read from a small JSON cache
     (``$LINNET_CACHE_DIR`` or ``~/.cache/linnet``). Mixed volumes depend only on the shape, so caching
-    them is exact; the N = 15 rows take seconds to compute."""
+    them is exact; the N = 15 rows take seconds to compute, N = 18 minutes. A shape whose mixed
+    volumes cannot fit in memory is refused (InputError) before any work."""
     from .mixed_volume import bkk_bounds
     key = f"{','.join(map(str, network.widths))}|m={m}"
     path = _cache_file()
@@ -48,7 +87,8 @@ def cached_bkk(network: Network, m: int) -> tuple[int, int]:
         cache = {}
     if isinstance(cache.get(key), list) and len(cache[key]) == 2:
         return int(cache[key][0]), int(cache[key][1])
-    value = bkk_bounds(network, m)
+    check_bkk_memory(network, m)
+    value = bkk_bounds(network, m, progress=progress)
     cache[key] = [int(value[0]), int(value[1])]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,13 +122,15 @@ class BoundsRow:
         return out
 
 
-def bounds_row(network: Network, m: int = 1, bkk: bool = True, engine: Engine | None = None) -> BoundsRow:
+def bounds_row(network: Network, m: int = 1, bkk: bool = True, engine: Engine | None = None,
+               progress: BKKProgress | None = None) -> BoundsRow:
     """All bounds of one shape; the BKK columns (mixed volumes) only when ``bkk``. The mixed volumes
-    are linnet's own (cached), or computed afresh by ``engine`` when one other than native is given."""
+    are linnet's own (cached; ``progress`` follows them), or computed afresh by ``engine`` when one
+    other than native is given."""
     b_c, b_cs = thesis_bounds(network, m)
     mv = mv_t = None
     if bkk and (engine is None or engine.name == "native"):
-        mv, mv_t = cached_bkk(network, m)
+        mv, mv_t = cached_bkk(network, m, progress)
     elif bkk:
         from .mixed_volume import bkk_bounds
         mv, mv_t = bkk_bounds(network, m, engine.mixed_volume)

@@ -243,9 +243,10 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads
     if save_instance:
         save(inst, save_instance)
     _warn(quiet, inst.genericity_warnings())
-    bounds = bounds_row(inst.network, inst.m, bkk=bkk, engine=eng)
     progress = LazyProgress(quiet)
     try:
+        bounds = bounds_row(inst.network, inst.m, bkk=bkk, engine=eng,
+                            progress=_bkk_progress(progress, f"bounds {inst.network.label()}", 0, 1))
         result = run(inst, engine=spec, seed=seed, progress=progress, bounds=bounds)
     finally:
         progress.close()
@@ -323,14 +324,23 @@ def bounds(d, dx, dy, H, m, widths, bkk, engine, quiet, fmt, output) -> None:
         from .table import load_table_spec
         nets = [r.network for r in load_table_spec().rows]
     progress = LazyProgress(quiet)
+    todo = [(net, mm) for net in nets for mm in ms]
     rows = []
+    interrupted = False
     try:
-        for k, net in enumerate(nets):
-            for mm in ms:
-                progress(f"bounds {net.label()} m={mm}", k, len(nets))
-                rows.append(bounds_row(net, mm, bkk=bkk, engine=eng).as_dict())
+        for k, (net, mm) in enumerate(todo):
+            label = f"bounds {net.label()} m={mm}"
+            progress(label, 100 * k, 100 * len(todo))
+            rows.append(bounds_row(net, mm, bkk=bkk, engine=eng,
+                                   progress=_bkk_progress(progress, label, k, len(todo))).as_dict())
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
         progress.close()
+    if interrupted:  # "Aborted.", exit code 130
+        if bkk and rows:
+            click.echo(f"{len(rows)} of {len(todo)} shapes were done; their BKK values are cached.", err=True)
+        raise click.exceptions.Abort()
     if fmt == "table":
         from .render import rows_table
         cols = ["d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "BKK_torus", "B_C", "B_C_star"]
@@ -354,6 +364,30 @@ def bounds(d, dx, dy, H, m, widths, bkk, engine, quiet, fmt, output) -> None:
     records = [{c: r[c] for c in cols} for r in rows]
     frame = pd.DataFrame(records, columns=cols).astype({c: "Int64" for c in BOUND_COLUMNS})
     write_text(frame_to_text(frame, fmt, records), output)
+
+
+def _bkk_progress(progress: LazyProgress, label: str, k: int, total: int) -> Callable[[str, float], None]:
+    """A BKK progress callback for shape k of ``total``: the two mixed volumes fill the shape's
+    share of the bar; the description gives the one running, its percentage and the time left
+    (extrapolated from its elapsed time)."""
+    started: dict[str, float] = {}
+
+    def report(which: str, fraction: float) -> None:
+        t0 = started.setdefault(which, time.perf_counter())
+        elapsed = time.perf_counter() - t0
+        left = f", about {_duration(elapsed / fraction - elapsed)} left" if 0.02 < fraction < 1 else ""
+        done = k + (0.5 * fraction if which == "BKK" else 0.5 + 0.5 * fraction)
+        progress(f"{label}: {which} {fraction:.0%}{left}", round(100 * done), 100 * total)
+    return report
+
+
+def _duration(seconds: float) -> str:
+    """A rough duration: 40 s, 12 min, 3.5 h."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 #: Where an interrupted `linnet table` run saves its finished rows when --output is not csv/json.

@@ -49,8 +49,8 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
-__all__ = ["mixed_volume", "bkk_bounds", "prepare_supports", "mixed_volume_memory",
-           "MixedVolumeTooLarge"]
+__all__ = ["mixed_volume", "bkk_bounds", "prepare_supports", "mixed_volume_memory", "memory_limit",
+           "default_threads", "MixedVolumeTooLarge"]
 
 #: Bounds under which int64 arithmetic cannot overflow: cell volumes V and |B| times the largest
 #: column norm stay below 2^28, so every event value is below 2^30 and every product below 2^60.
@@ -734,15 +734,6 @@ class _Slot:
         return int(st), int(nodes)
 
 
-def _threads() -> int:
-    """Threads for the searches: the cores this process may use."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
-        n = os.cpu_count() or 1
-    return max(1, n)
-
-
 def _run_units(kern: SimpleNamespace, lay: _Layout, units: tuple[np.ndarray, np.ndarray, np.ndarray],
                stage_hi: int, dtype: type, nthreads: int,
                progress: Callable[[float], None] | None) -> tuple[int, list[np.ndarray] | None]:
@@ -816,7 +807,7 @@ def _compute(sups: list[np.ndarray], rng: np.random.Generator | None, exact: boo
     if kern is None:
         kern, dtype, nthreads = _python_kernels(), object, 1
     else:
-        dtype, nthreads = np.int64, max(1, threads or _threads())
+        dtype, nthreads = np.int64, max(1, threads or default_threads())
     lay = _layout(sups, rng)
     n = lay.n
     # the start cell: {e_(k-1), e_k} in simplex copy k (e_0 = 0), support 0's copy scaled
@@ -864,7 +855,12 @@ def mixed_volume(supports: Sequence[np.ndarray], *, seed: int = 0,
         return 1
     if any(len(s) < 2 for s in sups):
         return 0
-    check_memory(N, sum(len(s) for s in sups), threads or _threads())
+    need = mixed_volume_memory(N, sum(len(s) for s in sups), sum(int(np.count_nonzero(s)) for s in sups),
+                               threads or default_threads())
+    limit = memory_limit()
+    if limit is not None and need > limit:
+        raise MixedVolumeTooLarge(f"a mixed volume of {N} supports would need about {need / 2 ** 30:.3g} "
+                                  f"GiB of memory, more than the {limit / 2 ** 30:.3g} GiB this run may use")
     # the mixed volume is symmetric in the supports; regenerating small supports first, and
     # within a size the later ones first, did the least work on the gradient systems
     sups = sorted(sups[::-1], key=len)
@@ -878,18 +874,21 @@ def mixed_volume(supports: Sequence[np.ndarray], *, seed: int = 0,
     return vol
 
 
-def mixed_volume_memory(n: int, points: int, threads: int = 1) -> int:
-    """Bytes a mixed volume of n supports with ``points`` points in all plans to use: the column
-    layout, the units, and the first stack levels and scratch of every thread."""
+def mixed_volume_memory(n: int, points: int, nonzeros: int, threads: int = 1) -> int:
+    """Bytes a mixed volume of n supports with ``points`` points in all (``nonzeros`` nonzero
+    exponents) plans to use: the dense supports and column layout, a sparse copy of the columns per
+    thread, the units, and every thread's first stack levels and scratch."""
     columns = points + n * (n + 1)
-    layout = 8 * (4 * columns + 2 * (points * n + n))
+    dense = 2 * 8 * columns * n
+    sparse = 8 * (3 * columns + 2 * (nonzeros + n * n))
     units = 8 * 2 * n * MAX_UNITS
-    per_slot = 8 * (INITIAL_DEPTH * (n * n + 3 * n + 8) + 2 * OUT_CAPACITY * n + 4 * n * n + 8 * n)
-    return layout + units + threads * per_slot
+    stack = 8 * (INITIAL_DEPTH * (n * n + 3 * n + 8) + 2 * OUT_CAPACITY * n + 4 * n * n + 8 * n)
+    return dense + sparse + units + threads * (sparse + stack)
 
 
-def _available_memory() -> int | None:
-    """Bytes of memory available to this process (MemAvailable, capped by RLIMIT_AS), or None."""
+def memory_limit() -> int | None:
+    """Bytes a computation may plan to use: MEMORY_FRACTION of what is available (MemAvailable,
+    capped by RLIMIT_AS), or None where that is unknown."""
     avail = None
     try:
         with open("/proc/meminfo") as fh:
@@ -905,17 +904,16 @@ def _available_memory() -> int | None:
             avail = soft if avail is None else min(avail, soft)
     except (ImportError, ValueError, OSError):  # pragma: no cover - platforms without rlimits
         pass
-    return avail
+    return None if avail is None else int(MEMORY_FRACTION * avail)
 
 
-def check_memory(n: int, points: int, threads: int = 1) -> None:
-    """Raise :class:`MixedVolumeTooLarge` when a mixed volume of this size cannot fit in memory."""
-    need = mixed_volume_memory(n, points, threads)
-    avail = _available_memory()
-    if avail is not None and need > MEMORY_FRACTION * avail:
-        raise MixedVolumeTooLarge(
-            f"a mixed volume of {n} supports would need about {need / 2 ** 30:.1f} GiB of memory, "
-            f"{MEMORY_FRACTION:.0%} of the {avail / 2 ** 30:.1f} GiB available is the limit")
+def default_threads() -> int:
+    """Threads for the searches: the cores this process may use."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
+        n = os.cpu_count() or 1
+    return max(1, n)
 
 
 def bkk_bounds(network: "Network", m: int = 1,

@@ -171,11 +171,11 @@ def test_scheduling_does_not_change_the_value(monkeypatch):
 
 
 def test_memory_is_checked_before_any_work(monkeypatch):
-    monkeypatch.setattr(mvmod, "_available_memory", lambda: 10 ** 6)
+    monkeypatch.setattr(mvmod, "memory_limit", lambda: 10 ** 6)
     monkeypatch.setattr(mvmod, "_compute", lambda *a: pytest.fail("work started"))
     with pytest.raises(mvmod.MixedVolumeTooLarge, match="GiB"):
         mixed_volume([dense(3, 2)] * 3)
-    assert mvmod.mixed_volume_memory(18, 600, 2) < 2 ** 30 < mvmod.mixed_volume_memory(8000, 10 ** 6, 2)
+    assert mvmod.mixed_volume_memory(18, 600, 2000, 2) < 2 ** 30 < mvmod.mixed_volume_memory(8000, 10 ** 6, 3 * 10 ** 6)
 
 
 def test_interrupt_from_progress_stops_every_thread():

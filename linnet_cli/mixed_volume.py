@@ -120,21 +120,14 @@ def _active(j, s, cstart, n1):
 
 def _sort_cell(P, Q, d, n, ordc, ordk, ordr):
     """The 2n columns of cell d in increasing order (ordc), with their support (ordk) and role
-    (ordr: 0 for P, 1 for Q)."""
-    m = 0
+    (ordr: 0 for P, 1 for Q): support k's columns come before support k + 1's."""
     for k in range(n):
-        for r in range(2):
-            x = P[d, k] if r == 0 else Q[d, k]
-            i = m
-            while i > 0 and ordc[i - 1] > x:
-                ordc[i] = ordc[i - 1]
-                ordk[i] = ordk[i - 1]
-                ordr[i] = ordr[i - 1]
-                i -= 1
-            ordc[i] = x
-            ordk[i] = k
-            ordr[i] = r
-            m += 1
+        first = 0 if P[d, k] < Q[d, k] else 1
+        for i in range(2):
+            r = first if i == 0 else 1 - first
+            ordc[2 * k + i] = P[d, k] if r == 0 else Q[d, k]
+            ordk[2 * k + i] = k
+            ordr[2 * k + i] = r
 
 
 def _bq_column(j, B, Q, d, s, n, n1, cstart, deg, pptr, pidx, pval, bq, bqok):
@@ -174,12 +167,13 @@ def _find_event(P, Q, B, d, V, s, n, n1, cstart, cfg, deg, pptr, pidx, pval,
     ds = deg[s]
     tau_q = 1 if Q[d, s] < a1 else 0
     dtau = (1 if P[d, s] < a1 else 0) - tau_q
+    g = B[d, s]
     if dtau != 0:  # bq[s, j] = row s of B times the point of Q_j
         for j in range(n):
             c = Q[d, j]
             x = V * 0
             for t in range(pptr[c], pptr[c + 1]):
-                x += B[d, s, pidx[t]] * pval[t]
+                x += g[pidx[t]] * pval[t]
             bq[s, j] = x * ds if a0 <= c < a1 else x
     m = 0
     for j in range(n):
@@ -205,7 +199,7 @@ def _find_event(P, Q, B, d, V, s, n, n1, cstart, cfg, deg, pptr, pidx, pval,
             if dtau != 0:
                 x = V * 0
                 for t in range(pptr[c], pptr[c + 1]):
-                    x += B[d, s, pidx[t]] * pval[t]
+                    x += g[pidx[t]] * pval[t]
                 if a0 <= c < a1:
                     x *= ds
                 lam -= (x - bq[s, j]) * dtau

@@ -729,65 +729,61 @@ class _Slot:
 
 
 def _run_units(kern: SimpleNamespace, lay: _Layout, units: tuple[np.ndarray, np.ndarray, np.ndarray],
-               stage_hi: int, dtype: type, nthreads: int,
+               stage_hi: int, dtype: type, pool: ThreadPoolExecutor | None, nthreads: int,
                progress: Callable[[float], None] | None) -> tuple[int, list[np.ndarray] | None]:
     """Search from every unit through stage stage_hi - 1: (volume, [cells carried to stage_hi]),
     the cells None when there are more than MAX_UNITS of them.
 
     Units go to the slots in small queues refilled between calls; each call is sized to last
-    about CALL_SECONDS, so that progress is reported and Ctrl-C is seen that often."""
+    about CALL_SECONDS, so that progress is reported and Ctrl-C is seen that often. ``pool`` runs
+    the slots when there are several."""
     total = len(units[0])
     guard = dtype is not object
     qcap = 64
     slots = [_Slot(lay, dtype, qcap) for _ in range(max(1, min(nthreads, total)))]
-    pool = ThreadPoolExecutor(max_workers=len(slots)) if len(slots) > 1 else None
     next_unit = 0
-    budget = 256
+    budget = 1024
     out: list[np.ndarray] = []
     kept = 0
-    try:
-        while True:
-            for sl in slots:  # refill the queues that ran dry
-                if sl.qinfo[0] >= sl.qinfo[1] and next_unit < total:
-                    k = min(qcap, max(1, (total - next_unit) // (4 * len(slots))), total - next_unit)
-                    sl.queue[:k] = np.arange(next_unit, next_unit + k)
-                    sl.qinfo[:] = (0, k)
-                    next_unit += k
-            work = [sl for sl in slots if sl.busy()]
-            if not work:
-                break
-            t0 = time.perf_counter()
-            if pool is None:
-                results = [sl.run(kern, lay, guard, stage_hi, budget, units) for sl in work]
-            else:
-                futures = [pool.submit(sl.run, kern, lay, guard, stage_hi, budget, units) for sl in work]
-                results = [f.result() for f in futures]
-            dt = time.perf_counter() - t0
-            for sl, (status, _) in zip(work, results):
-                if status == _OVERFLOW:
-                    raise _Overflow
-                if status == _INVALID:
-                    raise RuntimeError("mixed volume: an inconsistent cell (exact arithmetic rules "
-                                       "this out; please report it)")
-                if status == _GROW:
-                    sl.grow()
-                if status == _FULL or (status == _IDLE and sl.ocnt[0]):
-                    out.append(sl.drain())
-                    kept += len(out[-1])
-                    if kept > MAX_UNITS:
-                        return 0, None
-            if guard:  # aim each call at CALL_SECONDS
-                most = max(n for _, n in results)
-                if dt < CALL_SECONDS / 2 and most >= budget:
-                    budget *= 2
-                elif dt > 2 * CALL_SECONDS and budget > 16:
-                    budget //= 2
-            if progress is not None:
-                started = next_unit - sum(int(sl.qinfo[1] - sl.qinfo[0]) for sl in slots)
-                progress((started - sum(1 for sl in slots if sl.st[0])) / total)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
+    while True:
+        for sl in slots:  # refill the queues that ran dry
+            if sl.qinfo[0] >= sl.qinfo[1] and next_unit < total:
+                k = min(qcap, max(1, (total - next_unit) // (4 * len(slots))), total - next_unit)
+                sl.queue[:k] = np.arange(next_unit, next_unit + k)
+                sl.qinfo[:] = (0, k)
+                next_unit += k
+        work = [sl for sl in slots if sl.busy()]
+        if not work:
+            break
+        t0 = time.perf_counter()
+        if pool is None or len(work) == 1:
+            results = [sl.run(kern, lay, guard, stage_hi, budget, units) for sl in work]
+        else:
+            futures = [pool.submit(sl.run, kern, lay, guard, stage_hi, budget, units) for sl in work]
+            results = [f.result() for f in futures]
+        dt = time.perf_counter() - t0
+        for sl, (status, _) in zip(work, results):
+            if status == _OVERFLOW:
+                raise _Overflow
+            if status == _INVALID:
+                raise RuntimeError("mixed volume: an inconsistent cell (exact arithmetic rules "
+                                   "this out; please report it)")
+            if status == _GROW:
+                sl.grow()
+            if status == _FULL or (status == _IDLE and sl.ocnt[0]):
+                out.append(sl.drain())
+                kept += len(out[-1])
+                if kept > MAX_UNITS:
+                    return 0, None
+        if guard:  # aim each call at CALL_SECONDS
+            most = max(n for _, n in results)
+            if dt < CALL_SECONDS / 2 and most >= budget:
+                budget *= 2
+            elif dt > 2 * CALL_SECONDS and budget > 16:
+                budget //= 2
+        if progress is not None:
+            started = next_unit - sum(int(sl.qinfo[1] - sl.qinfo[0]) for sl in slots)
+            progress((started - sum(1 for sl in slots if sl.st[0])) / total)
     for sl in slots:
         if sl.ocnt[0]:
             out.append(sl.drain())
@@ -817,19 +813,24 @@ def _compute(sups: list[np.ndarray], rng: np.random.Generator | None, exact: boo
     if V != lay.deg[0]:
         raise RuntimeError("mixed volume: the start cell of the simplex system is not valid")
     units = (P, Q, np.zeros(1, dtype=np.int64))
-    stage = 0
-    # breadth first through the first stages, until there are enough units for all threads
-    while stage < n - 1 and len(units[0]) < TARGET_UNITS:
-        _, out = _run_units(kern, lay, units, stage + 1, dtype, nthreads, None)
-        if out is None:  # too many cells at once: go depth first from the current units
-            break
-        if not out or not sum(len(o) for o in out):
-            return 0
-        cells = np.concatenate(out)
-        stage += 1
-        units = (np.ascontiguousarray(cells[:, 0]), np.ascontiguousarray(cells[:, 1]),
-                 np.full(len(cells), stage, dtype=np.int64))
-    volume, _ = _run_units(kern, lay, units, n, dtype, nthreads, progress)
+    pool = ThreadPoolExecutor(max_workers=nthreads) if nthreads > 1 else None
+    try:
+        stage = 0
+        # breadth first through the first stages, until there are enough units for all threads
+        while stage < n - 1 and len(units[0]) < TARGET_UNITS:
+            _, out = _run_units(kern, lay, units, stage + 1, dtype, pool, nthreads, None)
+            if out is None:  # too many cells at once: go depth first from the current units
+                break
+            if not sum(len(o) for o in out):
+                return 0
+            cells = np.concatenate(out)
+            stage += 1
+            units = (np.ascontiguousarray(cells[:, 0]), np.ascontiguousarray(cells[:, 1]),
+                     np.full(len(cells), stage, dtype=np.int64))
+        volume, _ = _run_units(kern, lay, units, n, dtype, pool, nthreads, progress)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
     return volume
 
 

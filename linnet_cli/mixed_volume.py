@@ -52,9 +52,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["mixed_volume", "bkk_bounds", "prepare_supports", "mixed_volume_memory", "memory_limit",
            "default_threads", "MixedVolumeTooLarge"]
 
-#: Bounds under which int64 arithmetic cannot overflow: cell volumes V and |B| times the largest
-#: column norm stay below 2^28, so every event value is below 2^30 and every product below 2^60.
-INT64_LIMIT = 2 ** 28
+#: Bounds under which int64 arithmetic cannot overflow: cell volumes V and |B| times twice the
+#: largest column norm stay below 2^30, so every slope is below 2^31.6, every entry of an inequality
+#: vector below 2^31 and every product of the two below 2^62.6; the rank-one updates stay below 2^61.
+INT64_LIMIT = 2 ** 30
 #: Quotients below this are exact when computed as a float64 product num * (1 / V): its relative
 #: error, a few units of 2^-53, then moves it by far less than 1/2 (each is checked anyway).
 FLOAT_EXACT = 2.0 ** 40
@@ -693,6 +694,7 @@ class _Slot:
         self.OP = np.zeros((OUT_CAPACITY, n), dtype=np.int64)
         self.OQ = np.zeros((OUT_CAPACITY, n), dtype=np.int64)
         self.ocnt = np.zeros(1, dtype=np.int64)
+        # scratch of _find_event and _load_cell: bq, bqok, cc, cl, be, ordc, ordk, ordr, Wk
         self.scratch = (np.zeros((n, n), dtype=dtype), np.zeros(n, dtype=np.int64),
                         np.zeros(ncols, dtype=np.int64),
                         np.zeros(ncols, dtype=dtype), np.zeros(2 * n, dtype=dtype),
@@ -863,6 +865,8 @@ def mixed_volume(supports: Sequence[np.ndarray], *, seed: int = 0,
     try:
         vol = _compute(sups, rng, False, progress, threads)
     except _Overflow:
+        warnings.warn("mixed volume: int64 could overflow on these supports; starting again with exact "
+                      "integers (plain Python, much slower)", RuntimeWarning, stacklevel=2)
         vol = _compute(sups, rng, True, progress, threads)
     if progress is not None:
         progress(1.0)

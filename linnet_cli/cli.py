@@ -382,12 +382,14 @@ def _bkk_progress(progress: LazyProgress, label: str, k: int, total: int) -> Cal
 
 
 def _duration(seconds: float) -> str:
-    """A rough duration: 40 s, 12 min, 3.5 h."""
+    """A rough duration: 40 s, 12 min, 3.5 h, 180 days."""
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 5400:
         return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.0f} days"
 
 
 #: Where an interrupted `linnet table` run saves its finished rows when --output is not csv/json.

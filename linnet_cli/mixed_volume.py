@@ -391,14 +391,15 @@ def _start_valid(P, Q, B, d, V, s, n, n1, cstart, deg, pptr, pidx, pval, bq, bqo
 
 
 def _run_slot(n, n1, cstart, cfg, deg, pptr, pidx, pval, ptmax, guard, stage_hi, budget,
-              LP, LQ, LB, LV, LS, LNC, LCI, LK, LG, LJ, LT, st, queue, qinfo, UP, UQ, US,
-              OP, OQ, ocnt, bq, bqok, cc, cl, be, ordc, ordk, ordr, Wk, res):
+              LP, LQ, LB, LV, LS, LNC, LCI, LK, LG, LJ, LT, LW, st, queue, qinfo, UP, UQ, US,
+              OP, OQ, ocnt, bq, bqok, cc, cl, be, ordc, ordk, ordr, Wk, res, done):
     """Depth-first search of one slot: finish the cell stack (level d holds a cell, its pending
     children and their kinds), then the units in its queue.
 
     Cells that survive stage stage_hi - 1 are counted into res[0] (stage_hi = n) or written,
     carried to the next stage, into OP/OQ. Stops after ``budget`` expanded cells, when the output
     is full or the stack too shallow, keeping its state in the arrays for the next call.
+    done[0] estimates the units finished: each unit weighs 1, split evenly among children (LW).
     Returns (status, cells expanded)."""
     nodes = 0
     depth = st[0]
@@ -422,6 +423,7 @@ def _run_slot(n, n1, cstart, cfg, deg, pptr, pidx, pval, ptmax, guard, stage_hi,
                 st[0] = 0
                 return _INVALID, nodes
             LV[0] = V0
+            LW[0] = 1.0
             LS[0] = s0
             LNC[0] = -1
             LCI[0] = 0
@@ -491,6 +493,8 @@ def _run_slot(n, n1, cstart, cfg, deg, pptr, pidx, pval, ptmax, guard, stage_hi,
                 LG[d] = g
                 LJ[d] = j
             nodes += 1
+            if nc == 0:
+                done[0] += LW[d]
             LNC[d] = nc
             LCI[d] = 0
         if LCI[d] >= LNC[d]:
@@ -506,6 +510,8 @@ def _run_slot(n, n1, cstart, cfg, deg, pptr, pidx, pval, ptmax, guard, stage_hi,
             for k in range(n):
                 LP[e, k] = LP[d, k]
                 LQ[e, k] = LQ[d, k]
+            LW[d] *= 0.5  # the first of two children takes half of the weight
+            LW[e] = LW[d]
         mx = 0  # the largest |entry| of the child's B
         if kind == _CARRY:  # into stage s + 1: support s + 1's simplex block scales by d_(s+1)
             s1 = LS[d] + 1
@@ -688,6 +694,7 @@ class _Slot:
         self.LG = np.zeros(D, dtype=np.int64)        # the entering column
         self.LJ = np.zeros(D, dtype=np.int64)        # its support
         self.LT = np.zeros((D, n), dtype=dtype)      # B (its point - point of Q_j)
+        self.LW = np.zeros(D)                        # the share of its unit
         self.st = np.zeros(1, dtype=np.int64)        # stack depth
         self.queue = np.zeros(qcap, dtype=np.int64)
         self.qinfo = np.zeros(2, dtype=np.int64)     # next, length
@@ -700,7 +707,8 @@ class _Slot:
                         np.zeros(ncols, dtype=dtype), np.zeros(2 * n, dtype=dtype),
                         np.zeros(2 * n, dtype=np.int64), np.zeros(2 * n, dtype=np.int64),
                         np.zeros(2 * n, dtype=np.int64), np.zeros((n, 2 * n), dtype=dtype))
-        self.res = np.zeros(1, dtype=dtype)
+        self.res = np.zeros(1, dtype=dtype)          # the volume counted
+        self.done = np.zeros(1)                      # the units done (an estimate)
 
     def busy(self) -> bool:
         """Whether a search is in progress or units wait in the queue."""
@@ -708,7 +716,7 @@ class _Slot:
 
     def grow(self) -> None:
         """Double the stack depth."""
-        for name in ("LP", "LQ", "LB", "LV", "LS", "LNC", "LCI", "LK", "LG", "LJ", "LT"):
+        for name in ("LP", "LQ", "LB", "LV", "LS", "LNC", "LCI", "LK", "LG", "LJ", "LT", "LW"):
             a = getattr(self, name)
             b = np.zeros((2 * a.shape[0],) + a.shape[1:], dtype=a.dtype)
             b[:a.shape[0]] = a
@@ -725,8 +733,9 @@ class _Slot:
         """One kernel call: (status, cells expanded)."""
         st, nodes = kern.run(lay.n, lay.n1, *self.problem, lay.ptmax, guard,
                              stage_hi, budget, self.LP, self.LQ, self.LB, self.LV, self.LS, self.LNC,
-                             self.LCI, self.LK, self.LG, self.LJ, self.LT, self.st, self.queue,
-                             self.qinfo, *units, self.OP, self.OQ, self.ocnt, *self.scratch, self.res)
+                             self.LCI, self.LK, self.LG, self.LJ, self.LT, self.LW, self.st, self.queue,
+                             self.qinfo, *units, self.OP, self.OQ, self.ocnt, *self.scratch, self.res,
+                             self.done)
         return int(st), int(nodes)
 
 
@@ -784,8 +793,7 @@ def _run_units(kern: SimpleNamespace, lay: _Layout, units: tuple[np.ndarray, np.
             elif dt > 2 * CALL_SECONDS and budget > 16:
                 budget //= 2
         if progress is not None:
-            started = next_unit - sum(int(sl.qinfo[1] - sl.qinfo[0]) for sl in slots)
-            progress((started - sum(1 for sl in slots if sl.st[0])) / total)
+            progress(min(1.0, sum(float(sl.done[0]) for sl in slots) / total))
     for sl in slots:
         if sl.ocnt[0]:
             out.append(sl.drain())

@@ -5,12 +5,18 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .network import Network
 
 if TYPE_CHECKING:
     from .engines.base import Engine
+
+#: Progress of the BKK columns: which mixed volume ("BKK" or "BKK*") and the fraction of it done.
+BKKProgress = Callable[[str, float], None]
+#: Bytes per term of the exact symbolic expansion that yields the supports (a dict entry, its
+#: monomial tuple and a Fraction): used to refuse shapes whose expansion cannot fit in memory.
+SYMBOLIC_BYTES_PER_TERM = 400
 
 #: Machine-readable column names of a bounds row, in order.
 BOUND_COLUMNS = ("d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "BKK_torus", "B_C", "B_C_star")
@@ -27,6 +33,38 @@ def thesis_bounds(network: Network, m: int) -> tuple[int | None, int | None]:
         return None, None
     d, dy = network.widths[1], network.dy
     return (1 + 4 * dy) ** d, (4 * dy) ** d
+
+
+def support_points_bound(network: Network, m: int = 1) -> int:
+    """Upper bound on the number of monomials in all equations of the gradient system, from the
+    shape alone (for any m): with P = the product of the widths (the paths through the network) and
+    P_w the paths through weight w, the equation of w has at most P_w·P + P_w + 1 monomials (a path
+    through w times any path, a path through w, w itself), (H + 1)(P² + P) + N in all."""
+    P = 1
+    for w in network.widths:
+        P *= w
+    return (network.H + 1) * (P * P + P) + network.N
+
+
+def bkk_memory(network: Network, m: int = 1, threads: int | None = None) -> int:
+    """Bytes the BKK columns of a shape may need: the symbolic expansion, then the mixed volume."""
+    from .mixed_volume import default_threads, mixed_volume_memory
+    points = support_points_bound(network, m)
+    nonzeros = (2 * network.H + 1) * points  # a monomial of degree 2H + 1 has that many variables at most
+    return (SYMBOLIC_BYTES_PER_TERM * points
+            + mixed_volume_memory(network.N, points, nonzeros, threads or default_threads()))
+
+
+def check_bkk_memory(network: Network, m: int = 1) -> None:
+    """Refuse (InputError) a shape whose BKK columns cannot be computed in the memory available."""
+    from .errors import InputError
+    from .mixed_volume import memory_limit
+    need = bkk_memory(network, m)
+    limit = memory_limit()
+    if limit is not None and need > limit:
+        raise InputError(f"the BKK bound of {network.label()} m={m} (N = {network.N}) would need about "
+                         f"{need / 2 ** 30:.3g} GiB of memory, more than the {limit / 2 ** 30:.3g} GiB "
+                         "this run may use; use --no-bkk to skip it")
 
 
 def _cache_file() -> Path:
@@ -53,7 +91,7 @@ def valid_bkk(entry: object, network: Network) -> bool:
 
 
 def _bkk_key(network: Network, m: int) -> str:
-    return f"{','.join(map(str, network.widths))}|m={m}"
+    return network.key(m)
 
 
 def _read_cache() -> dict:
@@ -70,11 +108,12 @@ def _cached_value(cache: dict, network: Network, m: int) -> tuple[int, int] | No
     return (entry[0], entry[1]) if valid_bkk(entry, network) else None
 
 
-def cached_bkk(network: Network, m: int) -> tuple[int, int]:
+def cached_bkk(network: Network, m: int, progress: BKKProgress | None = None) -> tuple[int, int]:
     """(BKK, BKK torus) of a shape: computed by mixed volume once, then read from a small JSON cache
     (``$LINNET_CACHE_DIR`` or ``~/.cache/linnet``). Mixed volumes depend only on the shape, so caching
-    them is exact; the N = 15 rows take seconds to compute. A cache entry that is not a valid pair
-    of bounds (a corrupt or edited file) is ignored and recomputed."""
+    them is exact; the N = 15 rows take seconds to compute, N = 18 minutes. A cache entry that is not
+    a valid pair of bounds (a corrupt or edited file) is ignored and recomputed. A shape whose mixed
+    volumes cannot fit in memory is refused (InputError) before any work."""
     from .errors import InputError
     from .mixed_volume import bkk_bounds
     from .output_files import write_text_atomic
@@ -84,7 +123,8 @@ def cached_bkk(network: Network, m: int) -> tuple[int, int]:
         return hit
     path = _cache_file()
     key = _bkk_key(network, m)
-    value = bkk_bounds(network, m)
+    check_bkk_memory(network, m)
+    value = bkk_bounds(network, m, progress=progress)
     cache[key] = [int(value[0]), int(value[1])]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,9 +158,10 @@ class BoundsRow:
         return out
 
 
-def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: Engine | None = None) -> BoundsRow:
+def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: Engine | None = None,
+               progress: BKKProgress | None = None) -> BoundsRow:
     """All bounds of one shape; the BKK columns (mixed volumes) only when ``bkk`` (None: when they are
-    cached or cheap, see :data:`CHEAP_BKK_N`). The mixed volumes are linnet's own (cached), or computed
+    cached or cheap, see :data:`CHEAP_BKK_N`). The mixed volumes are linnet's own (cached; ``progress`` follows them), or computed
     afresh by ``engine`` when one other than native is given."""
     b_c, b_cs = thesis_bounds(network, m)
     mv = mv_t = None
@@ -128,7 +169,7 @@ def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: En
     if bkk is None:
         bkk = native and (network.N <= CHEAP_BKK_N or _cached_value(_read_cache(), network, m) is not None)
     if bkk and native:
-        mv, mv_t = cached_bkk(network, m)
+        mv, mv_t = cached_bkk(network, m, progress)
     elif bkk:
         from .mixed_volume import bkk_bounds
         mv, mv_t = bkk_bounds(network, m, engine.mixed_volume)

@@ -291,14 +291,15 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads
     if save_instance:
         save(inst, save_instance)
     _warn(quiet, inst.genericity_warnings())
-    bounds = bounds_row(inst.network, inst.m, bkk=bkk, engine=eng)
-    _announce_compilation(quiet, spec.name)
-
-    def check_points(raw) -> None:
-        _warn(quiet, cost.check_points(len(raw.points), inst.network.N, fmt, show_solutions, force))
-
     progress = LazyProgress(quiet)
     try:
+        bounds = bounds_row(inst.network, inst.m, bkk=bkk, engine=eng,
+                            progress=_bkk_progress(progress, f"bounds {inst.network.label()}", 0, 1))
+        _announce_compilation(quiet, spec.name)
+
+        def check_points(raw) -> None:
+            _warn(quiet, cost.check_points(len(raw.points), inst.network.N, fmt, show_solutions, force))
+
         result = run(inst, engine=spec, seed=seed, progress=progress, bounds=bounds, before_classify=check_points)
     finally:
         progress.close()
@@ -387,14 +388,23 @@ def bounds(d, dx, dy, H, m, widths, bkk, engine, quiet, fmt, output) -> None:
         from .table import load_table_spec
         nets = [r.network for r in load_table_spec().rows]
     progress = LazyProgress(quiet)
+    todo = [(net, mm) for net in nets for mm in ms]
     rows = []
+    interrupted = False
     try:
-        for k, net in enumerate(nets):
-            for mm in ms:
-                progress(f"bounds {net.label()} m={mm}", k, len(nets))
-                rows.append(bounds_row(net, mm, bkk=bkk, engine=eng).as_dict())
+        for k, (net, mm) in enumerate(todo):
+            label = f"bounds {net.label()} m={mm}"
+            progress(label, 100 * k, 100 * len(todo))
+            rows.append(bounds_row(net, mm, bkk=bkk, engine=eng,
+                                   progress=_bkk_progress(progress, label, k, len(todo))).as_dict())
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
         progress.close()
+    if interrupted:  # "Aborted.", exit code 130
+        if bkk and rows:
+            click.echo(f"{len(rows)} of {len(todo)} shapes were done; their BKK values are cached.", err=True)
+        raise click.exceptions.Abort()
     if fmt == "table":
         from .render import rows_table
         cols = ["d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "BKK_torus", "B_C", "B_C_star"]
@@ -418,6 +428,32 @@ def bounds(d, dx, dy, H, m, widths, bkk, engine, quiet, fmt, output) -> None:
     records = [{c: r[c] for c in cols} for r in rows]
     frame = integer_frame(records, cols, list(BOUND_COLUMNS))
     write_text(frame_to_text(frame, fmt, records), output)
+
+
+def _bkk_progress(progress: LazyProgress, label: str, k: int, total: int) -> Callable[[str, float], None]:
+    """A BKK progress callback for shape k of ``total``: the two mixed volumes fill the shape's
+    share of the bar; the description gives the one running, its percentage and the time left
+    (extrapolated from its elapsed time)."""
+    started: dict[str, float] = {}
+
+    def report(which: str, fraction: float) -> None:
+        t0 = started.setdefault(which, time.perf_counter())
+        elapsed = time.perf_counter() - t0
+        left = f", about {_duration(elapsed / fraction - elapsed)} left" if 0.02 < fraction < 1 else ""
+        done = k + (0.5 * fraction if which == "BKK" else 0.5 + 0.5 * fraction)
+        progress(f"{label}: {which} {fraction:.0%}{left}", round(100 * done), 100 * total)
+    return report
+
+
+def _duration(seconds: float) -> str:
+    """A rough duration: 40 s, 12 min, 3.5 h, 180 days."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.0f} days"
 
 
 #: Where an interrupted `linnet table` run saves its finished rows when --output is not csv/json.
@@ -698,7 +734,7 @@ def _emit_maxreal(result, fmt: str, output: str | None) -> None:
     else:
         import pandas as pd
         row = {k: v for k, v in result.summary().items() if not isinstance(v, (dict, list)) or k == "widths"}
-        row["widths"] = ",".join(map(str, result.network.widths))
+        row["widths"] = result.network.text
         write_text(frame_to_text(pd.DataFrame([row]), fmt), output)
 
 

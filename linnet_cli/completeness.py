@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from .network import widths_text
+
 
 class Status(str, Enum):
     """Evidence that a count is complete, strongest first."""
@@ -83,7 +85,7 @@ def overall(parts: list[Part], failed_paths: int) -> Completeness:
         notes.append(f"{failed_paths} path(s) to the instance failed: the count can be too low")
     weak = [p for p in parts if p.status not in (Status.TRACE_TEST, Status.RANK_TEST)]
     for p in weak:
-        notes.append(f"sub-network {','.join(map(str, p.widths))}: not verified"
+        notes.append(f"sub-network {widths_text(p.widths)}: not verified"
                      + (f" ({p.reason})" if p.reason else ""))
     if weak or failed_paths:
         return Completeness(parts, Status.NOT_VERIFIED, notes)

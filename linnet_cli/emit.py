@@ -219,7 +219,7 @@ def _header(instance: Instance, prefix: str, exact: bool | None = None) -> list[
     net = instance.network
     lines = [
         f"{prefix}gradient system of a regularized linear network ({net.label()})",
-        f"{prefix}widths {','.join(map(str, net.widths))}, H = {net.H}, m = {instance.m}, "
+        f"{prefix}widths {net.text}, H = {net.H}, m = {instance.m}, "
         f"N = {net.N} variables and equations of degree {2 * net.H + 1}",
         f"{prefix}instance: {' '.join(str(instance.source).split())}"
         + (f", seed {instance.seed}" if instance.seed is not None else ""),

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
-from .network import MAX_DATA, MAX_HIDDEN, MAX_WIDTH, Network
+from .network import MAX_DATA, MAX_HIDDEN, MAX_WIDTH, Network, widths_text
 
 #: Denominator bound of rational instances for exact tools: small random integers make
 #: non-generic instances (DESIGN §6), numerators and denominators up to ~100 are generic enough.
@@ -332,13 +332,13 @@ def load_instance(path: str | Path, network: Network | None = None, no_hidden_la
     for j, L in enumerate(lams, 1):
         if L.ndim != 2 or L.shape != inferred.shapes[j - 1]:
             raise InputError(f"--data: Lambda{j} has shape {L.shape}, expected {inferred.shapes[j - 1]} "
-                             f"for widths {','.join(map(str, inferred.widths))}")
+                             f"for widths {inferred.text}")
     if widths is not None and tuple(widths) != inferred.widths:
-        raise InputError(f"--data: {p} says widths {','.join(map(str, widths))} but its arrays are for widths "
-                         f"{','.join(map(str, inferred.widths))}")
+        raise InputError(f"--data: {p} says widths {widths_text(widths)} but its arrays are for widths "
+                         f"{inferred.text}")
     if network is not None and network.widths != inferred.widths:
-        raise InputError(f"--data: the file is for widths {','.join(map(str, inferred.widths))} "
-                         f"but the options ask for {','.join(map(str, network.widths))}")
+        raise InputError(f"--data: the file is for widths {inferred.text} "
+                         f"but the options ask for {network.text}")
     if inferred.H == 0 and network is None and widths is None and not no_hidden_layer:
         raise InputError(f"--data: {p} has a single Lambda, i.e. a network with no hidden layer (H = 0); "
                          "give --H 0 if that is meant, else add the missing Lambda2, ... (one per layer)")

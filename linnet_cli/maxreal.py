@@ -584,7 +584,7 @@ def published_max_real(network: Network, m: int) -> tuple[int | None, str | None
     """The thesis's max N_R for this shape and the table that publishes it (None when it has none)."""
     from .audit import shipped_published
     for title, rows in shipped_published():
-        row = rows.get(f"{','.join(map(str, network.widths))}|m={m}")
+        row = rows.get(network.key(m))
         if row is not None and "maxNR" in row:
             return int(row["maxNR"]), title
     return None, None

@@ -120,13 +120,27 @@ class Network:
         """Names ``w<layer>_<row>_<col>`` (1-based); safe for PHCpack, Singular, msolve and Julia."""
         return [f"w{l}_{r + 1}_{c + 1}" for l, r, c in self.coordinates]
 
+    @property
+    def text(self) -> str:
+        """The widths as written on the command line and in tables, e.g. ``2,3,1,2``."""
+        return widths_text(self.widths)
+
+    def key(self, m: int) -> str:
+        """The key of the shape with m data points in tables, caches and resumed runs: ``2,2,2|m=1``."""
+        return f"{self.text}|m={m}"
+
     def label(self) -> str:
         """Short human label, e.g. ``d=2 dx=2 dy=2`` or ``widths 2,3,1,2``."""
         d = self.d
         if d is not None:
             h = f" H={self.H}" if self.H != 1 else ""
             return f"d={d} dx={self.dx} dy={self.dy}{h}"
-        return "widths " + ",".join(map(str, self.widths))
+        return "widths " + self.text
+
+
+def widths_text(widths: Sequence[int]) -> str:
+    """Widths (of a network or a sub-network) as text: ``2,3,1,2``."""
+    return ",".join(map(str, widths))
 
 
 def single_value(text: str | None, name: str, default: int) -> int:
@@ -143,7 +157,7 @@ def check_shape_options(network: Network, d: str | None, dx: str | None, dy: str
                         widths: str | None, source: str = "the data file") -> None:
     """Raise InputError naming the first shape option that disagrees with ``network`` (the network of
     ``source``); options that are None were not given and are not compared."""
-    label = f"{source}, which is for widths {','.join(map(str, network.widths))}"
+    label = f"{source}, which is for widths {network.text}"
     if widths is not None and parse_widths(widths).widths != network.widths:
         raise InputError(f"--widths {widths} disagrees with {label}")
     for name, text, value in (("dx", dx, network.dx), ("dy", dy, network.dy), ("H", H, network.H)):

@@ -51,7 +51,7 @@ class RowSpec:
 
     @property
     def key(self) -> str:
-        return f"{','.join(map(str, self.network.widths))}|m={self.m}"
+        return self.network.key(self.m)
 
 
 @dataclass
@@ -352,7 +352,7 @@ def finish_row(start: RowStart, counts: InstanceCounts, samples: int, certify: b
     seconds += time.perf_counter() - t0
     return RowResult(b.d, b.dx, b.dy, b.H, m, b.N, b.CBB, b.BKK, b.BKK_torus, b.B_C, b.B_C_star,
                      int(facts["n_complex"]), int(facts["n_torus"]), max(counts.histogram), samples, counts.failed,
-                     round(seconds, 2), ",".join(map(str, net.widths)), counts.histogram, counts.spurious,
+                     round(seconds, 2), net.text, counts.histogram, counts.spurious,
                      counts.mismatch, int(sum(facts["failed"].values())),
                      counts.tracked + int(facts["paths_tracked"]),
                      counts.certified if certify else None, counts.uncertified if certify else None,

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import shutil
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -71,14 +74,16 @@ def test_dense_systems_give_bezout(degrees):
     assert mixed_volume([dense(n, d) for d in degrees]) == math.prod(degrees)
 
 
+@pytest.mark.filterwarnings("ignore:mixed volume. int64 could overflow")  # the largest scales
 @pytest.mark.parametrize("scales", [(1, 1, 1), (2, 3, 5), (7, 1, 4, 2), (1000, 2000, 3000)])
 def test_scaled_simplices_multiply(scales):
     n = len(scales)
     assert mixed_volume([scaled_simplex(n, s) for s in scales]) == math.prod(scales)
 
 
+@pytest.mark.filterwarnings("ignore:mixed volume. int64 could overflow")
 def test_huge_determinants_are_exact():
-    # Hadamard bound above the float limit: volumes summed in exact integers
+    # integers beyond int64's safe range: the volume is computed again with exact integers
     scales = (10 ** 5, 2 * 10 ** 5, 3 * 10 ** 5)
     assert mixed_volume([scaled_simplex(3, s) for s in scales]) == 6 * 10 ** 15
 
@@ -131,21 +136,64 @@ def test_translation_permutation_and_repetition_invariance():
     assert mixed_volume(supports, seed=11) == base
 
 
-def test_non_generic_lifting_is_retried(monkeypatch):
-    calls = []
-    real = mvmod._liftings
+def test_int64_overflow_is_recomputed_with_exact_integers(monkeypatch):
+    calls: list[bool] = []
+    real = mvmod._compute
 
-    def first_flat(sups, rng):
-        P, W = real(sups, rng)
-        if not calls:
-            W[:sum(len(s) for s in sups)] = 0  # every point of every support ties
-        calls.append(1)
-        return P, W
+    def spy(sups, rng, exact, progress, threads):
+        calls.append(exact)
+        return real(sups, rng, exact, progress, threads)
 
-    monkeypatch.setattr(mvmod, "_liftings", first_flat)
-    square = np.array([[0, 0], [1, 0], [0, 1], [1, 1]])
-    assert mixed_volume([square, square]) == 2
-    assert len(calls) == 2
+    monkeypatch.setattr(mvmod, "_compute", spy)
+    with pytest.warns(RuntimeWarning, match="exact integers"):
+        assert mixed_volume([scaled_simplex(3, s) for s in (10 ** 5, 2 * 10 ** 5, 3 * 10 ** 5)]) == 6 * 10 ** 15
+    assert calls == [False, True]
+    calls.clear()
+    assert mixed_volume([dense(3, 2)] * 3) == 8
+    assert calls == [False]
+
+
+@pytest.mark.parametrize("dim,seed", [(3, 4), (4, 5)])
+def test_plain_python_kernels_agree_with_compiled(dim, seed):
+    rng = np.random.default_rng(seed)
+    supports = [rng.integers(0, 3, size=(rng.integers(3, 7), dim)) for _ in range(dim)]
+    sups = sorted(mvmod.prepare_supports(supports), key=len)
+    assert mvmod._compute(sups, None, True, None, None) == mixed_volume(supports) > 0
+
+
+def test_scheduling_does_not_change_the_value(monkeypatch):
+    sups = with_origin(Network.uniform(2, 3, 2))
+    assert mixed_volume(sups, threads=1) == mixed_volume(sups, threads=3) == 5329
+    monkeypatch.setattr(mvmod, "TARGET_UNITS", 1)   # depth first from the start cell
+    monkeypatch.setattr(mvmod, "INITIAL_DEPTH", 1)  # the stacks must grow
+    monkeypatch.setattr(mvmod, "OUT_CAPACITY", 1)   # outputs drained cell by cell
+    assert mixed_volume(sups, threads=2) == 5329
+    monkeypatch.setattr(mvmod, "TARGET_UNITS", 10 ** 6)
+    monkeypatch.setattr(mvmod, "MAX_UNITS", 3)      # too many units: depth first from fewer
+    assert mixed_volume(sups, threads=2) == 5329
+
+
+def test_memory_is_checked_before_any_work(monkeypatch):
+    monkeypatch.setattr(mvmod, "memory_limit", lambda: 10 ** 6)
+    monkeypatch.setattr(mvmod, "_compute", lambda *a: pytest.fail("work started"))
+    with pytest.raises(mvmod.MixedVolumeTooLarge, match="GiB"):
+        mixed_volume([dense(3, 2)] * 3)
+    assert mvmod.mixed_volume_memory(18, 600, 2000, 2) < 2 ** 30 < mvmod.mixed_volume_memory(8000, 10 ** 6, 3 * 10 ** 6)
+
+
+def test_interrupt_from_progress_stops_every_thread():
+    before = threading.active_count()
+    seen: list[float] = []
+
+    def stop(fraction: float) -> None:
+        seen.append(fraction)
+        raise KeyboardInterrupt
+
+    t = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        mixed_volume(with_origin(Network.uniform(3, 2, 3)), threads=2, progress=stop)
+    assert len(seen) == 1 and time.perf_counter() - t < 5
+    assert threading.active_count() == before
 
 
 def test_progress_reaches_one():
@@ -180,3 +228,28 @@ def test_bkk_bounds_with_origin_and_torus():
     assert bkk_bounds(Network.uniform(2, 2, 2)) == (1089, 1024)
     origin, torus = bkk_bounds(Network.uniform(1, 1, 1, H=2))
     assert origin == 17 and torus <= origin
+
+
+@pytest.mark.parametrize("d,dx,dy,bkk", [(1, 2, 1, 33), (1, 3, 1, 49), (1, 1, 2, 33), (1, 2, 2, 129),
+                                         (1, 3, 2, 289)])
+def test_two_hidden_layers(d, dx, dy, bkk):
+    assert mixed_volume(with_origin(Network.uniform(d, dx, dy, H=2))) == bkk
+
+
+def gfan_mixed_volume(supports: list[np.ndarray]) -> int:
+    """gfan's ``_mixedvolume`` on polynomials with the given supports (all coefficients 1)."""
+    n = supports[0].shape[1]
+    names = ["x" + chr(ord("a") + i // 26) + chr(ord("a") + i % 26) for i in range(n)]
+    polys = [" + ".join("*".join(f"{names[v]}^{e}" for v, e in enumerate(row) if e) or "1" for row in s)
+             for s in supports]
+    text = "Q[" + ",".join(names) + "]{" + ",".join(polys) + "}"
+    out = subprocess.run(["gfan", "_mixedvolume"], input=text, capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1])
+
+
+@pytest.mark.skipif(shutil.which("gfan") is None, reason="gfan is not installed")
+@pytest.mark.parametrize("widths,torus", [((2, 2, 1, 1), False), ((1, 2, 2, 2), True), ((2, 1, 3), True)])
+def test_agrees_with_gfan(widths, torus):
+    net = Network(widths)
+    sups = [np.asarray(s) for s in generic_supports(net)] if torus else with_origin(net)
+    assert mixed_volume(sups) == gfan_mixed_volume(sups)

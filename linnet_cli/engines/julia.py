@@ -43,7 +43,7 @@ from ..errors import InputError
 from ..gradient import GradientSystem
 from ..instance import Instance
 from ..monodromy import free_start_pair, is_dominant
-from ..network import Network
+from ..network import Network, widths_text
 from ..patterns import ZeroPattern, origin_pattern
 from ..unique_points import duplicates
 from .base import Progress, RawSolutions
@@ -570,7 +570,7 @@ class JuliaEngine:
         pts, owner = [start.points], [start.pattern_of]
         for k, (widths, pats) in enumerate(groups.items()):
             if progress is not None:
-                progress(f"HomotopyContinuation.jl: monodromy {','.join(map(str, widths))}", k, len(groups))
+                progress(f"HomotopyContinuation.jl: monodromy {widths_text(widths)}", k, len(groups))
             sub = Network(widths)
             system = GradientSystem(sub)
             w0, lam_sub = free_start_pair(system, X0, Y0, rng)
@@ -581,7 +581,7 @@ class JuliaEngine:
             start.paths_tracked += out.loops
             _count(start.failed, {MONODROMY: out.failed_loops})
             if out.return_code not in ("heuristic_stop", "success"):
-                start.notes.append(f"monodromy for sub-network {','.join(map(str, widths))} ended with "
+                start.notes.append(f"monodromy for sub-network {widths_text(widths)} ended with "
                                    f"{out.return_code!r}: its count may be incomplete")
             ends = sort_endpoints(out.batch)
             _count(start.failed, ends.failed)

@@ -19,7 +19,7 @@ from ..gradient import GradientSystem
 from ..completeness import Part, Status, overall
 from ..instance import Instance
 from ..monodromy import TorusSolutions, monodromy_solve
-from ..network import Network
+from ..network import Network, widths_text
 from ..patterns import ZeroPattern, dead_neuron_patterns, origin_pattern
 from ..symmetry import canonical, expand_orbits
 from ..trace_test import TraceResult, TraceTest
@@ -65,8 +65,8 @@ class StartSystem:
         return {"n_complex": self.n_complex,
                 "n_torus": self.torus[self.network.widths].count if self.network.widths in self.torus else 0,
                 "paths_tracked": self.paths_tracked, "failed": dict(self.failed),
-                "monodromy_loops": {",".join(map(str, w)): t.loops for w, t in self.torus.items()},
-                "loop_limit_hit": [",".join(map(str, w)) for w, t in self.torus.items() if t.hit_loop_limit],
+                "monodromy_loops": {widths_text(w): t.loops for w, t in self.torus.items()},
+                "loop_limit_hit": [widths_text(w) for w, t in self.torus.items() if t.hit_loop_limit],
                 "completeness": overall(self.completeness(), 0).overall.value}
 
 
@@ -100,7 +100,7 @@ def start_system(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.rando
     for k, widths in enumerate(groups):
         def report(loops: int, found: int, k: int = k, widths: tuple = widths) -> None:
             if progress is not None:
-                progress(f"monodromy {','.join(map(str, widths))}: {found} found", k, len(groups))
+                progress(f"monodromy {widths_text(widths)}: {found} found", k, len(groups))
         sub = Network(widths)
         verify = trace_verifier(sub, X0, Y0, rng) if trace_test else None
         tor = monodromy_solve(sub, X0, Y0, rng, progress=report, verify=verify)
@@ -231,6 +231,6 @@ def _start_notes(start: StartSystem) -> list[str]:
     notes = []
     for w, t in start.torus.items():
         if t.hit_loop_limit:
-            notes.append(f"monodromy for sub-network {','.join(map(str, w))} stopped at its loop limit: "
+            notes.append(f"monodromy for sub-network {widths_text(w)} stopped at its loop limit: "
                          "its count may be incomplete")
     return notes

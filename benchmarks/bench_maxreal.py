@@ -93,7 +93,7 @@ def compare(spec, table_name: str, row_no: int, seed: int, target: int, max_samp
     print(f"search: record {res.record} (sampled {res.sampled_max} of 100), reached {target} after "
           f"{res.candidates} candidates in {reached:.1f} s (whole run {time.perf_counter() - t0:.1f} s, "
           f"generic solve and sampling {res.sampling_seconds:.1f} s); "
-          f"certified real {res.certification['n_certified_real']} of {res.record}")
+          f"certified real {res.certification.n_certified_real} of {res.record}")
     path = OUT / "maxreal-instances" / f"{table_name}-row-{row_no}-first-{target}.json"
     atomic_write(path, json.dumps(res.instance.to_dict(), indent=1))
     again = solve_again(path)
@@ -122,7 +122,7 @@ def records(spec, table_name: str, rows: list[int], seed: int, budget: int, jobs
         rec = {"row": no, "widths": ",".join(map(str, row.network.widths)), "d": row.network.d, "dx": row.network.dx,
                "dy": row.network.dy, "H": row.network.H, "m": row.m, "N_C": res.n_complex,
                "published_max_N_R": pub, "sampled_max_N_R": res.sampled_max, "record_N_R": res.record,
-               "certified_real": res.certification["n_certified_real"], "solve_N_R": again.n_real,
+               "certified_real": res.certification.n_certified_real, "solve_N_R": again.n_real,
                "record_at_least_published": None if pub is None else res.record >= pub,
                "found_by": res.found_by, "candidates": res.candidates, "seconds": round(res.seconds, 1),
                "seed": seed, "instance": str(path.relative_to(ROOT))}

@@ -5,12 +5,13 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+import time
 from typing import TYPE_CHECKING, Callable
 
-from .network import Network
+from .network import Network, widths_text
 
 if TYPE_CHECKING:
-    from .engines.base import Engine
+    from .engines.base import Engine, Progress
 
 #: Progress of the BKK columns: which mixed volume ("BKK" or "BKK*") and the fraction of it done.
 BKKProgress = Callable[[str, float], None]
@@ -158,6 +159,14 @@ class BoundsRow:
         return out
 
 
+def bounds_records(rows: list[BoundsRow]) -> tuple[list[dict], list[str]]:
+    """Machine-readable records of bounds rows and their columns (:data:`BOUND_COLUMNS`, and ``widths``
+    as text when some shape has unequal widths, d being undefined there)."""
+    cols = list(BOUND_COLUMNS) + (["widths"] if any(r.d is None for r in rows) else [])
+    recs = [{c: (widths_text(r.widths) if c == "widths" else getattr(r, c)) for c in cols} for r in rows]
+    return recs, cols
+
+
 def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: Engine | None = None,
                progress: BKKProgress | None = None) -> BoundsRow:
     """All bounds of one shape; the BKK columns (mixed volumes) only when ``bkk`` (None: when they are
@@ -175,3 +184,29 @@ def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: En
         mv, mv_t = bkk_bounds(network, m, engine.mixed_volume)
     return BoundsRow(network.d, network.dx, network.dy, network.H, m, network.N, bezout(network),
                      mv, mv_t, b_c, b_cs, network.widths)
+
+
+def bkk_progress(progress: Progress, label: str, k: int = 0, total: int = 1) -> BKKProgress:
+    """A BKK progress callback for shape ``k`` of ``total``, reported to ``progress`` in hundredths of a
+    shape: the two mixed volumes fill the shape's share; the description gives the one running, its
+    percentage and the time left (extrapolated from its elapsed time)."""
+    started: dict[str, float] = {}
+
+    def report(which: str, fraction: float) -> None:
+        t0 = started.setdefault(which, time.perf_counter())
+        elapsed = time.perf_counter() - t0
+        left = f", about {duration_text(elapsed / fraction - elapsed)} left" if 0.02 < fraction < 1 else ""
+        done = k + (0.5 * fraction if which == "BKK" else 0.5 + 0.5 * fraction)
+        progress(f"{label}: {which} {fraction:.0%}{left}", round(100 * done), 100 * total)
+    return report
+
+
+def duration_text(seconds: float) -> str:
+    """A rough duration: 40 s, 12 min, 3.5 h, 180 days."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.0f} days"

@@ -67,6 +67,9 @@ def _engine_options(default: str | None) -> Callable:
                          help="julia engine: Julia threads (fixed when Julia starts). [default: 1]")(f)
         f = click.option("--engine", default=default, show_default=bool(default),
                          help="Engine: native or julia (HomotopyContinuation.jl)." + shown)(f)
+        f = click.option("--max-loops", type=click.IntRange(1, 1_000_000), default=None,
+                         help="native engine: monodromy loops at most per sub-network; reaching the limit is "
+                              "reported. [default: 200]")(f)
         f = click.option("--trace-test/--no-trace-test", default=True, show_default=True,
                          help="native engine: check every monodromy solution set for completeness with a trace "
                               "test (it also decides when monodromy stops).")(f)
@@ -75,10 +78,14 @@ def _engine_options(default: str | None) -> Callable:
 
 
 def _engine(engine: str | None, threads: int | None, method: str | None, fallback: str = "native",
-            trace_test: bool = True) -> tuple[Any, Any]:
+            trace_test: bool = True, max_loops: int | None = None) -> tuple[Any, Any]:
     """(EngineSpec, engine) the engine options ask for: fails fast when it cannot be used here."""
     from .engines import EngineSpec, get_engine
-    spec = EngineSpec(engine or fallback, threads, method, trace_test)
+    monodromy = None
+    if max_loops is not None:
+        from .monodromy import MonodromyOptions
+        monodromy = MonodromyOptions(max_loops=max_loops)
+    spec = EngineSpec(engine or fallback, threads, method, trace_test, monodromy)
     return spec, get_engine(spec)
 
 
@@ -145,8 +152,8 @@ def _seed(seed: int | None) -> int:
     """The seed given, or a drawn one (see :func:`_show_drawn_seed`)."""
     if seed is not None:
         return seed
-    import secrets
-    return secrets.randbelow(2 ** 31)
+    from .instance import draw_seed
+    return draw_seed()
 
 
 def _show_drawn_seed(given: int | None, seed: int, quiet: bool) -> None:
@@ -253,7 +260,7 @@ def cli() -> None:
 @_common_options
 @_output_options
 def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads, julia_method, trace_test,
-          verify_patterns, show_solutions, bkk, save_instance, certify, exact, force, seed, quiet, fmt, output) -> None:
+          max_loops, verify_patterns, show_solutions, bkk, save_instance, certify, exact, force, seed, quiet, fmt, output) -> None:
     """All complex critical points of one instance, classified.
 
     \b
@@ -265,71 +272,40 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads
       linnet solve --d 3 --dx 2 --dy 3 --certify
       linnet solve --d 2 --dx 2 --dy 2 --engine julia --threads 2
     """
-    import numpy as np
-
     from . import cost
-    from .bounds import bounds_row
     from .instance import check_instance_suffix
     from .instance import save_instance as save
-    from .patterns import check_verifiable
-    from .patterns import verify_patterns as verify
+    from .solve import check_request
     from .solve import solve as run
 
-    spec, eng = _engine(engine, threads, julia_method, trace_test=trace_test)
+    spec, _ = _engine(engine, threads, julia_method, trace_test=trace_test, max_loops=max_loops)
     _check_files([("--output", output), ("--save-instance", save_instance)], [("--data", data)])
     if save_instance:
         check_instance_suffix(save_instance)
     given, seed = seed, _seed(seed)
     inst = _instance(d, dx, dy, H, m, widths, data, seed, rational, distribution)
-    if verify_patterns:
-        check_verifiable(inst.network)
-    if exact:
-        from .exact import check_exact_possible
-        check_exact_possible(inst.network.N)
+    check_request(inst.network, verify_patterns, exact)
     _warn(quiet, cost.check(cost.solve_estimate(inst.network, inst.m, fmt, show_solutions, verify_patterns), force))
     _show_drawn_seed(given, seed, quiet)
     if save_instance:
         save(inst, save_instance)
     _warn(quiet, inst.genericity_warnings())
+    _announce_compilation(quiet, spec.name)
+
+    def check_points(raw) -> None:
+        _warn(quiet, cost.check_points(len(raw.points), inst.network.N, fmt, show_solutions, force))
+
     progress = LazyProgress(quiet)
     try:
-        bounds = bounds_row(inst.network, inst.m, bkk=bkk, engine=eng,
-                            progress=_bkk_progress(progress, f"bounds {inst.network.label()}", 0, 1))
-        _announce_compilation(quiet, spec.name)
-
-        def check_points(raw) -> None:
-            _warn(quiet, cost.check_points(len(raw.points), inst.network.N, fmt, show_solutions, force))
-
-        result = run(inst, engine=spec, seed=seed, progress=progress, bounds=bounds, before_classify=check_points)
+        result = run(inst, spec, seed, progress, before_classify=check_points, certify=certify,
+                     verify_patterns=verify_patterns, exact=exact, bkk=bkk)
     finally:
         progress.close()
-    if verify_patterns:
-        check = verify(inst.network, inst.m, np.random.default_rng(seed))
-        result.pattern_check = check.as_dict()
-        if not check.confirmed:
-            result.warnings.append(check.message())
-    if certify:
-        from .certify import certify_result
-        result.certification = certify_result(result).as_dict()
-        if result.certification["n_uncertified"]:
-            result.warnings.append(f"{result.certification['n_uncertified']} critical point(s) could not be certified")
-        if result.certification.get("proves_count"):
-            result.completeness = result.completeness.with_evidence(proven=True)
-    if exact:
-        from .exact import exact_counts
-        counts = exact_counts(inst)
-        result.exact = counts.as_dict()
-        agree = counts.agrees(result.n_complex, result.n_torus)
-        result.completeness = result.completeness.with_evidence(exact=agree)
-        if not agree:
-            result.warnings.append(f"DISAGREEMENT: linnet found N_C = {result.n_complex}, N_C* = {result.n_torus}; "
-                                   f"msolve over GF({counts.prime}) counts N_C = {counts.n_complex}, "
-                                   f"N_C* = {counts.n_torus}")
-    _warn(quiet, [w for w in result.warnings if w not in inst.genericity_warnings()])
-    _emit_solve(result, fmt, output, show_solutions, check.message() if verify_patterns else None)
+    _warn(quiet, result.solve_warnings())
+    _emit_solve(result, fmt, output, show_solutions)
 
 
-def _emit_solve(result, fmt: str, output: str | None, show_solutions: bool, check_line: str | None) -> None:
+def _emit_solve(result, fmt: str, output: str | None, show_solutions: bool) -> None:
     import json
 
     from .export import frame_to_text, write_text
@@ -337,14 +313,20 @@ def _emit_solve(result, fmt: str, output: str | None, show_solutions: bool, chec
         from .render import solve_view
         con = _out_console(output)
         con.print(solve_view(result, show_solutions))
-        if check_line:
-            con.print(check_line)
-        if output not in (None, "-"):
-            write_text(con.export_text(), output)
+        if result.pattern_check is not None:
+            con.print(result.pattern_check.message())
+        _write_console(con, output)
     elif fmt == "json":
         write_text(json.dumps(result.to_dict(), indent=1), output)
     else:
         write_text(frame_to_text(result.to_frame(), fmt), output)
+
+
+def _write_console(con, output: str | None) -> None:
+    """Write what a recording console printed to the file ``output`` (nothing for stdout)."""
+    if output not in (None, "-"):
+        from .export import write_text
+        write_text(con.export_text(), output)
 
 
 @cli.command()
@@ -369,91 +351,54 @@ def bounds(d, dx, dy, H, m, widths, bkk, engine, quiet, fmt, output) -> None:
       linnet bounds --widths 2,3,1,2
       linnet bounds --d 2 --dx 2 --dy 2 --engine julia
     """
-    from .bounds import BOUND_COLUMNS, bounds_row
+    from .bounds import BOUND_COLUMNS, bkk_progress, bounds_records, bounds_row
     from .export import frame_to_text, integer_frame, write_text
-    from .network import networks_from_ranges, parse_range, parse_widths
+    from .network import parse_range
+    from .table import load_table_spec, shape_rows
 
     _, eng = _engine(engine, None, None)
     _check_files([("--output", output)], [])
-    ms = parse_range(m or "1", "m")
-    if widths:
-        if any(v is not None for v in (d, dx, dy, H)):
-            from .errors import InputError
-            raise InputError("--widths replaces --d/--dx/--dy/--H: give one or the other")
-        nets = [parse_widths(w) for w in widths]
-    elif any(v is not None for v in (d, dx, dy, H)):
-        nets = networks_from_ranges(parse_range(d or "1..3", "d"), parse_range(dx or "1..3", "dx"),
-                                    parse_range(dy or "1..3", "dy"), parse_range(H or "1", "H"))
+    _widths_alone(widths, d, dx, dy, H)
+    if widths or any(v is not None for v in (d, dx, dy, H)):
+        todo = [(r.network, r.m) for r in shape_rows(d, dx, dy, H, m, widths)]
     else:  # the shapes of Table 3.1
-        from .table import load_table_spec
-        nets = [r.network for r in load_table_spec().rows]
+        todo = [(r.network, mm) for r in load_table_spec().rows for mm in parse_range(m or "1", "m")]
     progress = LazyProgress(quiet)
-    todo = [(net, mm) for net in nets for mm in ms]
     rows = []
     interrupted = False
     try:
         for k, (net, mm) in enumerate(todo):
             label = f"bounds {net.label()} m={mm}"
             progress(label, 100 * k, 100 * len(todo))
-            rows.append(bounds_row(net, mm, bkk=bkk, engine=eng,
-                                   progress=_bkk_progress(progress, label, k, len(todo))).as_dict())
+            rows.append(bounds_row(net, mm, bkk=bkk, engine=eng, progress=bkk_progress(progress, label, k, len(todo))))
     except KeyboardInterrupt:
         interrupted = True
     finally:
         progress.close()
-    if interrupted:  # "Aborted.", exit code 130
+    if interrupted:  # "Aborted", exit code 130
         if bkk and rows:
             click.echo(f"{len(rows)} of {len(todo)} shapes were done; their BKK values are cached.", err=True)
         raise click.exceptions.Abort()
+    records, cols = bounds_records(rows)
     if fmt == "table":
         from .render import rows_table
-        cols = ["d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "BKK_torus", "B_C", "B_C_star"]
-        if any(r["d"] is None for r in rows):
-            cols = ["widths"] + cols[1:]
-            for r in rows:
-                r["widths"] = ",".join(map(str, r["widths"]))
-        table = rows_table("Bounds on the number of critical points", rows, cols,
+        if "widths" in cols:   # unequal widths: they replace d
+            cols = ["widths"] + cols[1:-1]
+        table = rows_table("Bounds on the number of critical points", records, cols,
                            [c.replace("B_C_star", "B_C*").replace("BKK_torus", "BKK*") for c in cols])
         table.caption = "CBB = (2H+1)^N; BKK = mixed volume with the origin (C^N), BKK* torus only; B_C = (1+4d_y)^d, B_C* = (4d_y)^d for H=1, m=1"
         con = _out_console(output)
         con.print(table)
-        if output not in (None, "-"):
-            write_text(con.export_text(), output)
+        _write_console(con, output)
         return
-    cols = list(BOUND_COLUMNS)
-    if any(r["d"] is None for r in rows):   # unequal widths: say which
-        cols.append("widths")
-        for r in rows:
-            r["widths"] = ",".join(map(str, r["widths"]))
-    records = [{c: r[c] for c in cols} for r in rows]
-    frame = integer_frame(records, cols, list(BOUND_COLUMNS))
-    write_text(frame_to_text(frame, fmt, records), output)
+    write_text(frame_to_text(integer_frame(records, cols, list(BOUND_COLUMNS)), fmt, records), output)
 
 
-def _bkk_progress(progress: LazyProgress, label: str, k: int, total: int) -> Callable[[str, float], None]:
-    """A BKK progress callback for shape k of ``total``: the two mixed volumes fill the shape's
-    share of the bar; the description gives the one running, its percentage and the time left
-    (extrapolated from its elapsed time)."""
-    started: dict[str, float] = {}
-
-    def report(which: str, fraction: float) -> None:
-        t0 = started.setdefault(which, time.perf_counter())
-        elapsed = time.perf_counter() - t0
-        left = f", about {_duration(elapsed / fraction - elapsed)} left" if 0.02 < fraction < 1 else ""
-        done = k + (0.5 * fraction if which == "BKK" else 0.5 + 0.5 * fraction)
-        progress(f"{label}: {which} {fraction:.0%}{left}", round(100 * done), 100 * total)
-    return report
-
-
-def _duration(seconds: float) -> str:
-    """A rough duration: 40 s, 12 min, 3.5 h, 180 days."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.0f} days"
+def _widths_alone(widths, d, dx, dy, H) -> None:
+    """--widths replaces the other shape options."""
+    if widths and any(v is not None for v in (d, dx, dy, H)):
+        from .errors import InputError
+        raise InputError("--widths replaces --d/--dx/--dy/--H: give one or the other")
 
 
 #: Where an interrupted `linnet table` run saves its finished rows when --output is not csv/json.
@@ -485,7 +430,7 @@ PARTIAL_FILE = "linnet-table-partial.csv"
 @_force_option
 @_common_options
 @_output_options
-def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, threads, julia_method, trace_test, jobs,
+def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, threads, julia_method, trace_test, max_loops, jobs,
           scheduler, bkk, resume, plot, histograms, certify, search, force, seed, quiet, fmt, output) -> None:
     """Regenerate Table 3.1, or any sweep of shapes, with sampled real counts.
 
@@ -509,35 +454,28 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
     """
     from . import cost
     from .errors import InputError
-    from .table import load_table_spec, read_partial, resumable_rows, run_table, sweep_corner, sweep_rows
+    from .table import load_table_spec, read_partial, resumable_rows, run_table, shape_rows, sweep_corner
 
     sweep = any(v is not None for v in (d, dx, dy, H, m)) or bool(widths)
     if config and sweep:
         raise InputError("give a CONFIG file or shape options, not both")
     _check_files([("--output", output), ("--plot", plot)], [("CONFIG", config)])
+    _widths_alone(widths, d, dx, dy, H)
     spec = load_table_spec(config)
     if samples is not None:
         spec.samples = samples
     if sweep:
-        from .table import RowSpec
-        if widths:
-            if any(v is not None for v in (d, dx, dy, H)):
-                raise InputError("--widths replaces --d/--dx/--dy/--H: give one or the other")
-            from .network import parse_range, parse_widths
-            rows = [RowSpec(parse_widths(w), mm) for w in widths for mm in parse_range(m or "1", "m")]
-        else:
-            ranges = (d or "1..3", dx or "1..3", dy or "1..3", H or "1", m or "1")
-            corner, count = sweep_corner(*ranges)   # refuse a sweep too large before building its rows
+        if not widths:   # refuse a sweep too large before building its rows
+            corner, count = sweep_corner(d or "1..3", dx or "1..3", dy or "1..3", H or "1", m or "1")
             cost.check(cost.table_estimate([(corner.network, corner.m)], spec.samples, jobs or 1, count), force)
-            rows = sweep_rows(*ranges)
         from .audit import all_published
-        spec.rows, spec.title, spec.histograms = rows, "Sweep", [rows[-1].key]
-        spec.published = all_published()
+        rows = shape_rows(d, dx, dy, H, m, widths)
+        spec.rows, spec.title, spec.histograms, spec.published = rows, "Sweep", [rows[-1].key], all_published()
     if seed is not None:
         spec.seed = seed
     if distribution is not None:
         spec.distribution = distribution
-    spec.engine, _ = _engine(engine, threads, julia_method, spec.engine.name, trace_test)
+    spec.engine, _ = _engine(engine, threads, julia_method, spec.engine.name, trace_test, max_loops)
     if scheduler is not None:
         from .cluster import check_scheduler
         check_scheduler(spec.engine.name)
@@ -575,11 +513,11 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
     if plot:
         from .plot import plot_histograms
         plot_histograms(run.results, plot, spec.title, spec.histograms, spec.published)
-    if run.interrupted or run.failed:
+    if not run.complete:
         target = output if (output and fmt in ("csv", "json")) else PARTIAL_FILE
         if target == PARTIAL_FILE:
             from .export import write_text
-            write_text(_table_frame(run).to_csv(index=False), PARTIAL_FILE)
+            write_text(run.to_frame().to_csv(index=False), PARTIAL_FILE)
         for key, why in run.failed.items():
             click.echo(f"Failed: row {key.replace('|', ' ')} was not computed: {why}", err=True)
         click.echo(f"{'Aborted' if run.interrupted else 'Incomplete'}: {len(run.results)} of {len(spec.rows)} rows "
@@ -587,42 +525,11 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
         sys.exit(130 if run.interrupted else 1)
 
 
-def _table_records(run) -> tuple[list[dict], list[str]]:
-    """The machine-readable rows of a table run and their columns: the audit of the published values,
-    and the run's seed, distribution and config on every row (they make the rows repeatable, and
-    --resume checks them)."""
-    from .audit import audit_columns, audit_row
-    from .table import COMPARED, ROW_COLUMNS, RUN_COLUMNS, SAMPLED, run_identity
-    recs = []
-    for r in run.results:
-        rec = r.as_record()
-        pub = run.spec.published.get(r.key)
-        for ours, theirs in {**COMPARED, **SAMPLED}.items():
-            rec[f"published_{ours}"] = None if pub is None else pub.get(theirs)
-        rec.update(audit_columns(audit_row(r, pub)))
-        recs.append({**rec, **run_identity(run.spec)})
-    audit_cols = list(audit_columns({}))
-    cols = list(ROW_COLUMNS) + [f"published_{c}" for c in {**COMPARED, **SAMPLED}] + audit_cols + list(RUN_COLUMNS)
-    return recs, cols
-
-
-def _table_frame(run):
-    from .audit import audit_columns
-    from .export import integer_frame
-    recs, cols = _table_records(run)
-    text = ("seconds", "widths", "N_R_histogram", "completeness", "distribution", "config", *audit_columns({}))
-    ints = [c for c in cols if c not in text]
-    return integer_frame(recs, cols, ints)
-
-
 def _emit_table(run, fmt: str, output: str | None, histograms: str, quiet: bool) -> None:
     import json
 
-    from .audit import audit_table, closing_line, tally
     from .export import frame_to_text, write_text
-    from .table import reproduced
-    ok, total = reproduced(run.results, run.spec)
-    closing = closing_line(run.results, run.spec)
+    closing = run.closing_line()
     if fmt == "table":
         from .render import audit_view, histogram_view, table_view
         con = _out_console(output)
@@ -636,20 +543,12 @@ def _emit_table(run, fmt: str, output: str | None, histograms: str, quiet: bool)
             con.print(audit)
         if closing:
             con.print(closing)
-        if output not in (None, "-"):
-            write_text(con.export_text(), output)
+        _write_console(con, output)
         return
     if fmt == "json":
-        recs, cols = _table_records(run)
-        recs = [{c: r.get(c) for c in cols} for r in recs]
-        obj = {"schema": "linnet.table/1", "title": run.spec.title, "samples": run.spec.samples,
-               "seed": run.spec.seed, "distribution": run.spec.distribution, "engine": run.spec.engine.name,
-               "reproduced": ok, "compared": total, "audit": tally(audit_table(run.results, run.spec)),
-               "complete": not (run.interrupted or run.failed), "rows": recs,
-               "failed_rows": [{"row": key, "error": why} for key, why in run.failed.items()]}
-        write_text(json.dumps(obj, indent=1), output)
+        write_text(json.dumps(run.to_dict(), indent=1), output)
     else:
-        write_text(frame_to_text(_table_frame(run), fmt), output)
+        write_text(frame_to_text(run.to_frame(), fmt), output)
     if closing and not quiet and output not in (None, "-"):
         click.echo(closing, err=True)
 
@@ -675,7 +574,7 @@ def _emit_table(run, fmt: str, output: str | None, histograms: str, quiet: bool)
 @_common_options
 @_output_options
 def maxreal(d, dx, dy, H, m, widths, samples, budget, target, chains, batch, allow_negative, distribution, engine,
-            threads, julia_method, trace_test, jobs, certify, save_instance, seed, quiet, fmt, output) -> None:
+            threads, julia_method, trace_test, max_loops, jobs, certify, save_instance, seed, quiet, fmt, output) -> None:
     """Search real instances for the most real critical points of a shape.
 
     Samples random instances as `linnet table` does, then walks from the best of them: each
@@ -694,7 +593,7 @@ def maxreal(d, dx, dy, H, m, widths, samples, budget, target, chains, batch, all
     from .errors import InputError
     from .maxreal import BATCH, BUDGET, CHAINS, max_real
     from .network import single_value
-    spec, _ = _engine(engine, threads, julia_method, trace_test=trace_test)
+    spec, _ = _engine(engine, threads, julia_method, trace_test=trace_test, max_loops=max_loops)
     if save_instance and not save_instance.lower().endswith((".json", ".npz")):
         raise InputError(f"--save-instance: use a .json or .npz file, not {save_instance!r}")
     seed = _seed(seed)
@@ -727,15 +626,11 @@ def _emit_maxreal(result, fmt: str, output: str | None) -> None:
         from .render import maxreal_view
         con = _out_console(output)
         con.print(maxreal_view(result))
-        if output not in (None, "-"):
-            write_text(con.export_text(), output)
+        _write_console(con, output)
     elif fmt == "json":
         write_text(json.dumps(result.summary(), indent=1), output)
     else:
-        import pandas as pd
-        row = {k: v for k, v in result.summary().items() if not isinstance(v, (dict, list)) or k == "widths"}
-        row["widths"] = result.network.text
-        write_text(frame_to_text(pd.DataFrame([row]), fmt), output)
+        write_text(frame_to_text(result.to_frame(), fmt), output)
 
 
 @cli.command()

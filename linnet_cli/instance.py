@@ -168,6 +168,12 @@ def _to_fractions(a: np.ndarray) -> np.ndarray:
     return np.array(flat, dtype=object).reshape(np.shape(a))
 
 
+def draw_seed() -> int:
+    """A fresh random seed, for runs given none (results record it, so every run can be repeated)."""
+    import secrets
+    return secrets.randbelow(2 ** 31)
+
+
 def random_instance(network: Network, m: int = 1, seed: int | None = None, distribution: str = "default",
                     distributions_file: str | Path | None = None, rational: bool = False) -> Instance:
     """Draw (X, Y, Λ) from a named distribution, reproducibly from ``seed``.

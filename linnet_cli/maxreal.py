@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from .errors import InputError
 from .instance import Instance, load_distribution, random_instance
 from .network import MAX_DATA, Network
 from .patterns import ZeroPattern
+
+if TYPE_CHECKING:
+    from .certify import Certification
 
 #: Walkers of the search. A few independent walkers explore different regions; more of them cost
 #: proportionally more per generation.
@@ -442,13 +445,20 @@ class MaxRealResult:
     sampling_seconds: float
     published: int | None = None  # the thesis's max N_R for this shape, when it is a row of its tables
     published_table: str | None = None
-    certification: dict[str, Any] | None = None
+    certification: Certification | None = None
     warnings: list[str] = field(default_factory=list)
+
+    def to_frame(self):
+        """pandas DataFrame of one row: the scalar values of :meth:`summary`, the widths as text."""
+        import pandas as pd
+        row = {k: self.network.text if k == "widths" else v for k, v in self.summary().items()
+               if not isinstance(v, (dict, list)) or k == "widths"}
+        return pd.DataFrame([row])
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary (schema ``linnet.maxreal/1``), the record instance included."""
         net = self.network
-        cert = self.certification
+        cert = None if self.certification is None else self.certification.as_dict()
         return {
             "schema": "linnet.maxreal/1", "widths": list(net.widths), "d": net.d, "dx": net.dx, "dy": net.dy,
             "H": net.H, "m": self.m, "N": net.N, "seed": self.seed, "distribution": self.distribution,
@@ -573,7 +583,7 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
     if certify:
         from .certify import certify_points
         cert = certify_points(rec.instance, points)
-        result.certification = cert.as_dict()
+        result.certification = cert
         if cert.n_certified_real < result.record:
             warnings.append(f"only {cert.n_certified_real} of the record's {result.record} real points were certified")
     result.seconds = time.perf_counter() - t0

@@ -16,30 +16,45 @@ from .gradient import GradientSystem, Parameters
 from .network import Network
 from .patterns import RANK_TOL
 from .symmetry import canonical, sign_vectors
-from .tracker import ParameterHomotopy, Tracker
+from .tracker import ParameterHomotopy, Tracker, TrackerOptions
 from .unique_points import merge_new
 
-#: Fresh loops every known solution goes around without a new solution before monodromy stops
-#: (HomotopyContinuation.jl stops after 5 loops in a row without a new solution).
-STALL_LOOPS = 5
-#: Loops per round are raised until every round tracks at least this many loop paths.
-MIN_LOOP_PATHS = 96
-#: Rounds in a row that find nothing new before monodromy stops. One round (HomotopyContinuation.jl's
-#: default of 5 loops without progress) ended early on shapes with m ≥ 2, where a few orbits are rarely
-#: reached by loops (widths 2,2,2 with m = 2: 44 of 48 orbits in 2 of 7 seeds). With a trace test the
-#: empty round is only the first stop: the test decides, and the search goes on when it fails.
-STALL_ROUNDS = 2
-STALL_ROUNDS_VERIFIED = 1
-#: Fresh free start pairs moved to the base point in every round.
-FRESH_STARTS = 8
-#: Size of the random complex regularization at the base point and at the loop vertices.
-LOOP_SCALE = 1.0
-#: Each loop's vertices are scaled by a factor drawn log-uniformly from this range, so that loops
-#: encircle branch points near the base and far from it. Loops of one size reached all 48 orbits of
-#: widths 2,2,2 with m = 2 in 7 of 8 seeds; with sizes over four decades, in 12 of 12.
-LOOP_SPREAD = (1e-2, 1e2)
-#: Hard limit on loops, far above what any shape here needs; reaching it is reported.
-MAX_LOOPS = 200
+@dataclass(frozen=True)
+class MonodromyOptions:
+    """Settings of the monodromy search (after HomotopyContinuation.jl's ``MonodromyOptions``)."""
+
+    #: Fresh loops every known solution goes around per round (HomotopyContinuation.jl stops after 5
+    #: loops in a row without a new solution).
+    stall_loops: int = 5
+    #: Without a completeness check, loops per round are raised until every round tracks at least this
+    #: many loop paths.
+    min_loop_paths: int = 96
+    #: Rounds in a row that find nothing new before monodromy stops. One round (HomotopyContinuation.jl's
+    #: default of 5 loops without progress) ended early on shapes with m ≥ 2, where a few orbits are rarely
+    #: reached by loops (widths 2,2,2 with m = 2: 44 of 48 orbits in 2 of 7 seeds).
+    stall_rounds: int = 2
+    #: With a trace test the empty round is only the first stop: the test decides, and the search goes on
+    #: when it fails.
+    stall_rounds_verified: int = 1
+    #: Fresh free start pairs moved to the base point in every round.
+    fresh_starts: int = 8
+    #: Size of the random complex regularization at the base point and at the loop vertices.
+    loop_scale: float = 1.0
+    #: Each loop's vertices are scaled by a factor drawn log-uniformly from this range, so that loops
+    #: encircle branch points near the base and far from it. Loops of one size reached all 48 orbits of
+    #: widths 2,2,2 with m = 2 in 7 of 8 seeds; with sizes over four decades, in 12 of 12.
+    loop_spread: tuple[float, float] = (1e-2, 1e2)
+    #: Hard limit on loops, far above what any shape here needs; reaching it is reported.
+    max_loops: int = 200
+
+    def __post_init__(self) -> None:
+        from .errors import InputError
+        for name in ("stall_loops", "stall_rounds", "stall_rounds_verified", "fresh_starts", "max_loops"):
+            if int(getattr(self, name)) < 1:
+                raise InputError(f"monodromy option {name} must be at least 1, got {getattr(self, name)}")
+        if not 0 < self.loop_spread[0] <= self.loop_spread[1] or self.loop_scale <= 0:
+            raise InputError("monodromy loop sizes must be positive")
+
 
 @dataclass
 class TorusSolutions:
@@ -88,11 +103,12 @@ def random_lambda(rng: np.random.Generator, scale: float, shape: tuple[int, ...]
     return scale * (rng.normal(size=shape) + 1j * rng.normal(size=shape)) / np.sqrt(2)
 
 
-def loop_vertices(rng: np.random.Generator, loops: int, N: int) -> np.ndarray:
+def loop_vertices(rng: np.random.Generator, loops: int, N: int,
+                  options: MonodromyOptions = MonodromyOptions()) -> np.ndarray:
     """Random complex regularization for ``loops`` loop vertices (loops, N), each of a random size
-    (see :data:`LOOP_SPREAD`)."""
-    lo, hi = np.log(LOOP_SPREAD[0]), np.log(LOOP_SPREAD[1])
-    return random_lambda(rng, LOOP_SCALE, (loops, N)) * np.exp(rng.uniform(lo, hi, size=(loops, 1)))
+    (see :attr:`MonodromyOptions.loop_spread`)."""
+    lo, hi = np.log(options.loop_spread[0]), np.log(options.loop_spread[1])
+    return random_lambda(rng, options.loop_scale, (loops, N)) * np.exp(rng.uniform(lo, hi, size=(loops, 1)))
 
 
 def phi(system: GradientSystem, X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -103,50 +119,54 @@ def phi(system: GradientSystem, X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> 
 
 def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator,
                     progress: Callable[[int, int], None] | None = None,
-                    verify: Callable[[np.ndarray, np.ndarray], Any] | None = None) -> TorusSolutions:
+                    verify: Callable[[np.ndarray, np.ndarray], Any] | None = None,
+                    options: MonodromyOptions = MonodromyOptions(),
+                    tracker: TrackerOptions | None = None) -> TorusSolutions:
     """All torus solutions of ``network`` with data (X, Y) over a random complex base Λ, by monodromy.
 
-    Each round sends every known orbit around STALL_LOOPS fresh loops and also moves FRESH_STARTS
-    new free start pairs (W_j, Φ(W_j)) to the base; it stops after STALL_ROUNDS rounds in a row that
-    find nothing new. With ``verify`` (base Λ, representatives → a result with ``passed``, e.g. a trace
-    test) it stops after STALL_ROUNDS_VERIFIED such rounds when the check passes, and searches on when
-    it fails, up to MAX_LOOPS.
+    Each round sends every known orbit around ``stall_loops`` fresh loops and also moves
+    ``fresh_starts`` new free start pairs (W_j, Φ(W_j)) to the base; it stops after ``stall_rounds``
+    rounds in a row that find nothing new (``options``). With ``verify`` (base Λ, representatives → a
+    result with ``passed``, e.g. a trace test) it stops after ``stall_rounds_verified`` such rounds when
+    the check passes, and searches on when it fails, up to ``max_loops``. ``tracker`` sets the path tracker.
     The fresh pairs land on random sheets of the cover, which makes the search robust where the
     loops mix the sheets slowly.
     """
     system = GradientSystem(network)
     N = network.N
     w0, lam0 = free_start_pair(system, X, Y, rng)
-    base = random_lambda(rng, LOOP_SCALE, (N,))
+    o = options
+    base = random_lambda(rng, o.loop_scale, (N,))
     sol = TorusSolutions(network, X, Y, base, np.zeros((0, N), complex), dominant=False)
     if not is_dominant(system, X, Y, w0, lam0):
         return sol
     sol.dominant = True
     stalled = 0
     while True:
-        if sol.loops >= MAX_LOOPS:
+        if sol.loops >= o.max_loops:
             sol.hit_loop_limit = True
             break
         n = len(sol.representatives)
         # without a completeness check, small problems get more loops per round: few orbits are where a
         # handful of loops can all miss (with a check, missing orbits make it fail and the search goes on)
-        K = STALL_LOOPS if verify is not None else max(STALL_LOOPS, -(-MIN_LOOP_PATHS // max(n, 1)))
+        K = o.stall_loops if verify is not None else max(o.stall_loops, -(-o.min_loop_paths // max(n, 1)))
         # fresh free start pairs, moved to the base point
-        W = (rng.normal(size=(FRESH_STARTS, N)) + 1j * rng.normal(size=(FRESH_STARTS, N))) / np.sqrt(2)
+        W = (rng.normal(size=(o.fresh_starts, N)) + 1j * rng.normal(size=(o.fresh_starts, N))) / np.sqrt(2)
         if n == 0:
             W[0] = w0
-        res = Tracker(ParameterHomotopy(system, (X, Y, phi(system, X, Y, W)), (X, Y, base)), torus=True).track(W)
+        res = Tracker(ParameterHomotopy(system, (X, Y, phi(system, X, Y, W)), (X, Y, base)), tracker,
+                      torus=True).track(W)
         found = [res.x[res.success]]
         bad = int((~res.success).sum())
-        sol.paths_tracked += FRESH_STARTS
+        sol.paths_tracked += o.fresh_starts
         if n:
             # every known orbit goes around K fresh loops base → Λ_1 → Λ_2 → base, in one batch
-            lam1 = np.repeat(loop_vertices(rng, K, N), n, axis=0)
-            lam2 = np.repeat(loop_vertices(rng, K, N), n, axis=0)
+            lam1 = np.repeat(loop_vertices(rng, K, N, o), n, axis=0)
+            lam2 = np.repeat(loop_vertices(rng, K, N, o), n, axis=0)
             x = np.tile(sol.representatives, (K, 1))
             ok = np.ones(len(x), bool)
             for a, b in ((base, lam1), (lam1, lam2), (lam2, base)):
-                res = Tracker(ParameterHomotopy(system, (X, Y, a), (X, Y, b)), torus=True).track(x)
+                res = Tracker(ParameterHomotopy(system, (X, Y, a), (X, Y, b)), tracker, torus=True).track(x)
                 sol.paths_tracked += len(x)
                 ok &= res.success
                 x = res.x
@@ -160,9 +180,9 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
         if progress is not None:
             progress(sol.loops, sol.count + len(new) * len(sign_vectors(network)))
         stalled = stalled + 1 if (n and not len(new)) else 0
-        if verify is None and stalled >= STALL_ROUNDS:
+        if verify is None and stalled >= o.stall_rounds:
             break
-        if verify is not None and stalled >= STALL_ROUNDS_VERIFIED:
+        if verify is not None and stalled >= o.stall_rounds_verified:
             sol.verification = verify(base, sol.representatives)
             if sol.verification.passed:
                 break

@@ -66,12 +66,12 @@ def solve_summary(result: SolveResult) -> Panel:
         style = "green" if c.overall.value != "not verified" else "bold yellow"
         exact = result.exact
         t.add_row("completeness", Text(c.describe(), style=style),
-                  "msolve N_C/N_C*" if exact else "", f"{exact['n_complex']} / {exact['n_torus']}" if exact else "")
-    c = result.certification
-    if c is not None:
-        proved = " — count proved (meets B_C)" if c.get("proves_count") else ""
-        t.add_row("certified", f"{c['n_certified']} of {result.n_complex}{proved}", "certified real / torus",
-                  f"{c['n_certified_real']} / {c['n_certified_torus']}")
+                  "msolve N_C/N_C*" if exact else "", f"{exact.n_complex} / {exact.n_torus}" if exact else "")
+    cert = result.certification
+    if cert is not None:
+        proved = " — count proved (meets B_C)" if cert.proves_count else ""
+        t.add_row("certified", f"{cert.n_certified} of {result.n_complex}{proved}", "certified real / torus",
+                  f"{cert.n_certified_real} / {cert.n_certified_torus}")
     if result.singular_endpoints:
         t.add_row("singular endpoints", Text(str(result.singular_endpoints), style="bold red"), "", "")
     return Panel(t, title="linnet solve", expand=False)
@@ -248,10 +248,10 @@ def maxreal_view(result) -> Group:
     t.add_row("record N_R", Text(str(result.record), style="bold green"), "found by", found)
     cert = result.certification
     if cert is not None:
-        ok = cert["n_certified_real"] >= result.record
-        t.add_row("certified real", Text(f"{cert['n_certified_real']} of {result.record}",
+        ok = cert.n_certified_real >= result.record
+        t.add_row("certified real", Text(f"{cert.n_certified_real} of {result.record}",
                                          style="green" if ok else "bold red"),
-                  "certified points", f"{cert['n_certified']} of {result.n_complex}")
+                  "certified points", f"{cert.n_certified} of {result.n_complex}")
     t.add_row("sampled max N_R", f"{result.sampled_max} ({result.samples} instances)", "published max N_R",
               "—" if result.published is None else f"{result.published} ({result.published_table})")
     gens = f"{result.generations} generation{'s' if result.generations != 1 else ''}"

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .bounds import BoundsRow
 from .classify import CriticalPoint
 from .completeness import Completeness
 from .instance import Instance
-from .patterns import ZeroPattern
+from .patterns import PatternCheck, ZeroPattern
+
+if TYPE_CHECKING:
+    from .certify import Certification
+    from .exact import ExactCounts
 
 #: Version of the JSON layout of ``linnet solve --format json`` (bumped on incompatible changes).
 SOLVE_SCHEMA = "linnet.solve/1"
@@ -29,14 +33,44 @@ class SolveResult:
     seconds: float
     bounds: BoundsRow | None = None
     warnings: list[str] = field(default_factory=list)
-    pattern_check: dict[str, Any] | None = None
-    certification: dict[str, Any] | None = None
+    #: the exhaustive zero-pattern check, when asked for
+    pattern_check: PatternCheck | None = None
+    #: the proof of every point (Krawczyk), when asked for
+    certification: Certification | None = None
     #: search paths of the generic solve (monodromy loops) that did not close; they lose no critical point
     monodromy_failed_loops: int = 0
     #: how sure the counts are (:mod:`linnet_cli.completeness`)
     completeness: Completeness | None = None
-    #: exact counts by msolve (``--exact``), when asked for
-    exact: dict[str, Any] | None = None
+    #: exact counts by msolve, when asked for
+    exact: ExactCounts | None = None
+    #: the first this many ``warnings`` are the instance's own (non-generic data), known before solving
+    n_instance_warnings: int = 0
+
+    def __repr__(self) -> str:
+        return f"<SolveResult {self.instance.network.label()} m={self.instance.m}: " \
+               f"{self.n_complex} critical points, {self.n_real} real>"
+
+    def __str__(self) -> str:
+        """A few lines: the shape, the counts, failures and completeness (like HomotopyContinuation.jl's
+        ``Result``)."""
+        net = self.instance.network
+        lines = [f"SolveResult: {net.label()}, m = {self.instance.m}, N = {net.N} weights "
+                 f"({self.engine} engine, seed {self.seed}, {self.seconds:.1f} s)",
+                 f"• {self.n_complex} critical points: {self.n_torus} on the torus, {self.n_real} real, "
+                 f"{len(self.local_minima())} local minima ({len(self.spurious_local_minima())} spurious)",
+                 f"• {self.paths_tracked} paths tracked, {self.n_failed} failed, "
+                 f"{self.singular_endpoints} singular endpoints"]
+        if self.completeness is not None:
+            lines.append(f"• completeness: {self.completeness.describe()}")
+        if self.certification is not None:
+            lines.append(f"• certified: {self.certification.n_certified} of {self.n_complex}")
+        lines += [f"• warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def solve_warnings(self) -> list[str]:
+        """The warnings of the solve itself, after the instance's own (which a front end shows before
+        solving)."""
+        return self.warnings[self.n_instance_warnings:]
 
     # filters, in the spirit of HomotopyContinuation.jl's results
     def real(self) -> list[CriticalPoint]:
@@ -80,6 +114,7 @@ class SolveResult:
         """The counts, without the solution list."""
         net = self.instance.network
         b = self.bounds
+        cert = None if self.certification is None else self.certification.as_dict()
         return {
             "schema": SOLVE_SCHEMA,
             "widths": list(net.widths), "d": net.d, "dx": net.dx, "dy": net.dy, "H": net.H,
@@ -91,7 +126,7 @@ class SolveResult:
             "n_failed": self.n_failed, "failed_paths": dict(self.failed_paths),
             "monodromy_failed_loops": self.monodromy_failed_loops,
             "completeness": None if self.completeness is None else self.completeness.as_dict(),
-            "exact": self.exact,
+            "exact": None if self.exact is None else self.exact.as_dict(),
             "n_singular": self.singular_endpoints, "paths_tracked": self.paths_tracked,
             "seconds": round(self.seconds, 3),
             "bounds": None if b is None else {"CBB": b.CBB, "BKK": b.BKK, "BKK_torus": b.BKK_torus,
@@ -100,11 +135,10 @@ class SolveResult:
                           "matrices": [m.tolist() for m in pat.matrices()], "count": n, "real": r}
                          for pat, n, r in self.pattern_counts()],
             "warnings": list(self.warnings),
-            "pattern_check": self.pattern_check,
-            **({} if self.certification is None else
-               {k: self.certification[k] for k in ("n_certified", "n_certified_torus", "n_certified_real",
-                                                   "n_uncertified")}),
-            "certification": self.certification,
+            "pattern_check": None if self.pattern_check is None else self.pattern_check.as_dict(),
+            **({} if cert is None else {k: cert[k] for k in ("n_certified", "n_certified_torus", "n_certified_real",
+                                                             "n_uncertified")}),
+            "certification": cert,
         }
 
     def solution_rows(self) -> list[dict[str, Any]]:

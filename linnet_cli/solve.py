@@ -1,8 +1,9 @@
-"""Library entry point: all critical points of one instance, classified."""
+"""Library entry point: all critical points of one instance, classified, and the checks a user asks for."""
 from __future__ import annotations
 
+import dataclasses
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -12,9 +13,13 @@ from .classify import classify
 from .engines import EngineSpec
 from .engines.base import Engine, Progress, RawSolutions
 from .errors import InputError
-from .instance import Instance
+from .instance import Instance, draw_seed, random_instance
 from .network import Network
 from .result import SolveResult
+
+if TYPE_CHECKING:
+    from .monodromy import MonodromyOptions
+    from .tracker import TrackerOptions
 
 
 def solver_for(network: Network, engine: str | EngineSpec) -> Engine:
@@ -27,39 +32,113 @@ def solver_for(network: Network, engine: str | EngineSpec) -> Engine:
     return get_engine(engine)
 
 
-def solve(instance: Instance, engine: str | EngineSpec = "native", seed: int | None = None,
-          progress: Progress | None = None, bounds: BoundsRow | None = None,
-          before_classify: Callable[[RawSolutions], None] | None = None) -> SolveResult:
-    """Find and classify every isolated complex critical point of ``instance``.
+def engine_spec(engine: str | EngineSpec = "native", trace_test: bool | None = None,
+                monodromy: MonodromyOptions | None = None, tracker: TrackerOptions | None = None) -> EngineSpec:
+    """An engine by name (or a spec) with the options given here set on it (None: keep the spec's)."""
+    spec = EngineSpec(engine) if isinstance(engine, str) else engine
+    changes = {k: v for k, v in (("trace_test", trace_test), ("monodromy", monodromy), ("tracker", tracker))
+               if v is not None}
+    return dataclasses.replace(spec, **changes) if changes else spec
 
-    ``seed`` drives the engine's random choices (start pair, monodromy loops); the counts do not
-    depend on it. Non-generic instances are reported in ``warnings``, failed paths in ``failed_paths``.
-    ``before_classify`` sees the engine's points first (the CLI checks there that classifying and
-    writing them fits in memory, now that their number is known).
+
+def check_request(network: Network, verify_patterns: bool = False, exact: bool = False) -> None:
+    """Refuse at once (InputError) the checks that cannot be done for ``network`` here: the zero-pattern
+    check is for small networks only, the exact counts need msolve and a small network."""
+    if verify_patterns:
+        from .patterns import check_verifiable
+        check_verifiable(network)
+    if exact:
+        from .exact import check_exact_possible
+        check_exact_possible(network.N)
+
+
+def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed: int | None = None,
+          progress: Progress | None = None, bounds: BoundsRow | None = None,
+          before_classify: Callable[[RawSolutions], None] | None = None, *, m: int = 1,
+          distribution: str = "default", certify: bool = False, verify_patterns: bool = False,
+          exact: bool = False, bkk: bool | None = None, trace_test: bool | None = None,
+          monodromy: MonodromyOptions | None = None, tracker: TrackerOptions | None = None) -> SolveResult:
+    """Find and classify every isolated complex critical point of an instance.
+
+    Parameters
+    ----------
+    problem : an :class:`~linnet_cli.instance.Instance`, or a :class:`~linnet_cli.network.Network`, for
+        which a random instance with ``m`` data points is drawn from ``distribution`` with ``seed``.
+    engine : ``"native"`` (default) or ``"julia"``, or an :class:`~linnet_cli.engines.EngineSpec`.
+    seed : drives the instance drawn and the engine's random choices (start pairs, loops); the counts
+        do not depend on it. None draws one, recorded in the result.
+    certify : prove every point with Krawczyk's test (:mod:`linnet_cli.certify`), in ``certification``.
+    verify_patterns : check exhaustively that only dead-neuron zero patterns carry critical points
+        (``pattern_check``; small networks only).
+    exact : count N_C and N_C* with msolve over a prime field and compare (``exact``; small networks).
+    bounds : the shape's bounds, when already computed; else they are computed here, the BKK columns
+        when ``bkk`` (None: when cached or cheap).
+    trace_test, monodromy, tracker : options of the native engine (see
+        :class:`~linnet_cli.monodromy.MonodromyOptions`, :class:`~linnet_cli.tracker.TrackerOptions`).
+    progress : called with (description, completed, total).
+    before_classify : sees the engine's points first (a front end can check there that classifying and
+        writing them fits in memory, now that their number is known).
+
+    Returns
+    -------
+    SolveResult : the points with their classification, path statistics, warnings and completeness.
+
+    Examples
+    --------
+    >>> from linnet_cli import Network, solve
+    >>> res = solve(Network.uniform(d=1, dx=1, dy=1), seed=1)
+    >>> res.n_complex, res.n_torus, res.n_failed
+    (5, 4, 0)
     """
-    eng = solver_for(instance.network, engine)
+    spec = engine_spec(engine, trace_test, monodromy, tracker)
+    seed = draw_seed() if seed is None and isinstance(problem, Network) else seed
+    instance = (random_instance(problem, m=m, seed=seed, distribution=distribution)
+                if isinstance(problem, Network) else problem)
+    network = instance.network
+    check_request(network, verify_patterns, exact)
+    eng = solver_for(network, spec)
+    if bounds is None:
+        from .bounds import bkk_progress, bounds_row
+        bounds = bounds_row(network, instance.m, bkk=bkk, engine=eng,
+                            progress=None if progress is None else bkk_progress(progress, f"bounds {network.label()}"))
     t0 = time.perf_counter()
-    rng = np.random.default_rng(seed)
     try:
-        raw = eng.solve(instance, rng, progress)
+        raw = eng.solve(instance, np.random.default_rng(seed), progress)
     except np.linalg.LinAlgError as exc:
         raise InputError(f"the solver's linear algebra failed on this instance ({exc}): its values are "
                          "probably too badly scaled for double precision; rescale X, Y and Λ") from None
     if before_classify is not None:
         before_classify(raw)
+    result = _result(instance, eng, seed, raw, bounds, time.perf_counter() - t0)
+    if verify_patterns:
+        from .patterns import verify_patterns as check_patterns
+        result.pattern_check = check_patterns(network, instance.m, np.random.default_rng(seed))
+        if not result.pattern_check.confirmed:
+            result.warnings.append(result.pattern_check.message())
+    if certify:
+        _certify(result)
+    if exact:
+        _exact(result)
+    return result
+
+
+def _result(instance: Instance, eng: Engine, seed: int | None, raw: RawSolutions, bounds: BoundsRow | None,
+            seconds: float) -> SolveResult:
+    """The classified points of an engine's raw solutions, with warnings and completeness."""
     points = classify(instance, raw.points, [raw.patterns[i] for i in raw.pattern_of])
-    warnings = instance.genericity_warnings() + list(raw.notes)
+    instance_warnings = instance.genericity_warnings()
+    warnings = instance_warnings + list(raw.notes)
     n_sing = 0 if raw.singular is None else len(raw.singular)
     if n_sing:
         warnings.append(f"{n_sing} path(s) ended at singular endpoints: they are not counted as isolated "
                         "critical points (the instance may not be generic)")
-    if raw.failed:
-        warnings.append(f"{sum(raw.failed.values())} path(s) to the instance failed ({', '.join(f'{k}: {v}' for k, v in sorted(raw.failed.items()))}): "
-                        "counts are lower bounds")
+    n_failed = sum(raw.failed.values())
+    if n_failed:
+        codes = ", ".join(f"{k}: {v}" for k, v in sorted(raw.failed.items()))
+        warnings.append(f"{n_failed} path(s) to the instance failed ({codes}): counts are lower bounds")
     if bounds is not None and bounds.B_C is not None and len(points) > bounds.B_C:
         warnings.append(f"found {len(points)} critical points, more than the bound B_C = {bounds.B_C}: "
                         "some endpoints may be spurious")
-    n_failed = sum(raw.failed.values())
     if raw.exact:
         evidence = Completeness([], Status.PROVEN, ["found by a linear solve: nothing can be missed"])
     elif raw.completeness is None:
@@ -67,5 +146,28 @@ def solve(instance: Instance, engine: str | EngineSpec = "native", seed: int | N
     else:
         evidence = overall(raw.completeness, n_failed)
     return SolveResult(instance, eng.name, seed, points, raw.patterns, raw.paths_tracked, dict(raw.failed),
-                       n_sing, time.perf_counter() - t0, bounds, warnings,
-                       monodromy_failed_loops=raw.monodromy_failed_loops, completeness=evidence)
+                       n_sing, seconds, bounds, warnings, monodromy_failed_loops=raw.monodromy_failed_loops,
+                       completeness=evidence, n_instance_warnings=len(instance_warnings))
+
+
+def _certify(result: SolveResult) -> None:
+    """Prove every point of ``result`` (Krawczyk); a certified count that meets B_C makes it proven."""
+    from .certify import certify_result
+    cert = result.certification = certify_result(result)
+    if cert.n_uncertified:
+        result.warnings.append(f"{cert.n_uncertified} critical point(s) could not be certified")
+    if cert.proves_count and result.completeness is not None:
+        result.completeness = result.completeness.with_evidence(proven=True)
+
+
+def _exact(result: SolveResult) -> None:
+    """Compare the counts of ``result`` with msolve's exact ones over a prime field."""
+    from .exact import exact_counts
+    counts = result.exact = exact_counts(result.instance)
+    agree = counts.agrees(result.n_complex, result.n_torus)
+    if result.completeness is not None:
+        result.completeness = result.completeness.with_evidence(exact=agree)
+    if not agree:
+        result.warnings.append(f"DISAGREEMENT: linnet found N_C = {result.n_complex}, N_C* = {result.n_torus}; "
+                               f"msolve over GF({counts.prime}) counts N_C = {counts.n_complex}, "
+                               f"N_C* = {counts.n_torus}")

@@ -14,12 +14,13 @@ import time
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .bounds import BOUND_COLUMNS, BoundsRow
 from .errors import InputError
-from .network import Network, networks_from_ranges, parse_range, parse_widths
+from .network import Network, networks_from_ranges, parse_range, parse_widths, widths_text
 from .engines import EngineSpec
 
 #: Columns compared with published values (ours → column of the published TSV); max N_R is shown
@@ -91,6 +92,15 @@ def sweep_rows(d: str, dx: str, dy: str, H: str = "1", m: str = "1",
     rows = [RowSpec(n, mm) for n in nets for mm in parse_range(m, "m")]
     skip = {r.key for r in exclude or []}
     return [r for r in rows if r.key not in skip]
+
+
+def shape_rows(d: str | None, dx: str | None, dy: str | None, H: str | None, m: str | None,
+               widths: Sequence[str] = ()) -> list[RowSpec]:
+    """Rows of shapes given as a list of widths (``2,3,1,2``), or else as ranges (not given: 1..3 for d,
+    d_x and d_y, 1 for H), each with every m of its range (not given: 1)."""
+    if widths:
+        return [RowSpec(parse_widths(w), mm) for w in widths for mm in parse_range(m or "1", "m")]
+    return sweep_rows(d or "1..3", dx or "1..3", dy or "1..3", H or "1", m or "1")
 
 
 def sweep_corner(d: str, dx: str, dy: str, H: str = "1", m: str = "1") -> tuple[RowSpec, int]:
@@ -178,62 +188,63 @@ def instance_seeds(master: int, row: RowSpec, samples: int) -> np.ndarray:
 
 @dataclass
 class RowResult:
-    """Everything computed for one row."""
+    """Everything computed for one row: the shape's bounds, then the counts. The bounds' columns (d, dx,
+    dy, H, m, N, CBB, BKK, BKK_torus, B_C, B_C_star) read through, e.g. ``row.BKK``."""
 
-    d: int | None
-    dx: int
-    dy: int
-    H: int
-    m: int
-    N: int
-    CBB: int
-    BKK: int | None
-    BKK_torus: int | None
-    B_C: int | None
-    B_C_star: int | None
+    bounds: BoundsRow
     N_C: int
     N_C_star: int
     max_N_R: int
     samples: int
     failed_paths: int
     seconds: float
-    widths: str
     N_R_histogram: dict[int, int]
     spurious_minimum_instances: int
     N_C_mismatch_instances: int
     monodromy_failed_paths: int
     paths_tracked: int
-    certified_instances: int | None = None   # instances whose every point was proved (--certify)
+    certified_instances: int | None = None   # instances whose every point was proved (certify)
     uncertified_points: int | None = None
     # points proved (Krawczyk) on the instance with the most real points: lower bounds on N_C, N_C*, max N_R
     certified_N_C: int | None = None
     certified_N_C_star: int | None = None
     certified_max_N_R: int | None = None
-    search_max_N_R: int | None = None         # record of the search (--search), None without one
+    search_max_N_R: int | None = None         # record of the search, None without one
     search_candidates: int | None = None      # candidate instances the search tracked
     #: the generic solve's completeness (trace test, rank test, not verified; see completeness.py)
     completeness: str | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name in BOUND_COLUMNS and "bounds" in self.__dict__:
+            return getattr(self.__dict__["bounds"], name)
+        raise AttributeError(name)
+
+    @property
+    def widths(self) -> str:
+        return widths_text(self.bounds.widths)
 
     @property
     def key(self) -> str:
         return f"{self.widths}|m={self.m}"
 
     def as_record(self) -> dict[str, Any]:
-        """Flat record for csv/json: the histogram as ``"n:count;..."``."""
-        rec = asdict(self)
+        """Flat record for csv/json (:data:`ROW_COLUMNS`): the histogram as ``"n:count;..."``."""
+        rec = {c: getattr(self, c) for c in ROW_COLUMNS}
         rec["N_R_histogram"] = ";".join(f"{k}:{v}" for k, v in sorted(self.N_R_histogram.items()))
         return rec
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> "RowResult":
-        """Inverse of :meth:`as_record` (for --resume), from csv strings or json values."""
-        def num(v: Any, kind=int):
-            return None if v in (None, "", "nan") else kind(float(v)) if kind is int else kind(v)
+        """Inverse of :meth:`as_record` (to resume a run), from csv strings or json values."""
+        def num(v: Any) -> int | None:
+            return None if v in (None, "", "nan") else int(float(v))
         hist_text = str(rec.get("N_R_histogram") or "")
         hist = {int(a): int(b) for a, b in (p.split(":") for p in hist_text.split(";") if p)}
         text = ("seconds", "widths", "N_R_histogram", "completeness")
         vals = {c: num(rec.get(c)) for c in ROW_COLUMNS if c not in text}
-        return cls(**vals, seconds=float(rec.get("seconds") or 0.0), widths=str(rec["widths"]), N_R_histogram=hist,
+        widths = tuple(int(w) for w in str(rec["widths"]).split(","))
+        bounds = BoundsRow(**{c: vals.pop(c) for c in BOUND_COLUMNS}, widths=widths)
+        return cls(bounds, **vals, seconds=float(rec.get("seconds") or 0.0), N_R_histogram=hist,
                    completeness=rec.get("completeness") or None)
 
 
@@ -245,7 +256,7 @@ class RowStart:
     """What a row's instances are tracked from: its bounds and the engine's generic solve."""
 
     row: RowSpec
-    bounds: Any            # bounds.BoundsRow
+    bounds: BoundsRow
     generic: Any           # the engine's own object (see engines.base.Engine.generic_solve)
     seconds: float
 
@@ -350,9 +361,8 @@ def finish_row(start: RowStart, counts: InstanceCounts, samples: int, certify: b
             best = (True, sum(p.is_real for p in pts), 0, outcome.record.instance, pts)
     proof = certify_points(best[3], best[4])
     seconds += time.perf_counter() - t0
-    return RowResult(b.d, b.dx, b.dy, b.H, m, b.N, b.CBB, b.BKK, b.BKK_torus, b.B_C, b.B_C_star,
-                     int(facts["n_complex"]), int(facts["n_torus"]), max(counts.histogram), samples, counts.failed,
-                     round(seconds, 2), net.text, counts.histogram, counts.spurious,
+    return RowResult(b, int(facts["n_complex"]), int(facts["n_torus"]), max(counts.histogram), samples, counts.failed,
+                     round(seconds, 2), counts.histogram, counts.spurious,
                      counts.mismatch, int(sum(facts["failed"].values())),
                      counts.tracked + int(facts["paths_tracked"]),
                      counts.certified if certify else None, counts.uncertified if certify else None,
@@ -459,16 +469,85 @@ def resumable_rows(partial: PartialRun, spec: TableSpec) -> list[RowResult]:
     return partial.rows
 
 
+#: Version of the JSON layout of a table run (bumped on incompatible changes).
+TABLE_SCHEMA = "linnet.table/1"
+#: Columns of a row record that are text, not integers.
+_TEXT_COLUMNS = ("seconds", "widths", "N_R_histogram", "completeness", "distribution", "config")
+
+
 @dataclass
 class TableRun:
     """The rows computed so far (in the spec's order), whether the run was interrupted, and the rows
-    that could not be computed (row key -> why; on a cluster, a task that failed twice)."""
+    that could not be computed (row key -> why; on a cluster, a task that failed twice). It owns the
+    table's output schema and its comparison with the published values."""
 
     spec: TableSpec
     results: list[RowResult]
     interrupted: bool = False
     resumed: int = 0
     failed: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        ok, total = self.reproduced()
+        return (f"<TableRun {self.spec.title!r}: {len(self.results)} of {len(self.spec.rows)} rows, "
+                f"{ok} of {total} published values reproduced>")
+
+    @property
+    def complete(self) -> bool:
+        return not (self.interrupted or self.failed)
+
+    def reproduced(self) -> tuple[int, int]:
+        """(published values reproduced, published values compared), max N_R not included (sampled)."""
+        return reproduced(self.results, self.spec)
+
+    def audit(self) -> list[dict]:
+        """Per row, the verdict on every published value (:func:`linnet_cli.audit.audit_row`)."""
+        from .audit import audit_table
+        return audit_table(self.results, self.spec)
+
+    def closing_line(self) -> str | None:
+        """Values reproduced, and the kinds of those that are not (None when nothing is published)."""
+        from .audit import closing_line
+        return closing_line(self.results, self.spec)
+
+    def columns(self) -> list[str]:
+        """The machine-readable columns: the row's, the published values, their audit, the run's."""
+        from .audit import audit_columns
+        return (list(ROW_COLUMNS) + [f"published_{c}" for c in {**COMPARED, **SAMPLED}]
+                + list(audit_columns({})) + list(RUN_COLUMNS))
+
+    def records(self) -> list[dict[str, Any]]:
+        """One record per row (:meth:`columns`): the counts, the published values and their audit, and
+        the run's seed, distribution and config (they make the rows repeatable, and resuming checks them)."""
+        from .audit import audit_columns, audit_row
+        cols, recs = self.columns(), []
+        for r in self.results:
+            pub = self.spec.published.get(r.key)
+            rec = r.as_record()
+            for ours, theirs in {**COMPARED, **SAMPLED}.items():
+                rec[f"published_{ours}"] = None if pub is None else pub.get(theirs)
+            rec.update(audit_columns(audit_row(r, pub)))
+            rec.update(run_identity(self.spec))
+            recs.append({c: rec.get(c) for c in cols})
+        return recs
+
+    def to_frame(self):
+        """pandas DataFrame of :meth:`records`; integers stay exact (nullable Int64 or Python ints)."""
+        from .audit import audit_columns
+        from .export import integer_frame
+        cols = self.columns()
+        text = (*_TEXT_COLUMNS, *audit_columns({}))
+        return integer_frame(self.records(), cols, [c for c in cols if c not in text])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON layout (schema ``linnet.table/1``): the run, its audit tally, rows and failed rows."""
+        from .audit import tally
+        ok, total = self.reproduced()
+        return {"schema": TABLE_SCHEMA, "title": self.spec.title, "samples": self.spec.samples,
+                "seed": self.spec.seed, "distribution": self.spec.distribution, "engine": self.spec.engine.name,
+                "reproduced": ok, "compared": total, "audit": tally(self.audit()),
+                "complete": self.complete, "rows": self.records(),
+                "failed_rows": [{"row": key, "error": why} for key, why in self.failed.items()]}
 
 
 #: The progress queue of a worker process (set by :func:`_init_worker`).

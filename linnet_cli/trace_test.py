@@ -30,7 +30,7 @@ from .gradient import GradientSystem
 from .monodromy import loop_vertices, phi, random_lambda
 from .network import Network
 from .symmetry import canonical, sign_vectors
-from .tracker import LineSlice, ParameterHomotopy, ReturnCode, Tracker
+from .tracker import LineSlice, ParameterHomotopy, ReturnCode, Tracker, TrackerOptions
 from .unique_points import duplicates, merge_new
 
 #: The test passes when the second difference of the three traces is below this, relative to the sum of
@@ -92,6 +92,8 @@ class TraceTest:
     Y: np.ndarray
     lam0: np.ndarray
     rng: np.random.Generator
+    #: settings of the path tracker (None: the defaults)
+    tracker: TrackerOptions | None = None
     extras: np.ndarray = field(init=False)
     paths: int = 0
     failed: int = 0
@@ -130,9 +132,10 @@ class TraceTest:
         their relative accuracy). Endpoints that Newton pins down to PENCIL_ACCURACY only (ill-conditioned
         but regular ones) are usable: their error is accounted for in the trace's tolerance."""
         hom = ParameterHomotopy(self.system, (self.X, self.Y, self.lam0), (self.X, self.Y, self.lam0), line_slice)
-        res = Tracker(hom, torus=True).track(start)
+        tracker = Tracker(hom, self.tracker, torus=True)
+        res = tracker.track(start)
         usable = res.success | ((res.codes == ReturnCode.NOT_CONVERGED) & (res.accuracy <= PENCIL_ACCURACY)
-                                & (res.cond <= Tracker(hom).options.singular_cond))
+                                & (res.cond <= tracker.options.singular_cond))
         self.paths += len(start)
         self.failed += int((~usable).sum())
         return res.x, usable, np.where(usable, res.accuracy, np.inf)

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from linnet_cli.audit import (AUDITED, KINDS, all_published, audit_columns, audit_row, closing_line,
                               shipped_published, tally)
+from linnet_cli.bounds import BOUND_COLUMNS, BoundsRow
 from linnet_cli.cli import cli
 from linnet_cli.table import RowResult, TableSpec, load_table_spec
 
@@ -23,7 +24,9 @@ def row(**kw) -> RowResult:
                 monodromy_failed_paths=0, paths_tracked=900, certified_N_C=9, certified_N_C_star=0,
                 certified_max_N_R=5)
     base.update(kw)
-    return RowResult(**base)
+    bounds = BoundsRow(**{c: base.pop(c) for c in BOUND_COLUMNS},
+                       widths=tuple(int(w) for w in base.pop("widths").split(",")))
+    return RowResult(bounds, **base)
 
 
 def pub(**kw) -> dict[str, int]:

@@ -86,7 +86,7 @@ def test_search_raises_the_sampled_maximum_and_does_not_depend_on_jobs():
     assert one.n_complex == 33 and one.record > one.sampled_max and one.found_by == "search"
     assert one.record % 2 == 1 and one.record <= one.n_complex                  # the parity of N_C
     assert sum(p.is_real for p in one.points) == one.record and len(one.points) == 33
-    assert one.certification["n_certified_real"] == one.record
+    assert one.certification.n_certified_real == one.record
     assert [r for _, _, r in one.history] == sorted(r for _, _, r in one.history)
     assert one.published == 9 and one.published_table.startswith("Table 3.2")
     two = max_real(SMALL, samples=8, budget=64, seed=2, jobs=2)

@@ -156,6 +156,6 @@ def test_failed_monodromy_loops_are_reported_apart_from_failed_paths(monkeypatch
     monkeypatch.setattr(monodromy, "Tracker", FirstRoundFails)
     res = solve(random_instance(Network.uniform(2, 2, 2), seed=3), seed=3)
     assert (res.n_complex, res.n_torus, res.n_failed) == (33, 16, 0)
-    assert res.monodromy_failed_loops >= monodromy.FRESH_STARTS
+    assert res.monodromy_failed_loops >= monodromy.MonodromyOptions().fresh_starts
     assert res.to_dict()["monodromy_failed_loops"] == res.monodromy_failed_loops
     assert not any("lower bound" in w for w in res.warnings)

@@ -70,7 +70,7 @@ def test_monodromy_survives_a_round_in_which_every_path_fails(monkeypatch):
     net = Network.uniform(2, 2, 2)
     rng = np.random.default_rng(0)
     sol = monodromy.monodromy_solve(net, rng.normal(size=(2, 1)), rng.normal(size=(2, 1)), rng)
-    assert sol.count == 16 and sol.failed_paths["monodromy"] >= monodromy.FRESH_STARTS
+    assert sol.count == 16 and sol.failed_paths["monodromy"] >= monodromy.MonodromyOptions().fresh_starts
 
 
 def test_a_constant_path_takes_one_step():

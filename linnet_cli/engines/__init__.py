@@ -6,9 +6,14 @@ HomotopyContinuation.jl through juliacall and is imported only when asked for.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from .base import Engine
+
+if TYPE_CHECKING:
+    from ..monodromy import MonodromyOptions
+    from ..tracker import TrackerOptions
 
 #: Engine names, default first.
 ENGINES = ("native", "julia")
@@ -26,6 +31,9 @@ class EngineSpec:
     method: str | None = None
     #: native engine: check every monodromy set with a trace test (:mod:`linnet_cli.trace_test`)
     trace_test: bool = True
+    #: native engine: settings of the monodromy search and of the path tracker (None: the defaults)
+    monodromy: MonodromyOptions | None = None
+    tracker: TrackerOptions | None = None
 
 
 def get_engine(spec: str | EngineSpec) -> Engine:
@@ -38,8 +46,11 @@ def get_engine(spec: str | EngineSpec) -> Engine:
             raise InputError("--threads and --julia-method apply to --engine julia only "
                              "(the native engine runs rows in parallel with `linnet table --jobs`)")
         from .native import NativeEngine
-        return NativeEngine(trace_test=spec.trace_test)
+        return NativeEngine(spec.trace_test, spec.monodromy, spec.tracker)
     if spec.name == "julia":
+        if spec.monodromy is not None or spec.tracker is not None:
+            raise InputError("monodromy and tracker options apply to the native engine only "
+                             "(HomotopyContinuation.jl has its own)")
         from .julia import JuliaEngine
         engine = JuliaEngine(threads=spec.threads, method=spec.method)
         ok, why = engine.available()

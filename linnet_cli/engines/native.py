@@ -18,12 +18,12 @@ import numpy as np
 from ..gradient import GradientSystem
 from ..completeness import Part, Status, overall
 from ..instance import Instance
-from ..monodromy import TorusSolutions, monodromy_solve
+from ..monodromy import MonodromyOptions, TorusSolutions, monodromy_solve
 from ..network import Network, widths_text
 from ..patterns import ZeroPattern, dead_neuron_patterns, origin_pattern
 from ..symmetry import canonical, expand_orbits
 from ..trace_test import TraceResult, TraceTest
-from ..tracker import RETRACK_LEVELS, ParameterHomotopy, ReturnCode, Tracker
+from ..tracker import RETRACK_LEVELS, ParameterHomotopy, ReturnCode, Tracker, TrackerOptions
 from ..unique_points import duplicates
 from .base import Progress, RawSolutions
 
@@ -78,21 +78,23 @@ def pattern_groups(network: Network) -> dict[tuple[int, ...], list[ZeroPattern]]
     return dict(groups)
 
 
-def trace_verifier(network: Network, X: np.ndarray, Y: np.ndarray,
-                   rng: np.random.Generator) -> Callable[[np.ndarray, np.ndarray], TraceResult]:
+def trace_verifier(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator,
+                   tracker: TrackerOptions | None = None) -> Callable[[np.ndarray, np.ndarray], TraceResult]:
     """A completeness check for :func:`monodromy_solve`: one trace test over its base, kept across
     calls (its extra witnesses are reused when monodromy finds more and asks again)."""
     tests: dict[str, TraceTest] = {}
 
     def verify(base: np.ndarray, representatives: np.ndarray) -> TraceResult:
         if "test" not in tests:
-            tests["test"] = TraceTest(network, X, Y, base, rng)
+            tests["test"] = TraceTest(network, X, Y, base, rng, tracker)
         return tests["test"].check(representatives)
     return verify
 
 
 def start_system(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.random.Generator,
-                 progress: Progress | None = None, trace_test: bool = True) -> StartSystem:
+                 progress: Progress | None = None, trace_test: bool = True,
+                 monodromy: MonodromyOptions = MonodromyOptions(),
+                 tracker: TrackerOptions | None = None) -> StartSystem:
     """Monodromy for every distinct sub-network with data (X0, Y0) (the torus counts are deg Φ), each
     checked by a trace test unless ``trace_test`` is False."""
     groups = pattern_groups(network)
@@ -102,8 +104,8 @@ def start_system(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.rando
             if progress is not None:
                 progress(f"monodromy {widths_text(widths)}: {found} found", k, len(groups))
         sub = Network(widths)
-        verify = trace_verifier(sub, X0, Y0, rng) if trace_test else None
-        tor = monodromy_solve(sub, X0, Y0, rng, progress=report, verify=verify)
+        verify = trace_verifier(sub, X0, Y0, rng, tracker) if trace_test else None
+        tor = monodromy_solve(sub, X0, Y0, rng, progress=report, verify=verify, options=monodromy, tracker=tracker)
         start.torus[widths] = tor
         start.paths_tracked += tor.paths_tracked + (tor.verification.paths if tor.verification is not None else 0)
         for code, n in tor.failed_paths.items():
@@ -113,8 +115,8 @@ def start_system(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.rando
     return start
 
 
-def track_to(start: StartSystem, instances: Sequence[Instance],
-             progress: Progress | None = None) -> list[RawSolutions]:
+def track_to(start: StartSystem, instances: Sequence[Instance], progress: Progress | None = None,
+             options: TrackerOptions | None = None) -> list[RawSolutions]:
     """Critical points of every instance by parameter homotopy from the start system."""
     net = start.network
     n_inst = len(instances)
@@ -138,7 +140,8 @@ def track_to(start: StartSystem, instances: Sequence[Instance],
         Y1 = np.repeat(np.stack([inst.Y for inst in instances]), Pn * R, axis=0)
         lam1 = np.repeat(np.stack([inst.lambda_flat[p.coordinates] for inst in instances for p in pats]), R, axis=0)
         x0 = np.tile(reps, (n_inst * Pn, 1))
-        tracker = Tracker(ParameterHomotopy(GradientSystem(sub), (tor.X, tor.Y, tor.lam), (X1, Y1, lam1)), torus=True)
+        tracker = Tracker(ParameterHomotopy(GradientSystem(sub), (tor.X, tor.Y, tor.lam), (X1, Y1, lam1)), options,
+                          torus=True)
         res = tracker.track(x0)
         # path jumping shows up as coinciding endpoints of one (instance, pattern): retrack those
         # carefully, more carefully at each level
@@ -184,12 +187,16 @@ def track_to(start: StartSystem, instances: Sequence[Instance],
 
 class NativeEngine:
     """The default engine: compiled path tracking (numba), no Julia needed. ``trace_test`` checks every
-    monodromy set for completeness (:mod:`linnet_cli.trace_test`)."""
+    monodromy set for completeness (:mod:`linnet_cli.trace_test`); ``monodromy`` and ``tracker`` set
+    the monodromy search and the path tracker (None: the defaults)."""
 
     name = "native"
 
-    def __init__(self, trace_test: bool = True) -> None:
+    def __init__(self, trace_test: bool = True, monodromy: MonodromyOptions | None = None,
+                 tracker: TrackerOptions | None = None) -> None:
         self.trace_test = trace_test
+        self.monodromy = monodromy or MonodromyOptions()
+        self.tracker = tracker
 
     def available(self) -> tuple[bool, str]:
         return True, f"numpy {np.__version__}"
@@ -197,8 +204,9 @@ class NativeEngine:
     def solve(self, instance: Instance, rng: np.random.Generator,
               progress: Progress | None = None) -> RawSolutions:
         """Monodromy with the instance's own data, then a homotopy in Λ alone to the instance."""
-        start = start_system(instance.network, instance.X, instance.Y, rng, progress, self.trace_test)
-        raw = track_to(start, [instance], progress)[0]
+        start = start_system(instance.network, instance.X, instance.Y, rng, progress, self.trace_test,
+                             self.monodromy, self.tracker)
+        raw = track_to(start, [instance], progress, self.tracker)[0]
         raw.paths_tracked += start.paths_tracked
         raw.monodromy_failed_loops = sum(start.failed.values())
         raw.notes.extend(_start_notes(start))
@@ -210,11 +218,11 @@ class NativeEngine:
         """Monodromy at random complex (X_0, Y_0): the start of homotopies in (X, Y, Λ)."""
         X0 = (rng.normal(size=(network.dx, m)) + 1j * rng.normal(size=(network.dx, m))) / np.sqrt(2)
         Y0 = (rng.normal(size=(network.dy, m)) + 1j * rng.normal(size=(network.dy, m))) / np.sqrt(2)
-        return start_system(network, X0, Y0, rng, progress, self.trace_test)
+        return start_system(network, X0, Y0, rng, progress, self.trace_test, self.monodromy, self.tracker)
 
     def track_instances(self, generic: StartSystem, instances: Sequence[Instance],
                         progress: Progress | None = None) -> list[RawSolutions]:
-        raws = track_to(generic, instances, progress)
+        raws = track_to(generic, instances, progress, self.tracker)
         parts = generic.completeness()
         for raw in raws:
             raw.notes.extend(_start_notes(generic))

@@ -33,7 +33,7 @@ from linnet_cli.engines import get_engine
 from linnet_cli.instance import load_instance, random_instance
 from linnet_cli.maxreal import max_real
 from linnet_cli.network import parse_range
-from linnet_cli.solve import solve
+from linnet_cli.solver import solve
 from linnet_cli.table import INSTANCE_BATCH, RowSpec, load_table_spec, row_seed
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ from pathlib import Path
 from linnet_cli import peers
 from linnet_cli.instance import random_instance
 from linnet_cli.network import Network, parse_widths
-from linnet_cli.solve import solve
+from linnet_cli.solver import solve
 
 ROOT = Path(__file__).resolve().parent.parent
 

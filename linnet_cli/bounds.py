@@ -169,9 +169,25 @@ def bounds_records(rows: list[BoundsRow]) -> tuple[list[dict], list[str]]:
 
 def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: Engine | None = None,
                progress: BKKProgress | None = None) -> BoundsRow:
-    """All bounds of one shape; the BKK columns (mixed volumes) only when ``bkk`` (None: when they are
-    cached or cheap, see :data:`CHEAP_BKK_N`). The mixed volumes are linnet's own (cached; ``progress`` follows them), or computed
-    afresh by ``engine`` when one other than native is given."""
+    """All bounds of one shape.
+
+    Parameters
+    ----------
+    network, m : the shape and the number of data points.
+    bkk : compute the BKK columns (mixed volumes); None: only when they are cached or cheap (see
+        :data:`CHEAP_BKK_N`). They are linnet's own (cached per shape), or computed afresh by
+        ``engine`` when one other than native is given.
+    progress : follows the mixed volumes: (which one, fraction done).
+
+    Returns
+    -------
+    BoundsRow : N, CBB (Bézout), BKK and BKK* (None when not computed), and the thesis's B_C and B_C*
+        (None unless H = 1 and m = 1, where they are proven).
+
+    >>> row = bounds_row(Network.uniform(d=2, dx=2, dy=2), bkk=False)
+    >>> row.N, row.CBB, row.B_C, row.B_C_star
+    (8, 6561, 81, 64)
+    """
     b_c, b_cs = thesis_bounds(network, m)
     mv = mv_t = None
     native = engine is None or engine.name == "native"

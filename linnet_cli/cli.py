@@ -275,8 +275,8 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads
     from . import cost
     from .instance import check_instance_suffix
     from .instance import save_instance as save
-    from .solve import check_request
-    from .solve import solve as run
+    from .solver import check_request
+    from .solver import solve as run
 
     spec, _ = _engine(engine, threads, julia_method, trace_test=trace_test, max_loops=max_loops)
     _check_files([("--output", output), ("--save-instance", save_instance)], [("--data", data)])
@@ -302,31 +302,30 @@ def solve(d, dx, dy, H, m, widths, data, distribution, rational, engine, threads
     finally:
         progress.close()
     _warn(quiet, result.solve_warnings())
-    _emit_solve(result, fmt, output, show_solutions)
+
+    def view() -> list:
+        from .render import solve_view
+        check = result.pattern_check
+        return [solve_view(result, show_solutions)] + ([check.message()] if check is not None else [])
+    _emit(result, fmt, output, view)
 
 
-def _emit_solve(result, fmt: str, output: str | None, show_solutions: bool) -> None:
+def _emit(result: Any, fmt: str, output: str | None, view: Callable[[], list]) -> None:
+    """Write a result: ``view()`` (rich renderables) for the table format, else ``result.to_dict()`` as
+    json or ``result.to_frame()`` as csv, markdown or latex."""
     import json
 
     from .export import frame_to_text, write_text
     if fmt == "table":
-        from .render import solve_view
         con = _out_console(output)
-        con.print(solve_view(result, show_solutions))
-        if result.pattern_check is not None:
-            con.print(result.pattern_check.message())
-        _write_console(con, output)
+        for part in view():
+            con.print(part)
+        if output not in (None, "-"):
+            write_text(con.export_text(), output)
     elif fmt == "json":
         write_text(json.dumps(result.to_dict(), indent=1), output)
     else:
         write_text(frame_to_text(result.to_frame(), fmt), output)
-
-
-def _write_console(con, output: str | None) -> None:
-    """Write what a recording console printed to the file ``output`` (nothing for stdout)."""
-    if output not in (None, "-"):
-        from .export import write_text
-        write_text(con.export_text(), output)
 
 
 @cli.command()
@@ -379,18 +378,11 @@ def bounds(d, dx, dy, H, m, widths, bkk, engine, quiet, fmt, output) -> None:
         if bkk and rows:
             click.echo(f"{len(rows)} of {len(todo)} shapes were done; their BKK values are cached.", err=True)
         raise click.exceptions.Abort()
-    records, cols = bounds_records(rows)
     if fmt == "table":
-        from .render import rows_table
-        if "widths" in cols:   # unequal widths: they replace d
-            cols = ["widths"] + cols[1:-1]
-        table = rows_table("Bounds on the number of critical points", records, cols,
-                           [c.replace("B_C_star", "B_C*").replace("BKK_torus", "BKK*") for c in cols])
-        table.caption = "CBB = (2H+1)^N; BKK = mixed volume with the origin (C^N), BKK* torus only; B_C = (1+4d_y)^d, B_C* = (4d_y)^d for H=1, m=1"
-        con = _out_console(output)
-        con.print(table)
-        _write_console(con, output)
+        from .render import bounds_view
+        _emit(None, fmt, output, lambda: [bounds_view(rows)])
         return
+    records, cols = bounds_records(rows)
     write_text(frame_to_text(integer_frame(records, cols, list(BOUND_COLUMNS)), fmt, records), output)
 
 
@@ -454,7 +446,8 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
     """
     from . import cost
     from .errors import InputError
-    from .table import load_table_spec, read_partial, resumable_rows, run_table, shape_rows, sweep_corner
+    from .table import (default_jobs, load_table_spec, read_partial, resumable_rows, run_table, shape_rows,
+                        sweep_corner)
 
     sweep = any(v is not None for v in (d, dx, dy, H, m)) or bool(widths)
     if config and sweep:
@@ -462,35 +455,24 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
     _check_files([("--output", output), ("--plot", plot)], [("CONFIG", config)])
     _widths_alone(widths, d, dx, dy, H)
     spec = load_table_spec(config)
-    if samples is not None:
-        spec.samples = samples
+    spec.samples = spec.samples if samples is None else samples
     if sweep:
         if not widths:   # refuse a sweep too large before building its rows
             corner, count = sweep_corner(d or "1..3", dx or "1..3", dy or "1..3", H or "1", m or "1")
             cost.check(cost.table_estimate([(corner.network, corner.m)], spec.samples, jobs or 1, count), force)
-        from .audit import all_published
-        rows = shape_rows(d, dx, dy, H, m, widths)
-        spec.rows, spec.title, spec.histograms, spec.published = rows, "Sweep", [rows[-1].key], all_published()
-    if seed is not None:
-        spec.seed = seed
-    if distribution is not None:
-        spec.distribution = distribution
+        spec = spec.sweep(shape_rows(d, dx, dy, H, m, widths))
+    spec.seed = spec.seed if seed is None else seed
+    spec.distribution = distribution or spec.distribution
     spec.engine, _ = _engine(engine, threads, julia_method, spec.engine.name, trace_test, max_loops)
     if scheduler is not None:
         from .cluster import check_scheduler
         check_scheduler(spec.engine.name)
         if scheduler != "local" and jobs is not None:
             raise InputError("--jobs sets the workers of --scheduler local; a cluster at an address has its own")
-    from .instance import load_distribution
-    load_distribution(spec.distribution)
-    if search:
-        from .maxreal import search_space
-        search_space(spec.rows[0].network, spec.rows[0].m, spec.distribution)   # fails before any work
+    spec.check(search)
     previous = resumable_rows(read_partial(resume), spec) if resume else None
-    # every process would start its own Julia (minutes on a first run): one process, Julia threads instead
-    jobs = jobs or (1 if spec.engine.name == "julia" else os.cpu_count() or 1)
-    done = {r.key for r in previous or []}
-    todo = [(r.network, r.m) for r in spec.rows if r.key not in done]
+    jobs = jobs or default_jobs(spec.engine)
+    todo = spec.pending(previous)
     if todo:
         _warn(quiet, cost.check(cost.table_estimate(todo, spec.samples, jobs), force))
     state = {"rows": 0}
@@ -509,7 +491,16 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
         progress.close()
     if run.resumed and not quiet:
         _err_console().print(f"resumed {run.resumed} finished row(s) from {resume}")
-    _emit_table(run, fmt, output, histograms, quiet)
+    closing = run.closing_line()
+
+    def view() -> list:
+        from .render import audit_view, histogram_view, table_view
+        keys = {"config": set(spec.histograms), "all": {r.key for r in run.results}, "none": set()}[histograms]
+        return ([table_view(run)] + [histogram_view(r) for r in run.results if r.key in keys]
+                + [part for part in (audit_view(run), closing) if part])
+    _emit(run, fmt, output, view)
+    if closing and fmt != "table" and not quiet and output not in (None, "-"):
+        click.echo(closing, err=True)
     if plot:
         from .plot import plot_histograms
         plot_histograms(run.results, plot, spec.title, spec.histograms, spec.published)
@@ -523,34 +514,6 @@ def table(config, d, dx, dy, H, m, widths, samples, distribution, engine, thread
         click.echo(f"{'Aborted' if run.interrupted else 'Incomplete'}: {len(run.results)} of {len(spec.rows)} rows "
                    f"finished and kept in {target}; continue with --resume {target}", err=True)
         sys.exit(130 if run.interrupted else 1)
-
-
-def _emit_table(run, fmt: str, output: str | None, histograms: str, quiet: bool) -> None:
-    import json
-
-    from .export import frame_to_text, write_text
-    closing = run.closing_line()
-    if fmt == "table":
-        from .render import audit_view, histogram_view, table_view
-        con = _out_console(output)
-        con.print(table_view(run))
-        keys = {"config": set(run.spec.histograms), "all": {r.key for r in run.results}, "none": set()}[histograms]
-        for r in run.results:
-            if r.key in keys:
-                con.print(histogram_view(r))
-        audit = audit_view(run)
-        if audit is not None:
-            con.print(audit)
-        if closing:
-            con.print(closing)
-        _write_console(con, output)
-        return
-    if fmt == "json":
-        write_text(json.dumps(run.to_dict(), indent=1), output)
-    else:
-        write_text(frame_to_text(run.to_frame(), fmt), output)
-    if closing and not quiet and output not in (None, "-"):
-        click.echo(closing, err=True)
 
 
 @cli.command()
@@ -590,15 +553,17 @@ def maxreal(d, dx, dy, H, m, widths, samples, budget, target, chains, batch, all
       linnet maxreal --d 2 --dx 1 --dy 2 --H 2 --budget 640 --format json -o search.json
       linnet solve --data record.json          # the record instance, solved afresh
     """
-    from .errors import InputError
+    from .instance import check_instance_suffix
     from .maxreal import BATCH, BUDGET, CHAINS, max_real
+    from .table import default_jobs
     from .network import single_value
     spec, _ = _engine(engine, threads, julia_method, trace_test=trace_test, max_loops=max_loops)
-    if save_instance and not save_instance.lower().endswith((".json", ".npz")):
-        raise InputError(f"--save-instance: use a .json or .npz file, not {save_instance!r}")
+    _check_files([("--output", output), ("--save-instance", save_instance)], [])
+    if save_instance:
+        check_instance_suffix(save_instance)
     seed = _seed(seed)
     net = _network(d, dx, dy, H, widths)
-    jobs = 1 if spec.name == "julia" else (jobs or os.cpu_count() or 1)
+    jobs = 1 if spec.name == "julia" else (jobs or default_jobs(spec))
     progress = LazyProgress(quiet)
     try:
         result = max_real(net, single_value(m, "m", 1), samples=samples, budget=BUDGET if budget is None else budget, seed=seed,
@@ -611,26 +576,15 @@ def maxreal(d, dx, dy, H, m, widths, samples, budget, target, chains, batch, all
         from .instance import save_instance as save
         save(result.instance, save_instance)
     _warn(quiet, result.warnings)
-    _emit_maxreal(result, fmt, output)
+
+    def view() -> list:
+        from .render import maxreal_view
+        return [maxreal_view(result)]
+    _emit(result, fmt, output, view)
     if result.interrupted:
         click.echo("Interrupted: the record shown is the best found so far"
                    + (f" (saved in {save_instance})" if save_instance else ""), err=True)
         sys.exit(130)
-
-
-def _emit_maxreal(result, fmt: str, output: str | None) -> None:
-    import json
-
-    from .export import frame_to_text, write_text
-    if fmt == "table":
-        from .render import maxreal_view
-        con = _out_console(output)
-        con.print(maxreal_view(result))
-        _write_console(con, output)
-    elif fmt == "json":
-        write_text(json.dumps(result.summary(), indent=1), output)
-    else:
-        write_text(frame_to_text(result.to_frame(), fmt), output)
 
 
 @cli.command()
@@ -678,17 +632,11 @@ def engines() -> None:
       linnet engines
     """
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
-    from .engines import engine_status
-    t = Table(title="linnet engines")
-    for c in ("engine", "available", "details"):
-        t.add_column(c)
     from .cluster import dask_status
-    for name, ok, why in engine_status() + [("dask", *dask_status())]:
-        t.add_row(name, "[green]yes[/green]" if ok else "[red]no[/red]", Text(why))
-    Console().print(t)
+    from .engines import engine_status
+    from .render import engines_view
+    Console().print(engines_view(engine_status() + [("dask", *dask_status())]))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -154,7 +154,7 @@ def _use_worker_threads() -> None:
 
 
 def _engine(row: RowSpec, engine: Any) -> Any:
-    from .solve import solver_for
+    from .solver import solver_for
     return solver_for(row.network, engine)
 
 

@@ -42,10 +42,15 @@ JSON_KEYS = ("X", "Y", "Lambda", "widths", "seed")
 
 
 def config_text(name: str) -> str:
-    """Text of a file shipped in ``configs/``."""
+    """Text of a file shipped in ``configs/``: installed as the package ``linnet_cli.configs``, or, when
+    linnet runs from a plain checkout (not installed), the checkout's ``configs/`` folder."""
     try:
         return resources.files("linnet_cli.configs").joinpath(name).read_text()
     except (FileNotFoundError, ModuleNotFoundError):
+        pass
+    try:
+        return (Path(__file__).resolve().parent.parent / "configs" / name).read_text()
+    except OSError:
         raise InputError(f"configuration file {name!r} not found in linnet's configs/") from None
 
 
@@ -91,6 +96,10 @@ class Instance:
     source: str = "random"
     #: Exact rational values (X, Y, Λ_1, ...) when known, as object arrays of Fraction.
     exact: tuple[np.ndarray, ...] | None = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        seed = "" if self.seed is None else f", seed {self.seed}"
+        return f"<Instance {self.network.label()} m={self.m}{seed}, {self.source}>"
 
     def __post_init__(self) -> None:
         net = self.network
@@ -178,8 +187,21 @@ def random_instance(network: Network, m: int = 1, seed: int | None = None, distr
                     distributions_file: str | Path | None = None, rational: bool = False) -> Instance:
     """Draw (X, Y, Λ) from a named distribution, reproducibly from ``seed``.
 
-    With ``rational=True`` every entry is rounded to the nearest fraction with denominator at most
-    :data:`RATIONAL_MAX_DENOMINATOR` and the exact values are kept (for Singular, msolve, PHCpack).
+    Parameters
+    ----------
+    network : the shape; m : the number of data points.
+    seed : the random seed (None: fresh randomness).
+    distribution : a name in ``configs/distributions.toml`` (or in ``distributions_file``).
+    rational : round every entry to the nearest fraction with denominator at most
+        :data:`RATIONAL_MAX_DENOMINATOR` and keep the exact values (for Singular, msolve, PHCpack).
+
+    Returns
+    -------
+    Instance : data X (d_x × m), Y (d_y × m) and one positive Λ per weight matrix (by default).
+
+    >>> inst = random_instance(Network.uniform(d=2, dx=2, dy=2), m=3, seed=1)
+    >>> inst.X.shape, inst.Y.shape, [lam.shape for lam in inst.Lambda]
+    ((2, 3), (2, 3), [(2, 2), (2, 2)])
     """
     if not 1 <= int(m) <= MAX_DATA:
         raise InputError(f"--m (number of data points) must be between 1 and {MAX_DATA}, got {m}")
@@ -307,6 +329,24 @@ def load_instance(path: str | Path, network: Network | None = None, no_hidden_la
     file with a single Lambda (no hidden layer, H = 0) is accepted only when ``network`` or
     ``no_hidden_layer`` (the shape options) or the file's ``widths`` say H = 0 — a missing Lambda2
     is far likelier than a network without hidden layer.
+
+    Parameters
+    ----------
+    path : a ``.npz`` or ``.json`` file, e.g. one written by :func:`save_instance`.
+    network : the network the file must be for (None: inferred).
+    no_hidden_layer : accept a file with a single Λ as a network without hidden layer.
+
+    Returns
+    -------
+    Instance : the file's data and regularization; ``source`` names the file.
+
+    >>> import tempfile, os
+    >>> inst = random_instance(Network.uniform(d=2, dx=2, dy=2), seed=4)
+    >>> path = os.path.join(tempfile.mkdtemp(), "instance.json")
+    >>> save_instance(inst, path)
+    >>> again = load_instance(path)
+    >>> again.network == inst.network and bool((again.X == inst.X).all())
+    True
     """
     p = Path(path)
     if not p.is_file():

@@ -449,13 +449,13 @@ class MaxRealResult:
     warnings: list[str] = field(default_factory=list)
 
     def to_frame(self):
-        """pandas DataFrame of one row: the scalar values of :meth:`summary`, the widths as text."""
+        """pandas DataFrame of one row: the scalar values of :meth:`to_dict`, the widths as text."""
         import pandas as pd
-        row = {k: self.network.text if k == "widths" else v for k, v in self.summary().items()
+        row = {k: self.network.text if k == "widths" else v for k, v in self.to_dict().items()
                if not isinstance(v, (dict, list)) or k == "widths"}
         return pd.DataFrame([row])
 
-    def summary(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (schema ``linnet.maxreal/1``), the record instance included."""
         net = self.network
         cert = None if self.certification is None else self.certification.as_dict()

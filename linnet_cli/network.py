@@ -46,7 +46,12 @@ class Network:
 
     @classmethod
     def uniform(cls, d: int, dx: int, dy: int, H: int = 1) -> "Network":
-        """The thesis's shape: H hidden layers of width d."""
+        """The thesis's shape: H hidden layers of width d, input width d_x, output width d_y.
+
+        >>> net = Network.uniform(d=2, dx=3, dy=1)
+        >>> net.widths, net.N, net.label()
+        ((3, 2, 1), 8, 'd=2 dx=3 dy=1')
+        """
         if H < 0:
             raise InputError(f"H (number of hidden layers) must be >= 0, got {H}")
         if H > MAX_HIDDEN:

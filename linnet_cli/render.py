@@ -8,6 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .bounds import BoundsRow, bounds_records
 from .result import SolveResult
 
 #: Rows shown at most in the terminal tables of patterns and real points (all are in --format json/csv).
@@ -131,14 +132,28 @@ def solve_view(result: SolveResult, show_solutions: bool = False) -> Group:
     return Group(*parts)
 
 
-def rows_table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str],
-               headers: Sequence[str] | None = None) -> Table:
-    """A plain table of dict rows (bounds, table rows)."""
-    t = Table(title=title)
-    for c, h in zip(columns, headers or columns):
-        t.add_column(h, justify="right")
-    for r in rows:
-        t.add_row(*[fmt(r.get(c)) for c in columns])
+def bounds_view(rows: Sequence[BoundsRow]) -> Table:
+    """The bounds of several shapes; unequal widths replace the column d (undefined there)."""
+    records, cols = bounds_records(list(rows))
+    if "widths" in cols:
+        cols = ["widths"] + cols[1:-1]
+    t = Table(title="Bounds on the number of critical points",
+              caption="CBB = (2H+1)^N; BKK = mixed volume with the origin (C^N), BKK* torus only; "
+                      "B_C = (1+4d_y)^d, B_C* = (4d_y)^d for H=1, m=1")
+    for c in cols:
+        t.add_column(c.replace("B_C_star", "B_C*").replace("BKK_torus", "BKK*"), justify="right")
+    for r in records:
+        t.add_row(*[fmt(r.get(c)) for c in cols])
+    return t
+
+
+def engines_view(status: Sequence[tuple[str, bool, str]]) -> Table:
+    """Which engines (and optional tools) can be used here: (name, available, version or reason)."""
+    t = Table(title="linnet engines")
+    for c in ("engine", "available", "details"):
+        t.add_column(c)
+    for name, ok, why in status:
+        t.add_row(name, "[green]yes[/green]" if ok else "[red]no[/red]", Text(why))
     return t
 
 

@@ -8,11 +8,12 @@ rows or on the number of parallel jobs.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import time
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -67,6 +68,33 @@ class TableSpec:
     published: dict[str, dict[str, int]] = field(default_factory=dict)
     histograms: list[str] = field(default_factory=list)   # row keys whose N_R histogram is shown
     engine: EngineSpec = field(default_factory=EngineSpec)
+
+    def sweep(self, rows: list[RowSpec]) -> "TableSpec":
+        """This spec's settings over other rows: a sweep, compared with every published table's values
+        where a row is one of theirs, and the histogram of its last (largest) row shown."""
+        from .audit import all_published
+        return dataclasses.replace(self, title="Sweep", rows=rows, histograms=[rows[-1].key],
+                                   published=all_published())
+
+    def check(self, search: int = 0) -> None:
+        """Refuse (InputError) before any work what the rows cannot be run with: an unknown distribution,
+        or a search outside the distribution's support."""
+        from .instance import load_distribution
+        load_distribution(self.distribution)
+        if search:
+            from .maxreal import search_space
+            search_space(self.rows[0].network, self.rows[0].m, self.distribution)
+
+    def pending(self, previous: list[RowResult] | None) -> list[tuple[Network, int]]:
+        """The shapes of the rows still to compute, those of ``previous`` left out."""
+        done = {r.key for r in previous or []}
+        return [(r.network, r.m) for r in self.rows if r.key not in done]
+
+
+def default_jobs(engine: EngineSpec) -> int:
+    """Parallel processes for a table: every core; one for the julia engine (every process would start
+    its own Julia, minutes on a first run; it uses Julia threads instead)."""
+    return 1 if engine.name == "julia" else os.cpu_count() or 1
 
 
 def _row_from(d: dict[str, Any], where: str) -> RowSpec:
@@ -124,7 +152,12 @@ def read_published(text: str) -> dict[str, dict[str, int]]:
 
 
 def load_table_spec(path: str | Path | None = None) -> TableSpec:
-    """Read a table definition (TOML); linnet's Table 3.1 when ``path`` is None."""
+    """Read a table definition (TOML); linnet's Table 3.1 when ``path`` is None.
+
+    >>> spec = load_table_spec()
+    >>> spec.title, len(spec.rows), spec.samples
+    ('Table 3.1 (H = 1, m = 1)', 26, 100)
+    """
     from .instance import config_text
     if path is None:
         text, base, name = config_text("table-3.1.toml"), None, "table-3.1.toml"
@@ -376,7 +409,7 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
                 search: int = 0) -> RowResult:
     """One row: bounds, a generic solve, parameter homotopies to ``samples`` random real instances, and
     the certification (and with ``search`` > 0 the search, see :func:`finish_row`) of the best one."""
-    from .solve import solver_for
+    from .solver import solver_for
 
     t0 = time.perf_counter()
     eng = solver_for(row.network, engine)
@@ -577,13 +610,31 @@ def _row_worker(row: RowSpec, samples: int, seed: int, distribution: str, engine
 def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[RowResult] | None = None,
               progress: ProgressFn | None = None, certify: bool = False, search: int = 0,
               scheduler: Any = None) -> TableRun:
-    """Compute every row of ``spec`` (rows found in ``previous`` with the same sample size are kept).
-    ``search`` > 0 adds a search for more real points per row (about that many candidate instances).
+    """Compute every row of a table: bounds, the generic solve, and the real counts of random instances.
 
-    ``jobs`` > 1 runs rows in parallel processes; ``scheduler`` (a Dask scheduler address, ``"local"``
-    for ``jobs`` local workers, or a ``distributed.Client``) runs them on a Dask cluster instead
-    (:mod:`linnet_cli.cluster`). Results do not depend on either. Ctrl-C stops the run and returns the
-    finished rows with ``interrupted`` set.
+    Parameters
+    ----------
+    spec : the rows, samples per row, seed, distribution, engine and published values
+        (:func:`load_table_spec`).
+    jobs : rows in parallel processes (> 1); ``scheduler`` (a Dask scheduler address, ``"local"`` for
+        ``jobs`` local workers, or a ``distributed.Client``) runs them on a Dask cluster instead
+        (:mod:`linnet_cli.cluster`). Results do not depend on either.
+    bkk : compute the BKK columns. previous : rows of an earlier run to keep (same samples per row).
+    certify : prove every point of every instance; search : > 0 adds a search for more real points per
+        row (about that many candidate instances).
+    progress : called with (row key, instances done, instances in the row).
+
+    Returns
+    -------
+    TableRun : the rows in the spec's order, their comparison with the published values
+        (:meth:`TableRun.reproduced`, :meth:`TableRun.audit`), ``to_frame()`` and ``to_dict()``. Ctrl-C
+        stops the run and returns the finished rows with ``interrupted`` set.
+
+    >>> spec = load_table_spec()
+    >>> spec.rows, spec.samples = spec.rows[:2], 5
+    >>> run = run_table(spec, bkk=False)
+    >>> [(r.key, r.N_C, r.N_C_star) for r in run.results], run.reproduced()
+    ([('1,1,1|m=1', 5, 4), ('2,1,1|m=1', 5, 4)], (12, 12))
     """
     done = {r.key: r for r in previous or []
             if r.samples == spec.samples and (not search or r.search_max_N_R is not None)}

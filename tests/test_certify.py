@@ -16,7 +16,7 @@ from linnet_cli import certify as C                              # noqa: E402
 from linnet_cli.certify import certify_points, certify_result, certify_solutions  # noqa: E402
 from linnet_cli.instance import random_instance                  # noqa: E402
 from linnet_cli.network import Network                           # noqa: E402
-from linnet_cli.solve import solve                               # noqa: E402
+from linnet_cli import solve                               # noqa: E402
 from linnet_cli.symbolic import sparse_system                    # noqa: E402
 
 SEED = 7

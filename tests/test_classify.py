@@ -8,7 +8,7 @@ from linnet_cli.gradient import GradientSystem, Parameters
 from linnet_cli.instance import random_instance
 from linnet_cli.network import Network
 from linnet_cli.patterns import origin_pattern
-from linnet_cli.solve import solve
+from linnet_cli import solve
 
 
 def _local_minima_by_descent(inst, starts=60, seed=0):

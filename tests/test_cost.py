@@ -14,7 +14,7 @@ from linnet_cli.errors import InputError
 from linnet_cli.instance import random_instance
 from linnet_cli.network import Network
 from linnet_cli.patterns import dead_neuron_patterns
-from linnet_cli.solve import solve
+from linnet_cli import solve
 from cli_helpers import LINNET, error_line, run
 
 @pytest.mark.parametrize("widths", [(2, 2, 2), (1, 3, 2), (2, 2, 3, 1), (1, 2, 1, 2, 1), (3, 1, 2)])

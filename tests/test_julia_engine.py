@@ -399,7 +399,7 @@ def test_engine_end_to_end_without_julia(row, method):
 
 
 def test_engine_through_solve_reports_failed_polyhedral_paths(monkeypatch):
-    from linnet_cli import engines, solve as solve_mod
+    from linnet_cli import engines, solver as solve_mod
     net = Network.uniform(1, 1, 1)
     backend = NativeBackend(diverged=3, terminated=2)
     monkeypatch.setattr(engines, "get_engine", lambda name: JuliaEngine(backend=backend))
@@ -723,7 +723,7 @@ julia = pytest.mark.skipif(not HAS_JULIACALL, reason="juliacall is not installed
 @julia
 @pytest.mark.parametrize("row", _rows(set(range(1, 15))))
 def test_julia_engine_matches_native_on_table_3_1(row):
-    from linnet_cli.solve import solve
+    from linnet_cli import solve
     net = Network.uniform(row["d"], row["dx"], row["dy"])
     inst = random_instance(net, seed=11)
     ours, native = solve(inst, engine="julia", seed=11), solve(inst, engine="native", seed=11)

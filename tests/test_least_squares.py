@@ -11,7 +11,7 @@ from linnet_cli.gradient import GradientSystem, Parameters
 from linnet_cli.instance import Instance, random_instance
 from linnet_cli.least_squares import LeastSquares, critical_point
 from linnet_cli.network import Network
-from linnet_cli.solve import solve
+from linnet_cli import solve
 from linnet_cli.table import RowSpec, compute_row
 
 

@@ -7,7 +7,7 @@ import pytest
 from linnet_cli import peers
 from linnet_cli.instance import Instance, random_instance
 from linnet_cli.network import Network
-from linnet_cli.solve import solve
+from linnet_cli import solve
 
 
 

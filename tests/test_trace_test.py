@@ -6,7 +6,7 @@ from linnet_cli import monodromy
 from linnet_cli.completeness import Part, Status, overall
 from linnet_cli.instance import random_instance
 from linnet_cli.network import Network
-from linnet_cli.solve import solve
+from linnet_cli import solve
 from linnet_cli.trace_test import TRACE_TOL, TraceTest
 
 SHAPES = [((2, 2, 2), 1), ((1, 2, 2), 1), ((2, 1, 2, 2), 2), ((2, 2, 2), 2)]

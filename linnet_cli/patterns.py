@@ -9,6 +9,7 @@ only the origin. :func:`closed_subspaces` checks the claim exhaustively on small
 from __future__ import annotations
 
 import itertools
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -83,6 +84,15 @@ def dead_neuron_patterns(network: Network) -> list[ZeroPattern]:
         subsets = [c for k in range(n, 0, -1) for c in itertools.combinations(range(n), k)]
         choices.append(subsets)
     return [ZeroPattern(network, tuple(sel)) for sel in itertools.product(*choices)]
+
+
+def pattern_groups(network: Network) -> dict[tuple[int, ...], list[ZeroPattern]]:
+    """Dead-neuron patterns (all hidden layers nonempty) grouped by the widths of their sub-networks:
+    patterns of one group have the same number of critical points, solved once for all."""
+    groups: dict[tuple[int, ...], list[ZeroPattern]] = defaultdict(list)
+    for p in dead_neuron_patterns(network):
+        groups[p.sub_network.widths].append(p)
+    return dict(groups)
 
 
 def origin_pattern(network: Network) -> ZeroPattern:

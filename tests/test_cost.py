@@ -9,7 +9,7 @@ import time
 import pytest
 
 from linnet_cli import cost
-from linnet_cli.engines.native import pattern_groups
+from linnet_cli.patterns import pattern_groups
 from linnet_cli.errors import InputError
 from linnet_cli.instance import random_instance
 from linnet_cli.network import Network

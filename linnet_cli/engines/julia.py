@@ -44,10 +44,9 @@ from ..gradient import GradientSystem
 from ..instance import Instance
 from ..monodromy import free_start_pair, is_dominant
 from ..network import Network, widths_text
-from ..patterns import ZeroPattern, origin_pattern
+from ..patterns import ZeroPattern, origin_pattern, pattern_groups
 from ..unique_points import duplicates
 from .base import Progress, RawSolutions
-from .native import pattern_groups
 
 INSTALL_HINT = ("install it with `pip install 'linnet[julia]'`; the first run then downloads Julia and "
                 "HomotopyContinuation.jl and compiles them (expect minutes)")

@@ -20,7 +20,7 @@ from ..completeness import Part, Status, overall
 from ..instance import Instance
 from ..monodromy import TorusSolutions, monodromy_solve
 from ..network import Network, widths_text
-from ..patterns import ZeroPattern, dead_neuron_patterns, origin_pattern
+from ..patterns import ZeroPattern, origin_pattern, pattern_groups
 from ..symmetry import canonical, expand_orbits
 from ..trace_test import TraceResult, TraceTest
 from ..tracker import RETRACK_LEVELS, ParameterHomotopy, ReturnCode, Tracker
@@ -68,14 +68,6 @@ class StartSystem:
                 "monodromy_loops": {widths_text(w): t.loops for w, t in self.torus.items()},
                 "loop_limit_hit": [widths_text(w) for w, t in self.torus.items() if t.hit_loop_limit],
                 "completeness": overall(self.completeness(), 0).overall.value}
-
-
-def pattern_groups(network: Network) -> dict[tuple[int, ...], list[ZeroPattern]]:
-    """Dead-neuron patterns (all hidden layers nonempty) grouped by sub-network widths."""
-    groups: dict[tuple[int, ...], list[ZeroPattern]] = defaultdict(list)
-    for p in dead_neuron_patterns(network):
-        groups[p.sub_network.widths].append(p)
-    return dict(groups)
 
 
 def trace_verifier(network: Network, X: np.ndarray, Y: np.ndarray,

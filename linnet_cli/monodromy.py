@@ -15,6 +15,7 @@ import numpy as np
 from .gradient import GradientSystem, Parameters
 from .network import Network
 from .patterns import RANK_TOL
+from .return_code import ReturnCode
 from .symmetry import canonical, sign_vectors
 from .tracker import ParameterHomotopy, Tracker
 from .unique_points import merge_new
@@ -154,7 +155,8 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
             bad += int((~ok).sum())
             sol.loops += K
         if bad:
-            sol.failed_paths["monodromy"] = sol.failed_paths.get("monodromy", 0) + bad
+            code = ReturnCode.MONODROMY.value
+            sol.failed_paths[code] = sol.failed_paths.get(code, 0) + bad
         found_all = np.vstack(found)
         new = merge_new(sol.representatives, canonical(network, found_all)) if len(found_all) else found_all
         if progress is not None:

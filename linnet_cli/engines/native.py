@@ -23,7 +23,8 @@ from ..network import Network, widths_text
 from ..patterns import ZeroPattern, origin_pattern, pattern_groups
 from ..symmetry import canonical, expand_orbits
 from ..trace_test import TraceResult, TraceTest
-from ..tracker import RETRACK_LEVELS, ParameterHomotopy, ReturnCode, Tracker
+from ..return_code import ReturnCode
+from ..tracker import RETRACK_LEVELS, ParameterHomotopy, Tracker
 from ..unique_points import duplicates
 from .base import Progress, RawSolutions
 

@@ -221,7 +221,7 @@ def run_on_cluster(scheduler: Any, todo: list[RowSpec], args: tuple, workers: in
                     continue
                 if chunk is None:
                     state.start = fut.result()
-                    n_c = max(1, state.start.generic.facts()["n_complex"])
+                    n_c = max(1, state.start.generic.n_complex)
                     seeds = instance_seeds(seed, state.row, samples)
                     for lo, hi in instance_batches(state.start, samples, -(-CHUNK_PATHS // n_c)):
                         c = client.submit(_chunk_task, fut, seeds[lo:hi], engine, distribution, certify, lo,

@@ -32,7 +32,7 @@ import numpy as np
 
 from .classify import CriticalPoint, classify, real_mask
 from .engines import EngineSpec
-from .engines.base import RawSolutions
+from .engines.base import Engine, GenericSolution, RawSolutions
 from .errors import InputError
 from .instance import Instance, load_distribution, random_instance
 from .network import MAX_DATA, Network
@@ -229,7 +229,7 @@ def score_raw(raw: RawSolutions, n_complex: int) -> Score:
     return Score(int(real.sum()), len(pts), bool(complete), gap)
 
 
-def score_instances(engine: Any, generic: Any, n_complex: int, instances: Sequence[Instance]) -> list[Score]:
+def score_instances(engine: Engine, generic: GenericSolution, n_complex: int, instances: Sequence[Instance]) -> list[Score]:
     """Scores of instances, by one batched parameter homotopy from the generic solve."""
     return [score_raw(raw, n_complex) for raw in engine.track_instances(generic, list(instances))]
 
@@ -237,7 +237,7 @@ def score_instances(engine: Any, generic: Any, n_complex: int, instances: Sequen
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(engine: EngineSpec, generic: Any, n_complex: int) -> None:
+def _init_worker(engine: EngineSpec, generic: GenericSolution, n_complex: int) -> None:
     import signal
 
     from .engines import get_engine
@@ -254,7 +254,7 @@ class Evaluator:
     """Scores batches of instances, in this process or in ``jobs`` worker processes. A batch is always
     tracked as one unit, so scores do not depend on ``jobs``."""
 
-    def __init__(self, engine: Any, generic: Any, n_complex: int, jobs: int = 1,
+    def __init__(self, engine: Engine, generic: GenericSolution, n_complex: int, jobs: int = 1,
                  spec: EngineSpec | None = None) -> None:
         self.engine, self.generic, self.n_complex = engine, generic, n_complex
         self.pool = None
@@ -487,13 +487,13 @@ def sampled_start(evaluate: Evaluator, network: Network, m: int, seeds: np.ndarr
     return starts
 
 
-def record_points(engine: Any, generic: Any, record: Record) -> list[CriticalPoint]:
+def record_points(engine: Engine, generic: GenericSolution, record: Record) -> list[CriticalPoint]:
     """The record instance's critical points, tracked again and classified (Morse index, certification)."""
     raw = engine.track_instances(generic, [record.instance])[0]
     return classify(record.instance, raw.points, [raw.patterns[i] for i in raw.pattern_of])
 
 
-def raise_max_real(engine: Any, generic: Any, n_complex: int, network: Network, m: int, distribution: str,
+def raise_max_real(engine: Engine, generic: GenericSolution, n_complex: int, network: Network, m: int, distribution: str,
                    starts: Sequence[tuple[Instance, Score]], budget: int, seed: np.random.SeedSequence, *,
                    evaluate: Evaluator | None = None, allow_negative: bool = False, chains: int = CHAINS,
                    batch: int = BATCH, target: int | None = None, progress: ProgressFn | None = None,
@@ -532,8 +532,7 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
     solver_seed, inst_seed = ss.spawn(2)
     search_seed = ss.spawn(1)[0]
     generic = eng.generic_solve(network, m, np.random.default_rng(solver_seed), progress)
-    facts = generic.facts()
-    n_c = int(facts["n_complex"])
+    n_c = generic.n_complex
     # the julia engine's generic solve lives in this process's Julia: no worker processes
     evaluate = Evaluator(eng, generic, n_c, jobs if spec.name == "native" else 1, spec)
     try:
@@ -563,7 +562,7 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
     if len(complete) < len(starts):
         warnings.append(f"{len(starts) - len(complete)} sampled instance(s) had failed paths and were left out")
     pub, table = published_max_real(network, m)
-    result = MaxRealResult(network, m, seed, distribution, allow_negative, spec.name, n_c, int(facts["n_torus"]),
+    result = MaxRealResult(network, m, seed, distribution, allow_negative, spec.name, n_c, generic.n_torus,
                            samples, sampled_max, hist, rec.score.n_real, rec.instance, points,
                            "sampling" if rec.candidates == 0 else "search", outcome.interrupted,
                            outcome.candidates, outcome.generations,

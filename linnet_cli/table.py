@@ -291,7 +291,7 @@ def instance_batches(start: RowStart, samples: int, most: int | None = None) -> 
     """Ranges of a row's instances tracked together: bounded by memory (by the generic count) and by
     ``most``; the counts do not depend on the batches."""
     from .cost import instance_batch
-    size = instance_batch(start.generic.facts()["n_complex"], start.row.network.N, samples)
+    size = instance_batch(start.generic.n_complex, start.row.network.N, samples)
     size = min(size, most or size)
     return [(lo, min(lo + size, samples)) for lo in range(0, samples, size)]
 
@@ -305,7 +305,7 @@ def track_row_instances(start: RowStart, seeds: np.ndarray, engine: Any, distrib
     from .maxreal import score_raw
     t0 = time.perf_counter()
     net, m = start.row.network, start.row.m
-    n_c = start.generic.facts()["n_complex"]
+    n_c = start.generic.n_complex
     out = InstanceCounts()
     batch = [random_instance(net, m, seed=int(s), distribution=distribution) for s in seeds]
     for k, (inst, raw) in enumerate(zip(batch, engine.track_instances(start.generic, batch)), first):

@@ -47,7 +47,7 @@ from ..network import Network, widths_text
 from ..patterns import ZeroPattern, origin_pattern, pattern_groups
 from ..return_code import ReturnCode
 from ..unique_points import duplicates
-from .base import Progress, RawSolutions
+from .base import GenericSolution, Progress, RawSolutions
 
 INSTALL_HINT = ("install it with `pip install 'linnet[julia]'`; the first run then downloads Julia and "
                 "HomotopyContinuation.jl and compiles them (expect minutes)")
@@ -241,7 +241,7 @@ def _describe_zero_sets(network: Network, points: np.ndarray, limit: int = 3) ->
 # The solutions at generic parameters
 
 @dataclass
-class GenericStart:
+class GenericStart(GenericSolution):
     """All critical points found at generic complex parameters ``p0``, the start of parameter
     homotopies to instances. ``points`` includes the origin; ``pattern_of`` indexes ``patterns``."""
 
@@ -268,10 +268,8 @@ class GenericStart:
     def n_torus(self) -> int:
         return int(sum(1 for i in self.pattern_of if self.patterns[i].mask.all() and not self.patterns[i].is_origin))
 
-    def facts(self) -> dict:
-        return {"n_complex": self.n_complex, "n_torus": self.n_torus, "paths_tracked": int(self.paths_tracked),
-                "failed": dict(self.failed), "method": self.method, "diverged": int(self.diverged),
-                "singular": int(self.singular), **self.info}
+    def details(self) -> dict:
+        return {"method": self.method, "diverged": int(self.diverged), "singular": int(self.singular), **self.info}
 
 
 def all_patterns(network: Network) -> tuple[dict[tuple[int, ...], list[ZeroPattern]], list[ZeroPattern]]:

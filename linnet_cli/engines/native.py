@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..gradient import GradientSystem
-from ..completeness import Part, Status, overall
+from ..completeness import Part, Status
 from ..instance import Instance
 from ..monodromy import TorusSolutions, monodromy_solve
 from ..network import Network, widths_text
@@ -26,11 +26,11 @@ from ..trace_test import TraceResult, TraceTest
 from ..return_code import ReturnCode
 from ..tracker import RETRACK_LEVELS, ParameterHomotopy, Tracker
 from ..unique_points import duplicates
-from .base import Progress, RawSolutions
+from .base import GenericSolution, Progress, RawSolutions
 
 
 @dataclass
-class StartSystem:
+class StartSystem(GenericSolution):
     """All torus solutions of every distinct sub-network of a network at generic parameters."""
 
     network: Network
@@ -41,7 +41,7 @@ class StartSystem:
     paths_tracked: int = 0
     failed: dict[str, int] = field(default_factory=dict)
 
-    def completeness(self) -> list[Part]:
+    def parts(self) -> list[Part]:
         """The evidence for each sub-network's torus count (see :mod:`linnet_cli.completeness`)."""
         parts = []
         for widths, pats in self.groups.items():
@@ -62,13 +62,14 @@ class StartSystem:
         """Number of critical points at the generic parameters (torus counts × patterns + origin)."""
         return 1 + sum(self.torus[w].count * len(p) for w, p in self.groups.items())
 
-    def facts(self) -> dict:
-        return {"n_complex": self.n_complex,
-                "n_torus": self.torus[self.network.widths].count if self.network.widths in self.torus else 0,
-                "paths_tracked": self.paths_tracked, "failed": dict(self.failed),
-                "monodromy_loops": {widths_text(w): t.loops for w, t in self.torus.items()},
-                "loop_limit_hit": [widths_text(w) for w, t in self.torus.items() if t.hit_loop_limit],
-                "completeness": overall(self.completeness(), 0).overall.value}
+    @property
+    def n_torus(self) -> int:
+        """Number of torus critical points: the count of the network itself (all neurons active)."""
+        return self.torus[self.network.widths].count if self.network.widths in self.torus else 0
+
+    def details(self) -> dict:
+        return {"monodromy_loops": {widths_text(w): t.loops for w, t in self.torus.items()},
+                "loop_limit_hit": [widths_text(w) for w, t in self.torus.items() if t.hit_loop_limit]}
 
 
 def trace_verifier(network: Network, X: np.ndarray, Y: np.ndarray,
@@ -195,7 +196,7 @@ class NativeEngine:
         raw.paths_tracked += start.paths_tracked
         raw.monodromy_failed_loops = sum(start.failed.values())
         raw.notes.extend(_start_notes(start))
-        raw.completeness = start.completeness()
+        raw.completeness = start.parts()
         return raw
 
     def generic_solve(self, network: Network, m: int, rng: np.random.Generator,
@@ -208,7 +209,7 @@ class NativeEngine:
     def track_instances(self, generic: StartSystem, instances: Sequence[Instance],
                         progress: Progress | None = None) -> list[RawSolutions]:
         raws = track_to(generic, instances, progress)
-        parts = generic.completeness()
+        parts = generic.parts()
         for raw in raws:
             raw.notes.extend(_start_notes(generic))
             raw.completeness = parts

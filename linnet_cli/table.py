@@ -300,7 +300,7 @@ def track_row_instances(start: RowStart, seeds: np.ndarray, engine: Any, distrib
                         certify: bool = False, first: int = 0) -> InstanceCounts:
     """Parameter homotopies from the row's generic solve to the random real instances of ``seeds``
     (samples ``first``, ``first`` + 1, … of the row)."""
-    from .classify import classify
+    from .classify import Kind, classify
     from .instance import random_instance
     from .maxreal import score_raw
     t0 = time.perf_counter()
@@ -316,7 +316,7 @@ def track_row_instances(start: RowStart, seeds: np.ndarray, engine: Any, distrib
         if out.best is None or (score.complete, n_real, -k) > out.best[:3]:
             out.best = (score.complete, n_real, -k, inst, pts)
         out.histogram[n_real] = out.histogram.get(n_real, 0) + 1
-        out.spurious += any(p.kind == "spurious local minimum" for p in pts)
+        out.spurious += any(p.category is Kind.SPURIOUS_LOCAL_MINIMUM for p in pts)
         out.mismatch += len(pts) != n_c
         out.failed += sum(raw.failed.values()) + (0 if raw.singular is None else len(raw.singular))
         out.tracked += raw.paths_tracked

@@ -5,15 +5,14 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .network import Network
+from .progress import PartProgress
 
 if TYPE_CHECKING:
     from .engines.base import Engine
 
-#: Progress of the BKK columns: which mixed volume ("BKK" or "BKK*") and the fraction of it done.
-BKKProgress = Callable[[str, float], None]
 #: Bytes per term of the exact symbolic expansion that yields the supports (a dict entry, its
 #: monomial tuple and a Fraction): used to refuse shapes whose expansion cannot fit in memory.
 SYMBOLIC_BYTES_PER_TERM = 400
@@ -108,7 +107,7 @@ def _cached_value(cache: dict, network: Network, m: int) -> tuple[int, int] | No
     return (entry[0], entry[1]) if valid_bkk(entry, network) else None
 
 
-def cached_bkk(network: Network, m: int, progress: BKKProgress | None = None) -> tuple[int, int]:
+def cached_bkk(network: Network, m: int, progress: PartProgress | None = None) -> tuple[int, int]:
     """(BKK, BKK torus) of a shape: computed by mixed volume once, then read from a small JSON cache
     (``$LINNET_CACHE_DIR`` or ``~/.cache/linnet``). Mixed volumes depend only on the shape, so caching
     them is exact; the N = 15 rows take seconds to compute, N = 18 minutes. A cache entry that is not
@@ -159,7 +158,7 @@ class BoundsRow:
 
 
 def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: Engine | None = None,
-               progress: BKKProgress | None = None) -> BoundsRow:
+               progress: PartProgress | None = None) -> BoundsRow:
     """All bounds of one shape; the BKK columns (mixed volumes) only when ``bkk`` (None: when they are
     cached or cheap, see :data:`CHEAP_BKK_N`). The mixed volumes are linnet's own (cached; ``progress`` follows them), or computed
     afresh by ``engine`` when one other than native is given."""

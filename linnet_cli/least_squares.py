@@ -19,10 +19,11 @@ from typing import Sequence
 
 import numpy as np
 
-from .engines.base import GenericSolution, Progress, RawSolutions
+from .engines.base import GenericSolution, RawSolutions
 from .instance import Instance
 from .network import Network
 from .patterns import ZeroPattern
+from .progress import Progress
 
 #: A row system A + diag Λ_r whose condition number exceeds this is singular: double precision then
 #: leaves less than 4 correct digits (cond · ε ≈ 1e-4), the same limit the path tracker applies to

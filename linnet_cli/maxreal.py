@@ -37,6 +37,7 @@ from .errors import InputError
 from .instance import Instance, load_distribution, random_instance
 from .network import MAX_DATA, Network
 from .patterns import ZeroPattern
+from .progress import Progress
 
 #: Walkers of the search. A few independent walkers explore different regions; more of them cost
 #: proportionally more per generation.
@@ -67,10 +68,6 @@ U_LIMIT = 12.0
 #: A non-real point is self-conjugate when its conjugate lies on its own sign orbit within this
 #: relative distance (such coordinates are exactly real or imaginary up to rounding, ~1e-14).
 SELF_CONJUGATE_TOL = 1e-6
-
-#: Progress callback: (description, completed, total).
-ProgressFn = Callable[[str, float, float | None], None]
-
 
 # ---------------------------------------------------------------------------------------------
 # the space of instances
@@ -355,7 +352,7 @@ def _update(walker: Walker, space: SearchSpace, proposals: list[tuple[np.ndarray
 def search(evaluate: Callable[[Sequence[Sequence[Instance]]], list[list[Score]]], space: SearchSpace,
            starts: Sequence[tuple[Instance, Score]], budget: int, rng: np.random.Generator, n_complex: int,
            chains: int = CHAINS, batch: int = BATCH, target: int | None = None,
-           progress: ProgressFn | None = None, baseline: int | None = None,
+           progress: Progress | None = None, baseline: int | None = None,
            stop_on_interrupt: bool = False) -> SearchOutcome:
     """Walk from the best of ``starts`` (scored instances, e.g. the sampled ones) for about ``budget``
     candidate instances (whole generations of ``chains`` × ``batch``), or until the record reaches
@@ -470,7 +467,7 @@ class MaxRealResult:
 
 
 def sampled_start(evaluate: Evaluator, network: Network, m: int, seeds: np.ndarray, distribution: str,
-                  progress: ProgressFn | None = None, jobs: int = 1) -> list[tuple[Instance, Score]]:
+                  progress: Progress | None = None, jobs: int = 1) -> list[tuple[Instance, Score]]:
     """Random instances drawn with ``seeds`` (the table's for the same seed), scored in batches: the
     search's starts. Each path is tracked on its own, so the batches do not change the scores."""
     from .cost import MAX_INSTANCE_BATCH as size
@@ -496,7 +493,7 @@ def record_points(engine: Engine, generic: GenericSolution, record: Record) -> l
 def raise_max_real(engine: Engine, generic: GenericSolution, n_complex: int, network: Network, m: int, distribution: str,
                    starts: Sequence[tuple[Instance, Score]], budget: int, seed: np.random.SeedSequence, *,
                    evaluate: Evaluator | None = None, allow_negative: bool = False, chains: int = CHAINS,
-                   batch: int = BATCH, target: int | None = None, progress: ProgressFn | None = None,
+                   batch: int = BATCH, target: int | None = None, progress: Progress | None = None,
                    baseline: int | None = None, stop_on_interrupt: bool = False
                    ) -> tuple[SearchOutcome, list[CriticalPoint]]:
     """The search from scored start instances (tracked from ``generic``), and the record's points."""
@@ -510,7 +507,7 @@ def raise_max_real(engine: Engine, generic: GenericSolution, n_complex: int, net
 def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = BUDGET, seed: int = 0,
              distribution: str = "default", allow_negative: bool = False, engine: str | EngineSpec = "native",
              jobs: int = 1, chains: int = CHAINS, batch: int = BATCH, target: int | None = None,
-             certify: bool = False, progress: ProgressFn | None = None) -> MaxRealResult:
+             certify: bool = False, progress: Progress | None = None) -> MaxRealResult:
     """Search for the real instance of a shape with the most real critical points.
 
     The generic solve and the ``samples`` random instances are those of ``linnet table`` for the same

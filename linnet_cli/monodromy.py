@@ -15,6 +15,7 @@ import numpy as np
 from .gradient import GradientSystem, Parameters
 from .network import Network
 from .patterns import RANK_TOL
+from .progress import Progress
 from .return_code import ReturnCode
 from .symmetry import canonical, sign_vectors
 from .tracker import ParameterHomotopy, Tracker
@@ -103,7 +104,7 @@ def phi(system: GradientSystem, X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> 
 
 
 def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator,
-                    progress: Callable[[int, int], None] | None = None,
+                    progress: Progress | None = None,
                     verify: Callable[[np.ndarray, np.ndarray], Any] | None = None) -> TorusSolutions:
     """All torus solutions of ``network`` with data (X, Y) over a random complex base Λ, by monodromy.
 
@@ -113,7 +114,8 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
     test) it stops after STALL_ROUNDS_VERIFIED such rounds when the check passes, and searches on when
     it fails, up to MAX_LOOPS.
     The fresh pairs land on random sheets of the cover, which makes the search robust where the
-    loops mix the sheets slowly.
+    loops mix the sheets slowly. ``progress`` hears after every round how many solutions are known
+    ("<count> found", loops so far, no total).
     """
     system = GradientSystem(network)
     N = network.N
@@ -160,7 +162,7 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
         found_all = np.vstack(found)
         new = merge_new(sol.representatives, canonical(network, found_all)) if len(found_all) else found_all
         if progress is not None:
-            progress(sol.loops, sol.count + len(new) * len(sign_vectors(network)))
+            progress(f"{sol.count + len(new) * len(sign_vectors(network))} found", sol.loops, None)
         stalled = stalled + 1 if (n and not len(new)) else 0
         if verify is None and stalled >= STALL_ROUNDS:
             break

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
@@ -11,9 +11,8 @@ from ..instance import Instance
 from ..completeness import Part, overall
 from ..network import Network
 from ..patterns import ZeroPattern
+from ..progress import Progress
 
-#: Progress callback: (description, completed, total or None).
-Progress = Callable[[str, float, float | None], None]
 
 
 @dataclass

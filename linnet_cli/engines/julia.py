@@ -47,7 +47,8 @@ from ..network import Network, widths_text
 from ..patterns import ZeroPattern, origin_pattern, pattern_groups
 from ..return_code import ReturnCode
 from ..unique_points import duplicates
-from .base import GenericSolution, Progress, RawSolutions
+from ..progress import Progress
+from .base import GenericSolution, RawSolutions
 
 INSTALL_HINT = ("install it with `pip install 'linnet[julia]'`; the first run then downloads Julia and "
                 "HomotopyContinuation.jl and compiles them (expect minutes)")

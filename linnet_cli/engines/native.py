@@ -26,7 +26,8 @@ from ..trace_test import TraceResult, TraceTest
 from ..return_code import ReturnCode
 from ..tracker import RETRACK_LEVELS, ParameterHomotopy, Tracker
 from ..unique_points import duplicates
-from .base import GenericSolution, Progress, RawSolutions
+from ..progress import Progress
+from .base import GenericSolution, RawSolutions
 
 
 @dataclass
@@ -92,9 +93,9 @@ def start_system(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.rando
     groups = pattern_groups(network)
     start = StartSystem(network, X0, Y0, groups, {})
     for k, widths in enumerate(groups):
-        def report(loops: int, found: int, k: int = k, widths: tuple = widths) -> None:
+        def report(found: str, loops: float, total: float | None, k: int = k, widths: tuple = widths) -> None:
             if progress is not None:
-                progress(f"monodromy {widths_text(widths)}: {found} found", k, len(groups))
+                progress(f"monodromy {widths_text(widths)}: {found}", k, len(groups))
         sub = Network(widths)
         verify = trace_verifier(sub, X0, Y0, rng) if trace_test else None
         tor = monodromy_solve(sub, X0, Y0, rng, progress=report, verify=verify)

@@ -38,6 +38,7 @@ from .instance import Instance, load_distribution, random_instance
 from .network import MAX_DATA, Network
 from .patterns import ZeroPattern
 from .progress import Progress
+from .unique_points import SAME_POINT_TOL, relative_distance
 
 #: Walkers of the search. A few independent walkers explore different regions; more of them cost
 #: proportionally more per generation.
@@ -65,9 +66,6 @@ GAP_PROGRESS = 0.7
 #: Search coordinates are kept within ±U_LIMIT: e^12 ≈ 1.6e5, so a bounded entry stays at least
 #: ~1e-5 of its range away from the boundary, where instances are no longer generic (Λ → 0).
 U_LIMIT = 12.0
-#: A non-real point is self-conjugate when its conjugate lies on its own sign orbit within this
-#: relative distance (such coordinates are exactly real or imaginary up to rounding, ~1e-14).
-SELF_CONJUGATE_TOL = 1e-6
 
 # ---------------------------------------------------------------------------------------------
 # the space of instances
@@ -207,9 +205,9 @@ def pair_gap(points: np.ndarray, patterns: Sequence[ZeroPattern]) -> float:
         w = points[idx][:, pat.coordinates]
         scale = np.maximum(1.0, np.linalg.norm(w, axis=-1))
         signs = sign_vectors(pat.sub_network)
-        # distance from conj(w) to the orbit of w
-        dist = np.min(np.linalg.norm(np.conj(w)[:, None, :] - signs[None] * w[:, None, :], axis=-1), axis=1)
-        movable = dist > SELF_CONJUGATE_TOL * scale
+        # a point whose conjugate is on its own sign orbit (the same point up to signs) stays non-real
+        dist = np.min(relative_distance(np.conj(w)[:, None, :], signs[None] * w[:, None, :]), axis=1)
+        movable = dist > SAME_POINT_TOL
         if movable.any():
             best = min(best, float(np.min(np.linalg.norm(w.imag, axis=-1)[movable] / scale[movable])))
     return best

@@ -56,14 +56,14 @@ def bkk_memory(network: Network, m: int = 1, threads: int | None = None) -> int:
 
 def check_bkk_memory(network: Network, m: int = 1) -> None:
     """Refuse (InputError) a shape whose BKK columns cannot be computed in the memory available."""
-    from .errors import InputError
+    from .errors import InputError, opt
     from .mixed_volume import memory_limit
     need = bkk_memory(network, m)
     limit = memory_limit()
     if limit is not None and need > limit:
         raise InputError(f"the BKK bound of {network.label()} m={m} (N = {network.N}) would need about "
                          f"{need / 2 ** 30:.3g} GiB of memory, more than the {limit / 2 ** 30:.3g} GiB "
-                         "this run may use; use --no-bkk to skip it")
+                         f"this run may use; use {opt('no_bkk')} to skip it")
 
 
 def _cache_file() -> Path:

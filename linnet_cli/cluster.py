@@ -19,7 +19,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from .errors import InputError
+from .errors import InputError, opt
 from .table import (InstanceCounts, ProgressFn, RowResult, RowSpec, RowStart, finish_row, instance_batches,
                     instance_seeds, start_row, track_row_instances)
 
@@ -51,7 +51,7 @@ def _distributed() -> Any:
     try:
         import distributed
     except ImportError:
-        raise InputError(f"--scheduler needs Dask's distributed scheduler, which is not installed: "
+        raise InputError(f"{opt('scheduler')} needs Dask's distributed scheduler, which is not installed: "
                          f"{INSTALL_HINT}") from None
     return distributed
 
@@ -61,7 +61,7 @@ def check_scheduler(engine: str) -> None:
     the native one (the julia engine's solutions live in its Julia process)."""
     _distributed()
     if engine != "native":
-        raise InputError(f"--scheduler runs the native engine only, not --engine {engine}")
+        raise InputError(f"{opt('scheduler')} runs the native engine only, not {opt('engine', engine)}")
 
 
 @contextmanager
@@ -110,7 +110,7 @@ def _check_address(address: str) -> None:
             if not 0 < port < 2 ** 16:
                 raise ValueError(f"no port {port}")
     except (ValueError, TypeError) as exc:
-        raise InputError(f"--scheduler {address!r} is not a scheduler address ({exc}): give one like "
+        raise InputError(f"{opt('scheduler', repr(address))} is not a scheduler address ({exc}): give one like "
                          "tcp://host:8786, or 'local'") from None
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from .classify import CriticalPoint, classify, real_mask
 from .engines import EngineSpec
 from .engines.base import Engine, GenericSolution, RawSolutions
-from .errors import InputError
+from .errors import InputError, opt
 from .instance import Instance, load_distribution, random_instance
 from .network import MAX_DATA, Network
 from .patterns import ZeroPattern
@@ -162,7 +162,7 @@ def search_space(network: Network, m: int = 1, distribution: str = "default",
             if allow_negative:
                 lo, hi = -np.inf, np.inf
             elif hi <= 0:
-                raise InputError(f"distribution {distribution!r} draws no positive Lambda: use --allow-negative")
+                raise InputError(f"distribution {distribution!r} draws no positive Lambda: use {opt('allow_negative')}")
             else:
                 lo = max(lo, 0.0)
         if not scale > 0:
@@ -518,7 +518,7 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
     spec = engine if isinstance(engine, EngineSpec) else EngineSpec(engine)
     eng = get_engine(spec)
     if not 1 <= m <= MAX_DATA:
-        raise InputError(f"--m (number of data points) must be between 1 and {MAX_DATA}, got {m}")
+        raise InputError(f"{opt('m')} (number of data points) must be between 1 and {MAX_DATA}, got {m}")
     if chains < 1 or batch < 1 or budget < 0 or samples < 1:
         raise InputError("samples, chains and batch must be at least 1 and the budget non-negative")
     search_space(network, m, distribution, allow_negative)      # a bad distribution fails before any work

@@ -106,9 +106,9 @@ MAX_VERIFY_N = 20
 
 def check_verifiable(network: Network) -> None:
     """Refuse (InputError) the exhaustive check on networks with more than MAX_VERIFY_N weights."""
-    from .errors import InputError
+    from .errors import InputError, opt
     if network.N > MAX_VERIFY_N:
-        raise InputError(f"--verify-patterns is exhaustive over 2^N subspaces; N = {network.N} exceeds "
+        raise InputError(f"{opt('verify_patterns')} is exhaustive over 2^N subspaces; N = {network.N} exceeds "
                          f"{MAX_VERIFY_N}")
 
 

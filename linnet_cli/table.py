@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, opt
 from .network import Network, networks_from_ranges, parse_range, parse_widths
 from .engines import EngineSpec
 
@@ -414,7 +414,7 @@ def read_partial(path: str | Path) -> PartialRun:
     """Rows of an earlier (possibly interrupted) run, from its csv or json output (--resume)."""
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"--resume: no such file: {p}")
+        raise InputError(f"{opt('resume')}: no such file: {p}")
     try:
         text = p.read_text()
         if p.suffix.lower() == ".json":
@@ -423,7 +423,7 @@ def read_partial(path: str | Path) -> PartialRun:
         elif p.suffix.lower() == ".csv":
             recs = list(csv.DictReader(text.splitlines()))
         else:
-            raise InputError(f"--resume: use the .csv or .json output of an earlier run, not {p.suffix!r}")
+            raise InputError(f"{opt('resume')}: use the .csv or .json output of an earlier run, not {p.suffix!r}")
         if not isinstance(recs, list) or not all(isinstance(r, dict) for r in recs):
             raise ValueError("no list of rows")
         runs = [{c: r.get(c) for c in RUN_COLUMNS} for r in recs]
@@ -431,7 +431,7 @@ def read_partial(path: str | Path) -> PartialRun:
     except InputError:
         raise
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"--resume: cannot read rows from {p}: {exc}") from None
+        raise InputError(f"{opt('resume')}: cannot read rows from {p}: {exc}") from None
 
 
 def run_identity(spec: TableSpec) -> dict[str, Any]:
@@ -447,15 +447,15 @@ def resumable_rows(partial: PartialRun, spec: TableSpec) -> list[RowResult]:
     for row, run in zip(partial.rows, partial.runs):
         have = {**run, "samples": row.samples}
         if any(have[c] in (None, "") for c in RUN_COLUMNS):
-            raise InputError(f"--resume: {partial.path} does not say which seed, distribution and config made its "
+            raise InputError(f"{opt('resume')}: {partial.path} does not say which seed, distribution and config made its "
                              "rows (no seed/distribution/config columns): cannot resume from it")
         for col in ("seed", "samples", "distribution", "config"):
             if str(have[col]) != str(want[col]):
                 show = (lambda v: repr(str(v))) if col in ("distribution", "config") else str
                 how = (f"the table definition titled {show(have[col])}" if col == "config"
-                       else f"--{col} {have[col]}")
-                raise InputError(f"--resume: {partial.path} was made with {col} {show(have[col])}, this run uses "
-                                 f"{col} {show(want[col])}; run with {how} to continue it, or drop --resume")
+                       else opt(col, have[col]))
+                raise InputError(f"{opt('resume')}: {partial.path} was made with {col} {show(have[col])}, this run uses "
+                                 f"{col} {show(want[col])}; run with {how} to continue it, or drop {opt('resume')}")
     return partial.rows
 
 

@@ -506,7 +506,7 @@ def test_engine_spec_options_reach_the_julia_engine(monkeypatch):
     assert isinstance(eng, JuliaEngine) and (eng.threads, eng.method) == (3, "monodromy")
     assert get_engine("julia").method == "polyhedral"
     for spec in (EngineSpec("native", threads=2), EngineSpec("native", method="monodromy")):
-        with pytest.raises(InputError, match="--engine julia only"):
+        with pytest.raises(InputError, match="engine=julia only"):
             get_engine(spec)
     with pytest.raises(InputError, match="unknown engine"):
         get_engine(EngineSpec("hc"))

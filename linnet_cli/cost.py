@@ -1,6 +1,6 @@
 """What a solve or a table will cost, estimated before the work starts, and the machine's memory.
 
-The counts that make a job heavy are known from the shape alone (DESIGN §3):
+The counts that make a job heavy are known from the shape alone (docs/design.md §2–§4):
 
 * dead-neuron zero patterns: Π_l (2^{n_l} − 1), plus the origin;
 * distinct sub-networks (one monodromy each): Π_l n_l;

@@ -20,7 +20,7 @@ from .errors import InputError, opt
 from .network import MAX_DATA, MAX_HIDDEN, MAX_WIDTH, Network, widths_text
 
 #: Denominator bound of rational instances for exact tools: small random integers make
-#: non-generic instances (DESIGN §6), numerators and denominators up to ~100 are generic enough.
+#: non-generic instances (docs/design.md §8), numerators and denominators up to ~100 are generic enough.
 RATIONAL_MAX_DENOMINATOR = 100
 #: Largest |entry| of X, Y and Λ: X Xᵀ sums up to MAX_DATA squares, and the gradient multiplies
 #: such sums by products of weights; beyond 1e100 these overflow double precision (1.8e308) or leave
@@ -130,7 +130,7 @@ class Instance:
         return tuple(_to_fractions(a) for a in (self.X, self.Y, *self.Lambda))
 
     def genericity_warnings(self) -> list[str]:
-        """Reasons why this instance is not generic (DESIGN §1); empty when none is seen."""
+        """Reasons why this instance is not generic (docs/design.md §1); empty when none is seen."""
         lam = self.lambda_flat
         out = []
         if np.any(lam == 0):

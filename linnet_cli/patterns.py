@@ -153,7 +153,7 @@ class PatternCheck:
 
 
 def verify_patterns(network: Network, m: int, rng: np.random.Generator) -> PatternCheck:
-    """Check DESIGN §3's claim on this network: every closed coordinate subspace that carries torus
+    """Check docs/design.md §2's claim on this network: every closed coordinate subspace that carries torus
     solutions for generic Λ (its map Φ_Z is dominant) is a dead-neuron pattern."""
     from .gradient import GradientSystem, Parameters
     from .symbolic import generic_supports

@@ -1,7 +1,7 @@
 """Tables of counts over shapes (Table 3.1 and any sweep): bounds, N_C, N_C* and sampled real counts.
 
 Per row: one generic solve at random complex data (monodromy per sub-network), then one parameter
-homotopy from it to each random real instance, batched across instances (DESIGN §3). Every seed
+homotopy from it to each random real instance, batched across instances (docs/design.md §5). Every seed
 derives from the table's master seed and the row's shape, so results do not depend on the order of
 rows or on the number of parallel jobs.
 """

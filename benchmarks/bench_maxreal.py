@@ -62,7 +62,7 @@ def sample_until(row: RowSpec, seed: int, target: int, max_samples: int) -> tupl
     ss = row_seed(seed, row)
     solver_seed, inst_seed = ss.spawn(2)
     generic = eng.generic_solve(row.network, row.m, np.random.default_rng(solver_seed))
-    n_c = generic.facts()["n_complex"]
+    n_c = generic.n_complex
     seeds = inst_seed.generate_state(max_samples, dtype=np.uint32)
     best = 0
     for start in range(0, max_samples, INSTANCE_BATCH):

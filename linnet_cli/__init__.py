@@ -19,7 +19,7 @@ _WHERE = {
     "Network": "network",
     "Instance": "instance", "random_instance": "instance", "load_instance": "instance",
     "save_instance": "instance",
-    "solve": "solver", "SolveResult": "result", "CriticalPoint": "classify",
+    "solve": "solver", "SolveResult": "result", "CriticalPoint": "classify", "Kind": "classify",
     "bounds_row": "bounds", "BoundsRow": "bounds",
     "certify_result": "certify", "certify_points": "certify", "Certification": "certify",
     "verify_patterns": "patterns", "PatternCheck": "patterns", "exact_counts": "exact", "ExactCounts": "exact",
@@ -49,7 +49,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from .bounds import BoundsRow, bounds_row
     from .certify import Certification, certify_points, certify_result
-    from .classify import CriticalPoint
+    from .classify import CriticalPoint, Kind
     from .completeness import Completeness, Status
     from .engines import EngineSpec
     from .errors import InputError

@@ -6,15 +6,14 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 import time
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .network import Network, widths_text
+from .progress import PartProgress, Progress
 
 if TYPE_CHECKING:
-    from .engines.base import Engine, Progress
+    from .engines.base import Engine
 
-#: Progress of the BKK columns: which mixed volume ("BKK" or "BKK*") and the fraction of it done.
-BKKProgress = Callable[[str, float], None]
 #: Bytes per term of the exact symbolic expansion that yields the supports (a dict entry, its
 #: monomial tuple and a Fraction): used to refuse shapes whose expansion cannot fit in memory.
 SYMBOLIC_BYTES_PER_TERM = 400
@@ -58,14 +57,14 @@ def bkk_memory(network: Network, m: int = 1, threads: int | None = None) -> int:
 
 def check_bkk_memory(network: Network, m: int = 1) -> None:
     """Refuse (InputError) a shape whose BKK columns cannot be computed in the memory available."""
-    from .errors import InputError
+    from .errors import InputError, opt
     from .mixed_volume import memory_limit
     need = bkk_memory(network, m)
     limit = memory_limit()
     if limit is not None and need > limit:
         raise InputError(f"the BKK bound of {network.label()} m={m} (N = {network.N}) would need about "
                          f"{need / 2 ** 30:.3g} GiB of memory, more than the {limit / 2 ** 30:.3g} GiB "
-                         "this run may use; use --no-bkk to skip it")
+                         f"this run may use; use {opt('no_bkk')} to skip it")
 
 
 def _cache_file() -> Path:
@@ -109,7 +108,7 @@ def _cached_value(cache: dict, network: Network, m: int) -> tuple[int, int] | No
     return (entry[0], entry[1]) if valid_bkk(entry, network) else None
 
 
-def cached_bkk(network: Network, m: int, progress: BKKProgress | None = None) -> tuple[int, int]:
+def cached_bkk(network: Network, m: int, progress: PartProgress | None = None) -> tuple[int, int]:
     """(BKK, BKK torus) of a shape: computed by mixed volume once, then read from a small JSON cache
     (``$LINNET_CACHE_DIR`` or ``~/.cache/linnet``). Mixed volumes depend only on the shape, so caching
     them is exact; the N = 15 rows take seconds to compute, N = 18 minutes. A cache entry that is not
@@ -168,7 +167,7 @@ def bounds_records(rows: list[BoundsRow]) -> tuple[list[dict], list[str]]:
 
 
 def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: Engine | None = None,
-               progress: BKKProgress | None = None) -> BoundsRow:
+               progress: PartProgress | None = None) -> BoundsRow:
     """All bounds of one shape.
 
     Parameters
@@ -202,7 +201,7 @@ def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: En
                      mv, mv_t, b_c, b_cs, network.widths)
 
 
-def bkk_progress(progress: Progress, label: str, k: int = 0, total: int = 1) -> BKKProgress:
+def bkk_progress(progress: Progress, label: str, k: int = 0, total: int = 1) -> PartProgress:
     """A BKK progress callback for shape ``k`` of ``total``, reported to ``progress`` in hundredths of a
     shape: the two mixed volumes fill the shape's share; the description gives the one running, its
     percentage and the time left (extrapolated from its elapsed time)."""

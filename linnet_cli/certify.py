@@ -50,6 +50,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from .bounds import thesis_bounds
 from .classify import CriticalPoint
 from .gradient import GradientSystem, Parameters
 from .instance import Instance
@@ -109,7 +110,7 @@ class Certification:
     n_uncertified: int
     n_duplicates: int
     seconds: float
-    B_C: int | None                 # the thesis bound (1 + 4 d_y)^d (H = 1, m = 1), else None
+    B_C: int | None                 # the thesis bound (bounds.thesis_bounds: H = 1, m = 1), else None
     proves_count: bool | None       # certified N_C reaches B_C, so N_C = B_C is proved (None: no bound)
     precisions: dict[int, int]      # bits -> number of points certified at that precision
     points: list[PointCertificate] = field(repr=False, default_factory=list)
@@ -221,10 +222,8 @@ def certify_solutions(instance: Instance, w: np.ndarray, patterns: Sequence[Zero
             c.real = None if c.duplicate_of is None else c.real
     counted = [certs[k] for k in kept]
     n_cert = len(counted)
-    B_C, proves = None, None
-    if net.H == 1 and instance.m == 1:
-        B_C = (1 + 4 * net.dy) ** net.hidden[0]
-        proves = n_cert >= B_C
+    B_C = thesis_bounds(net, instance.m)[0]
+    proves = None if B_C is None else n_cert >= B_C
     precs: dict[int, int] = {}
     for c in counted:
         precs[c.precision] = precs.get(c.precision, 0) + 1

@@ -6,6 +6,7 @@ gradient system is the Hessian of the loss, so at a real point its eigenvalues g
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
@@ -26,6 +27,26 @@ LOSS_TIE_TOL = 1e-9
 HESSIAN_CHUNK_BYTES = 64 * 2 ** 20
 
 
+class Kind(StrEnum):
+    """What a critical point is. Real points are named by their Hessian's spectrum (the Morse index);
+    minima further by their loss; non-real points are only ``complex``."""
+
+    COMPLEX = "complex"
+    GLOBAL_MINIMUM = "global minimum"
+    #: the lowest local minimum when the loss is not coercive (some Λ ≤ 0): not proved global
+    LOCAL_MINIMUM = "local minimum"
+    #: a local minimum above the global one (the loss is coercive)
+    SPURIOUS_LOCAL_MINIMUM = "spurious local minimum"
+    SADDLE = "saddle"
+    LOCAL_MAXIMUM = "local maximum"
+    #: a real point with a zero Hessian eigenvalue: its Morse index says little
+    DEGENERATE = "degenerate"
+
+    @property
+    def is_minimum(self) -> bool:
+        return self in (Kind.GLOBAL_MINIMUM, Kind.LOCAL_MINIMUM, Kind.SPURIOUS_LOCAL_MINIMUM)
+
+
 @dataclass
 class CriticalPoint:
     """One critical point with everything linnet says about it."""
@@ -36,8 +57,13 @@ class CriticalPoint:
     loss: complex
     morse_index: int | None = None      # number of negative Hessian eigenvalues (real points)
     degenerate: bool = False
-    kind: str = "complex"
+    category: Kind = Kind.COMPLEX
     residual: float = 0.0
+
+    @property
+    def kind(self) -> str:
+        """The kind as reports show it: the category, with the Morse index for a saddle."""
+        return f"{Kind.SADDLE} (index {self.morse_index})" if self.category is Kind.SADDLE else self.category.value
 
     @property
     def is_torus(self) -> bool:
@@ -95,13 +121,13 @@ def _name_kinds(points: list[CriticalPoint], coercive: bool) -> None:
     N = len(points[0].w) if points else 0
     for p in real:
         if p.degenerate:
-            p.kind = "degenerate"
+            p.category = Kind.DEGENERATE
         elif p.morse_index == 0:
             # with all Λ > 0 the loss is coercive, so its lowest local minimum is the global minimum
             is_best = best is not None and p.loss.real <= best + LOSS_TIE_TOL * max(1.0, abs(best))
-            p.kind = "global minimum" if (coercive and is_best) else (
-                "local minimum" if not coercive else "spurious local minimum")
+            p.category = Kind.GLOBAL_MINIMUM if (coercive and is_best) else (
+                Kind.LOCAL_MINIMUM if not coercive else Kind.SPURIOUS_LOCAL_MINIMUM)
         elif p.morse_index == N:
-            p.kind = "local maximum"
+            p.category = Kind.LOCAL_MAXIMUM
         else:
-            p.kind = f"saddle (index {p.morse_index})"
+            p.category = Kind.SADDLE

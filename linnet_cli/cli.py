@@ -208,7 +208,10 @@ class LinnetGroup(click.Group):
         try:
             rv = super().main(args=args, prog_name=prog_name or "linnet", standalone_mode=False, **extra)
         except InputError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            from .errors import OPTION_NAMES, cli_message
+            flags = {key: "--" + key.replace("_", "-") for key in OPTION_NAMES}
+            flags.update(julia_method="--julia-method", table_jobs="`linnet table --jobs`")
+            click.echo(f"Error: {cli_message(exc, flags)}", err=True)
             sys.exit(2)
         except click.exceptions.Abort:   # click's form of Ctrl-C
             click.echo("Aborted: nothing was written.", err=True)

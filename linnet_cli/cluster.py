@@ -19,8 +19,9 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from .errors import InputError
-from .table import (InstanceCounts, ProgressFn, RowResult, RowSpec, RowStart, finish_row, instance_batches,
+from .errors import InputError, opt
+from .progress import Progress
+from .table import (InstanceCounts, RowResult, RowSpec, RowStart, finish_row, instance_batches,
                     instance_seeds, start_row, track_row_instances)
 
 #: How to get the optional dependency.
@@ -51,7 +52,7 @@ def _distributed() -> Any:
     try:
         import distributed
     except ImportError:
-        raise InputError(f"--scheduler needs Dask's distributed scheduler, which is not installed: "
+        raise InputError(f"{opt('scheduler')} needs Dask's distributed scheduler, which is not installed: "
                          f"{INSTALL_HINT}") from None
     return distributed
 
@@ -61,7 +62,7 @@ def check_scheduler(engine: str) -> None:
     the native one (the julia engine's solutions live in its Julia process)."""
     _distributed()
     if engine != "native":
-        raise InputError(f"--scheduler runs the native engine only, not --engine {engine}")
+        raise InputError(f"{opt('scheduler')} runs the native engine only, not {opt('engine', engine)}")
 
 
 @contextmanager
@@ -110,7 +111,7 @@ def _check_address(address: str) -> None:
             if not 0 < port < 2 ** 16:
                 raise ValueError(f"no port {port}")
     except (ValueError, TypeError) as exc:
-        raise InputError(f"--scheduler {address!r} is not a scheduler address ({exc}): give one like "
+        raise InputError(f"{opt('scheduler', repr(address))} is not a scheduler address ({exc}): give one like "
                          "tcp://host:8786, or 'local'") from None
 
 
@@ -192,7 +193,7 @@ class _Row:
 
 
 def run_on_cluster(scheduler: Any, todo: list[RowSpec], args: tuple, workers: int,
-                   finished: dict[str, RowResult], failed: dict[str, str], progress: ProgressFn | None) -> None:
+                   finished: dict[str, RowResult], failed: dict[str, str], progress: Progress | None) -> None:
     """Compute the rows ``todo`` on a Dask cluster into ``finished`` (rows whose task failed twice go to
     ``failed``, with the reason). ``args`` as for :func:`~linnet_cli.table.compute_row` (samples,
     seed, distribution, engine, bkk, certify, search). On Ctrl-C the run's tasks are cancelled. A row's
@@ -221,7 +222,7 @@ def run_on_cluster(scheduler: Any, todo: list[RowSpec], args: tuple, workers: in
                     continue
                 if chunk is None:
                     state.start = fut.result()
-                    n_c = max(1, state.start.generic.facts()["n_complex"])
+                    n_c = max(1, state.start.generic.n_complex)
                     seeds = instance_seeds(seed, state.row, samples)
                     for lo, hi in instance_batches(state.start, samples, -(-CHUNK_PATHS // n_c)):
                         c = client.submit(_chunk_task, fut, seeds[lo:hi], engine, distribution, certify, lo,

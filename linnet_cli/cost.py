@@ -1,6 +1,6 @@
 """What a solve or a table will cost, estimated before the work starts, and the machine's memory.
 
-The counts that make a job heavy are known from the shape alone (DESIGN §3):
+The counts that make a job heavy are known from the shape alone (docs/design.md §2–§4):
 
 * dead-neuron zero patterns: Π_l (2^{n_l} − 1), plus the origin;
 * distinct sub-networks (one monodromy each): Π_l n_l;
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from math import comb, prod
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, opt
 from .network import Network
 
 #: Bytes of one ZeroPattern with its cached mask and coordinates: 600 + 12 N (measured 1062 at N = 48).
@@ -324,7 +324,7 @@ def check(estimate: Estimate, force: bool = False) -> list[str]:
     if over:
         message = f"{estimate.describe()} — more than {over}"
         if not force:
-            raise InputError(f"{message}. Refused before starting; give --force to try anyway")
+            raise InputError(f"{message}. Refused before starting; give {opt('force')} to try anyway")
         warnings.append(f"{message}; running anyway (--force)")
     if estimate.seconds > LONG_RUN_SECONDS:
         warnings.append(f"{estimate.what} will take at least about {human_seconds(estimate.seconds)} "
@@ -346,6 +346,6 @@ def check_points(points: int, N: int, fmt: str, show_solutions: bool, force: boo
                f"{'' if fmt == 'table' else ' as ' + fmt} needs at least {human_bytes(need)}, more than "
                f"{budget.per_process_limit}")
     if not force:
-        hint = " (--format table lists no points)" if fmt != "table" or show_solutions else ""
-        raise InputError(f"{message}. Give --force to try anyway{hint}")
+        hint = f" ({opt('format', 'table')} lists no points)" if fmt != "table" or show_solutions else ""
+        raise InputError(f"{message}. Give {opt('force')} to try anyway{hint}")
     return [f"{message}; continuing (--force)"]

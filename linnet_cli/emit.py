@@ -48,7 +48,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, opt
 from .instance import Instance
 from .symbolic import SparseSystem, sparse_system
 
@@ -107,9 +107,9 @@ def _check_prime(p: Any) -> int:
     try:
         p = int(p)
     except (TypeError, ValueError):
-        raise InputError(f"--prime: expected an integer, got {p!r}") from None
+        raise InputError(f"{opt('prime')}: expected an integer, got {p!r}") from None
     if p < 3 or p > MAX_PRIME or not _is_prime(p):
-        raise InputError(f"--prime: expected a prime between 3 and {MAX_PRIME} (e.g. 32003), got {p}")
+        raise InputError(f"{opt('prime')}: expected a prime between 3 and {MAX_PRIME} (e.g. 32003), got {p}")
     return p
 
 
@@ -117,7 +117,7 @@ def _check_denominators(system: SparseSystem, prime: int) -> None:
     """The system has a reduction mod ``prime`` only if no coefficient has a denominator divisible by it."""
     for c in system.coefficients:
         if any(Fraction(v).denominator % prime == 0 for v in c):
-            raise InputError(f"--prime {prime} divides a denominator of the instance's coefficients; "
+            raise InputError(f"{opt('prime', prime)} divides a denominator of the instance's coefficients; "
                              "choose another prime")
 
 

@@ -58,7 +58,7 @@ def frame_to_text(frame, fmt: str, records: list[dict[str, Any]] | None = None) 
     raise InputError(f"unknown format {fmt!r}")
 
 
-def write_text(text: str, output: str | None, option: str = "--output") -> None:
+def write_text(text: str, output: str | None, option: str = "output") -> None:
     """Write to a file atomically, or to standard output when ``output`` is None or '-'."""
     if output in (None, "-"):
         import click

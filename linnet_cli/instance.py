@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, opt
 from .network import MAX_DATA, MAX_HIDDEN, MAX_WIDTH, Network, widths_text
 
 #: Denominator bound of rational instances for exact tools: small random integers make
-#: non-generic instances (DESIGN §6), numerators and denominators up to ~100 are generic enough.
+#: non-generic instances (docs/design.md §8), numerators and denominators up to ~100 are generic enough.
 RATIONAL_MAX_DENOMINATOR = 100
 #: Largest |entry| of X, Y and Λ: X Xᵀ sums up to MAX_DATA squares, and the gradient multiplies
 #: such sums by products of weights; beyond 1e100 these overflow double precision (1.8e308) or leave
@@ -139,7 +139,7 @@ class Instance:
         return tuple(_to_fractions(a) for a in (self.X, self.Y, *self.Lambda))
 
     def genericity_warnings(self) -> list[str]:
-        """Reasons why this instance is not generic (DESIGN §1); empty when none is seen."""
+        """Reasons why this instance is not generic (docs/design.md §1); empty when none is seen."""
         lam = self.lambda_flat
         out = []
         if np.any(lam == 0):
@@ -204,7 +204,7 @@ def random_instance(network: Network, m: int = 1, seed: int | None = None, distr
     ((2, 3), (2, 3), [(2, 2), (2, 2)])
     """
     if not 1 <= int(m) <= MAX_DATA:
-        raise InputError(f"--m (number of data points) must be between 1 and {MAX_DATA}, got {m}")
+        raise InputError(f"{opt('m')} (number of data points) must be between 1 and {MAX_DATA}, got {m}")
     dist = load_distribution(distribution, distributions_file)
     rng = np.random.default_rng(seed)
     X = _sample(rng, dist["X"], (network.dx, m), "X")
@@ -258,27 +258,27 @@ def _read_json(p: Path) -> tuple[list[np.ndarray], Any, Any]:
     try:
         obj = json.loads(p.read_text())
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--data: cannot read {p}: {exc}") from None
+        raise InputError(f"{opt('data')}: cannot read {p}: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"--data: {p} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise InputError(f"{opt('data')}: {p} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
     except RecursionError:
-        raise InputError(f"--data: {p} is nested too deeply to be an instance") from None
+        raise InputError(f"{opt('data')}: {p} is nested too deeply to be an instance") from None
     if not isinstance(obj, dict):
-        raise InputError(f"--data: {p} must hold a JSON object with keys X, Y, Lambda")
+        raise InputError(f"{opt('data')}: {p} must hold a JSON object with keys X, Y, Lambda")
     missing = [k for k in ("X", "Y", "Lambda") if k not in obj]
     if missing:
-        raise InputError(f"--data: {p} lacks key(s) {', '.join(missing)}")
+        raise InputError(f"{opt('data')}: {p} lacks key(s) {', '.join(missing)}")
     extra = sorted(set(obj) - set(JSON_KEYS))
     if extra:
-        raise InputError(f"--data: {p} has unknown key(s) {', '.join(map(repr, extra))} "
+        raise InputError(f"{opt('data')}: {p} has unknown key(s) {', '.join(map(repr, extra))} "
                          f"(an instance has {', '.join(JSON_KEYS)})")
     if not isinstance(obj["Lambda"], list) or not obj["Lambda"] or len(obj["Lambda"]) > MAX_HIDDEN + 1:
-        raise InputError(f"--data: {p}: Lambda must be a list of 1 to {MAX_HIDDEN + 1} matrices, layer 1 first")
+        raise InputError(f"{opt('data')}: {p}: Lambda must be a list of 1 to {MAX_HIDDEN + 1} matrices, layer 1 first")
     mats = [_matrix_from_json(obj["X"], "X", MAX_DATA), _matrix_from_json(obj["Y"], "Y", MAX_DATA)]
     mats += [_matrix_from_json(L, f"Lambda[{i}]", MAX_WIDTH) for i, L in enumerate(obj["Lambda"], 1)]
     widths = obj.get("widths")
     if widths is not None and not (isinstance(widths, list) and all(type(w) is int for w in widths)):
-        raise InputError(f"--data: {p}: widths must be a list of integers, got {widths!r}")
+        raise InputError(f"{opt('data')}: {p}: widths must be a list of integers, got {widths!r}")
     return mats, widths, obj.get("seed")
 
 
@@ -290,32 +290,32 @@ def _read_npz(p: Path) -> list[np.ndarray]:
             lams = sorted((n for n in names if n.startswith("Lambda") and n[6:].isdigit()), key=lambda n: int(n[6:]))
             extra = sorted(set(names) - {"X", "Y"} - set(lams))
             if extra:
-                raise InputError(f"--data: {p} has unknown array(s) {', '.join(extra)} "
+                raise InputError(f"{opt('data')}: {p} has unknown array(s) {', '.join(extra)} "
                                  "(an instance has X, Y, Lambda1, Lambda2, ...)")
             missing = [k for k in ("X", "Y", "Lambda1") if k not in names]
             if missing:
-                raise InputError(f"--data: {p} lacks array(s) {', '.join(missing)}")
+                raise InputError(f"{opt('data')}: {p} lacks array(s) {', '.join(missing)}")
             expected = [f"Lambda{i}" for i in range(1, len(lams) + 1)]
             if lams != expected:
                 gap = next(e for e, n in zip(expected, lams) if e != n)
-                raise InputError(f"--data: {p} has {', '.join(lams)} but no {gap}: the Lambda arrays must be "
+                raise InputError(f"{opt('data')}: {p} has {', '.join(lams)} but no {gap}: the Lambda arrays must be "
                                  "Lambda1, Lambda2, ... without gaps")
             if len(lams) > MAX_HIDDEN + 1:
-                raise InputError(f"--data: {p} has {len(lams)} Lambda arrays: at most {MAX_HIDDEN + 1} "
+                raise InputError(f"{opt('data')}: {p} has {len(lams)} Lambda arrays: at most {MAX_HIDDEN + 1} "
                                  f"({MAX_HIDDEN} hidden layers) are supported")
             files = {n: z[n] for n in ["X", "Y"] + lams}
     except InputError:
         raise
     except Exception as exc:  # numpy raises many types for corrupt archives
-        raise InputError(f"--data: cannot read {p} as .npz: {exc}") from None
+        raise InputError(f"{opt('data')}: cannot read {p} as .npz: {exc}") from None
     arrays = []
     for name in ["X", "Y"] + lams:
         a = files[name]
         if not np.issubdtype(a.dtype, np.number):
-            raise InputError(f"--data: array {name} is not numeric")
+            raise InputError(f"{opt('data')}: array {name} is not numeric")
         if np.iscomplexobj(a):
             if np.any(a.imag != 0):
-                raise InputError(f"--data: array {name} is complex; instances must be real")
+                raise InputError(f"{opt('data')}: array {name} is complex; instances must be real")
             a = a.real
         arrays.append(np.atleast_2d(np.asarray(a, dtype=float)) if a.ndim < 2 else np.asarray(a, dtype=float))
     return arrays
@@ -350,13 +350,13 @@ def load_instance(path: str | Path, network: Network | None = None, no_hidden_la
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"--data: no such file: {p}")
+        raise InputError(f"{opt('data')}: no such file: {p}")
     suffix = p.suffix.lower()
     if suffix not in (".json", ".npz"):
-        raise InputError(f"--data: unsupported file type {p.suffix!r} (use .npz or .json)")
+        raise InputError(f"{opt('data')}: unsupported file type {p.suffix!r} (use .npz or .json)")
     size = p.stat().st_size
     if size > MAX_DATA_FILE_BYTES:
-        raise InputError(f"--data: {p} has {size:,} bytes, more than any instance within the limits can take "
+        raise InputError(f"{opt('data')}: {p} has {size:,} bytes, more than any instance within the limits can take "
                          f"({MAX_DATA_FILE_BYTES:,} bytes: widths ≤ {MAX_WIDTH}, m ≤ {MAX_DATA}, "
                          f"H ≤ {MAX_HIDDEN})")
     exact: tuple[np.ndarray, ...] | None = None
@@ -370,24 +370,24 @@ def load_instance(path: str | Path, network: Network | None = None, no_hidden_la
         arrays = _read_npz(p)
     X, Y, lams = arrays[0], arrays[1], arrays[2:]
     if X.ndim != 2 or Y.ndim != 2:
-        raise InputError("--data: X and Y must be matrices (d_x × m and d_y × m)")
+        raise InputError(f"{opt('data')}: X and Y must be matrices (d_x × m and d_y × m)")
     for name, a in [("X", X), ("Y", Y)] + [(f"Lambda{j}", L) for j, L in enumerate(lams, 1)]:
         if not np.all(np.isfinite(a)):
-            raise InputError(f"--data: {name} contains NaN or infinite entries")
+            raise InputError(f"{opt('data')}: {name} contains NaN or infinite entries")
     inferred = Network(tuple([X.shape[0]] + [L.shape[0] for L in lams[:-1]] + [Y.shape[0]]))
     for j, L in enumerate(lams, 1):
         if L.ndim != 2 or L.shape != inferred.shapes[j - 1]:
-            raise InputError(f"--data: Lambda{j} has shape {L.shape}, expected {inferred.shapes[j - 1]} "
+            raise InputError(f"{opt('data')}: Lambda{j} has shape {L.shape}, expected {inferred.shapes[j - 1]} "
                              f"for widths {inferred.text}")
     if widths is not None and tuple(widths) != inferred.widths:
-        raise InputError(f"--data: {p} says widths {widths_text(widths)} but its arrays are for widths "
+        raise InputError(f"{opt('data')}: {p} says widths {widths_text(widths)} but its arrays are for widths "
                          f"{inferred.text}")
     if network is not None and network.widths != inferred.widths:
-        raise InputError(f"--data: the file is for widths {inferred.text} "
+        raise InputError(f"{opt('data')}: the file is for widths {inferred.text} "
                          f"but the options ask for {network.text}")
     if inferred.H == 0 and network is None and widths is None and not no_hidden_layer:
-        raise InputError(f"--data: {p} has a single Lambda, i.e. a network with no hidden layer (H = 0); "
-                         "give --H 0 if that is meant, else add the missing Lambda2, ... (one per layer)")
+        raise InputError(f"{opt('data')}: {p} has a single Lambda, i.e. a network with no hidden layer (H = 0); "
+                         f"give {opt('H', 0)} if that is meant, else add the missing Lambda2, ... (one per layer)")
     return Instance(inferred, X, Y, tuple(lams), seed=seed if type(seed) is int else None,
                     source=str(p), exact=exact)
 
@@ -398,17 +398,17 @@ def save_instance(instance: Instance, path: str | Path) -> None:
     p = Path(path)
     check_instance_suffix(p)
     if p.suffix.lower() == ".json":
-        with atomic_open(p, "--save-instance") as fh:
+        with atomic_open(p, "save_instance") as fh:
             fh.write(json.dumps(instance.to_dict(), indent=1))
     else:
         arrays = {"X": instance.X, "Y": instance.Y}
         arrays.update({f"Lambda{i}": L for i, L in enumerate(instance.Lambda, 1)})
-        with atomic_open(p, "--save-instance", binary=True) as fh:
+        with atomic_open(p, "save_instance", binary=True) as fh:
             np.savez(fh, **arrays)
 
 
 def check_instance_suffix(path: str | Path) -> None:
     """Instances are saved as .json or .npz; anything else is refused before any work."""
     if Path(path).suffix.lower() not in (".json", ".npz"):
-        raise InputError(f"--save-instance: cannot save an instance as {Path(path).suffix!r} (use .npz or .json)")
+        raise InputError(f"{opt('save_instance')}: cannot save an instance as {Path(path).suffix!r} (use .npz or .json)")
 

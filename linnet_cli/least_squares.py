@@ -14,15 +14,16 @@ chosen.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 
-from .engines.base import Progress, RawSolutions
+from .engines.base import GenericSolution, RawSolutions
 from .instance import Instance
 from .network import Network
 from .patterns import ZeroPattern
+from .progress import Progress
 
 #: A row system A + diag Λ_r whose condition number exceeds this is singular: double precision then
 #: leaves less than 4 correct digits (cond · ε ≈ 1e-4), the same limit the path tracker applies to
@@ -62,15 +63,21 @@ def raw_solutions(instance: Instance) -> RawSolutions:
 
 
 @dataclass
-class GenericSolution:
-    """The critical point of an H = 0 network at random complex data: its counts, for tables."""
+class LeastSquaresSolution(GenericSolution):
+    """The critical point of an H = 0 network at random complex data: its counts, for tables (no path
+    is tracked)."""
 
     raw: RawSolutions
+    paths_tracked: int = 0
+    failed: dict[str, int] = field(default_factory=dict)
 
-    def facts(self) -> dict:
-        pts = self.raw.points
-        return {"n_complex": len(pts), "n_torus": int(np.sum(np.all(pts != 0, axis=-1))),
-                "paths_tracked": 0, "failed": {}}
+    @property
+    def n_complex(self) -> int:
+        return len(self.raw.points)
+
+    @property
+    def n_torus(self) -> int:
+        return int(np.sum(np.all(self.raw.points != 0, axis=-1)))
 
 
 class LeastSquares:
@@ -86,15 +93,15 @@ class LeastSquares:
         return raw_solutions(instance)
 
     def generic_solve(self, network: Network, m: int, rng: np.random.Generator,
-                      progress: Progress | None = None) -> GenericSolution:
+                      progress: Progress | None = None) -> LeastSquaresSolution:
         """The critical point at random complex (X, Y, Λ): the generic counts."""
         def draw(*shape: int) -> np.ndarray:
             return (rng.normal(size=shape) + 1j * rng.normal(size=shape)) / np.sqrt(2)
         inst = Instance(network, draw(network.dx, m), draw(network.dy, m), (draw(*network.shapes[0]),),
                         source="random complex")
-        return GenericSolution(raw_solutions(inst))
+        return LeastSquaresSolution(raw_solutions(inst))
 
-    def track_instances(self, generic: GenericSolution, instances: Sequence[Instance],
+    def track_instances(self, generic: LeastSquaresSolution, instances: Sequence[Instance],
                         progress: Progress | None = None) -> list[RawSolutions]:
         return [raw_solutions(inst) for inst in instances]
 

@@ -32,11 +32,13 @@ import numpy as np
 
 from .classify import CriticalPoint, classify, real_mask
 from .engines import EngineSpec
-from .engines.base import RawSolutions
-from .errors import InputError
+from .engines.base import Engine, GenericSolution, RawSolutions
+from .errors import InputError, opt
 from .instance import Instance, load_distribution, random_instance
 from .network import MAX_DATA, Network
 from .patterns import ZeroPattern
+from .progress import Progress
+from .unique_points import SAME_POINT_TOL, relative_distance
 
 if TYPE_CHECKING:
     from .certify import Certification
@@ -67,13 +69,6 @@ GAP_PROGRESS = 0.7
 #: Search coordinates are kept within ±U_LIMIT: e^12 ≈ 1.6e5, so a bounded entry stays at least
 #: ~1e-5 of its range away from the boundary, where instances are no longer generic (Λ → 0).
 U_LIMIT = 12.0
-#: A non-real point is self-conjugate when its conjugate lies on its own sign orbit within this
-#: relative distance (such coordinates are exactly real or imaginary up to rounding, ~1e-14).
-SELF_CONJUGATE_TOL = 1e-6
-
-#: Progress callback: (description, completed, total).
-ProgressFn = Callable[[str, float, float | None], None]
-
 
 # ---------------------------------------------------------------------------------------------
 # the space of instances
@@ -170,7 +165,7 @@ def search_space(network: Network, m: int = 1, distribution: str = "default",
             if allow_negative:
                 lo, hi = -np.inf, np.inf
             elif hi <= 0:
-                raise InputError(f"distribution {distribution!r} draws no positive Lambda: use --allow-negative")
+                raise InputError(f"distribution {distribution!r} draws no positive Lambda: use {opt('allow_negative')}")
             else:
                 lo = max(lo, 0.0)
         if not scale > 0:
@@ -213,9 +208,9 @@ def pair_gap(points: np.ndarray, patterns: Sequence[ZeroPattern]) -> float:
         w = points[idx][:, pat.coordinates]
         scale = np.maximum(1.0, np.linalg.norm(w, axis=-1))
         signs = sign_vectors(pat.sub_network)
-        # distance from conj(w) to the orbit of w
-        dist = np.min(np.linalg.norm(np.conj(w)[:, None, :] - signs[None] * w[:, None, :], axis=-1), axis=1)
-        movable = dist > SELF_CONJUGATE_TOL * scale
+        # a point whose conjugate is on its own sign orbit (the same point up to signs) stays non-real
+        dist = np.min(relative_distance(np.conj(w)[:, None, :], signs[None] * w[:, None, :]), axis=1)
+        movable = dist > SAME_POINT_TOL
         if movable.any():
             best = min(best, float(np.min(np.linalg.norm(w.imag, axis=-1)[movable] / scale[movable])))
     return best
@@ -232,7 +227,7 @@ def score_raw(raw: RawSolutions, n_complex: int) -> Score:
     return Score(int(real.sum()), len(pts), bool(complete), gap)
 
 
-def score_instances(engine: Any, generic: Any, n_complex: int, instances: Sequence[Instance]) -> list[Score]:
+def score_instances(engine: Engine, generic: GenericSolution, n_complex: int, instances: Sequence[Instance]) -> list[Score]:
     """Scores of instances, by one batched parameter homotopy from the generic solve."""
     return [score_raw(raw, n_complex) for raw in engine.track_instances(generic, list(instances))]
 
@@ -240,7 +235,7 @@ def score_instances(engine: Any, generic: Any, n_complex: int, instances: Sequen
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(engine: EngineSpec, generic: Any, n_complex: int) -> None:
+def _init_worker(engine: EngineSpec, generic: GenericSolution, n_complex: int) -> None:
     import signal
 
     from .engines import get_engine
@@ -257,7 +252,7 @@ class Evaluator:
     """Scores batches of instances, in this process or in ``jobs`` worker processes. A batch is always
     tracked as one unit, so scores do not depend on ``jobs``."""
 
-    def __init__(self, engine: Any, generic: Any, n_complex: int, jobs: int = 1,
+    def __init__(self, engine: Engine, generic: GenericSolution, n_complex: int, jobs: int = 1,
                  spec: EngineSpec | None = None) -> None:
         self.engine, self.generic, self.n_complex = engine, generic, n_complex
         self.pool = None
@@ -358,7 +353,7 @@ def _update(walker: Walker, space: SearchSpace, proposals: list[tuple[np.ndarray
 def search(evaluate: Callable[[Sequence[Sequence[Instance]]], list[list[Score]]], space: SearchSpace,
            starts: Sequence[tuple[Instance, Score]], budget: int, rng: np.random.Generator, n_complex: int,
            chains: int = CHAINS, batch: int = BATCH, target: int | None = None,
-           progress: ProgressFn | None = None, baseline: int | None = None,
+           progress: Progress | None = None, baseline: int | None = None,
            stop_on_interrupt: bool = False) -> SearchOutcome:
     """Walk from the best of ``starts`` (scored instances, e.g. the sampled ones) for about ``budget``
     candidate instances (whole generations of ``chains`` × ``batch``), or until the record reaches
@@ -480,7 +475,7 @@ class MaxRealResult:
 
 
 def sampled_start(evaluate: Evaluator, network: Network, m: int, seeds: np.ndarray, distribution: str,
-                  progress: ProgressFn | None = None, jobs: int = 1) -> list[tuple[Instance, Score]]:
+                  progress: Progress | None = None, jobs: int = 1) -> list[tuple[Instance, Score]]:
     """Random instances drawn with ``seeds`` (the table's for the same seed), scored in batches: the
     search's starts. Each path is tracked on its own, so the batches do not change the scores."""
     from .cost import MAX_INSTANCE_BATCH as size
@@ -497,16 +492,16 @@ def sampled_start(evaluate: Evaluator, network: Network, m: int, seeds: np.ndarr
     return starts
 
 
-def record_points(engine: Any, generic: Any, record: Record) -> list[CriticalPoint]:
+def record_points(engine: Engine, generic: GenericSolution, record: Record) -> list[CriticalPoint]:
     """The record instance's critical points, tracked again and classified (Morse index, certification)."""
     raw = engine.track_instances(generic, [record.instance])[0]
     return classify(record.instance, raw.points, [raw.patterns[i] for i in raw.pattern_of])
 
 
-def raise_max_real(engine: Any, generic: Any, n_complex: int, network: Network, m: int, distribution: str,
+def raise_max_real(engine: Engine, generic: GenericSolution, n_complex: int, network: Network, m: int, distribution: str,
                    starts: Sequence[tuple[Instance, Score]], budget: int, seed: np.random.SeedSequence, *,
                    evaluate: Evaluator | None = None, allow_negative: bool = False, chains: int = CHAINS,
-                   batch: int = BATCH, target: int | None = None, progress: ProgressFn | None = None,
+                   batch: int = BATCH, target: int | None = None, progress: Progress | None = None,
                    baseline: int | None = None, stop_on_interrupt: bool = False
                    ) -> tuple[SearchOutcome, list[CriticalPoint]]:
     """The search from scored start instances (tracked from ``generic``), and the record's points."""
@@ -520,7 +515,7 @@ def raise_max_real(engine: Any, generic: Any, n_complex: int, network: Network, 
 def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = BUDGET, seed: int = 0,
              distribution: str = "default", allow_negative: bool = False, engine: str | EngineSpec = "native",
              jobs: int = 1, chains: int = CHAINS, batch: int = BATCH, target: int | None = None,
-             certify: bool = False, progress: ProgressFn | None = None) -> MaxRealResult:
+             certify: bool = False, progress: Progress | None = None) -> MaxRealResult:
     """Search for the real instance of a shape with the most real critical points.
 
     The generic solve and the ``samples`` random instances are those of ``linnet table`` for the same
@@ -533,7 +528,7 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
     spec = engine if isinstance(engine, EngineSpec) else EngineSpec(engine)
     eng = get_engine(spec)
     if not 1 <= m <= MAX_DATA:
-        raise InputError(f"--m (number of data points) must be between 1 and {MAX_DATA}, got {m}")
+        raise InputError(f"{opt('m')} (number of data points) must be between 1 and {MAX_DATA}, got {m}")
     if chains < 1 or batch < 1 or budget < 0 or samples < 1:
         raise InputError("samples, chains and batch must be at least 1 and the budget non-negative")
     search_space(network, m, distribution, allow_negative)      # a bad distribution fails before any work
@@ -542,8 +537,7 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
     solver_seed, inst_seed = ss.spawn(2)
     search_seed = ss.spawn(1)[0]
     generic = eng.generic_solve(network, m, np.random.default_rng(solver_seed), progress)
-    facts = generic.facts()
-    n_c = int(facts["n_complex"])
+    n_c = generic.n_complex
     # the julia engine's generic solve lives in this process's Julia: no worker processes
     evaluate = Evaluator(eng, generic, n_c, jobs if spec.name == "native" else 1, spec)
     try:
@@ -573,7 +567,7 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
     if len(complete) < len(starts):
         warnings.append(f"{len(starts) - len(complete)} sampled instance(s) had failed paths and were left out")
     pub, table = published_max_real(network, m)
-    result = MaxRealResult(network, m, seed, distribution, allow_negative, spec.name, n_c, int(facts["n_torus"]),
+    result = MaxRealResult(network, m, seed, distribution, allow_negative, spec.name, n_c, generic.n_torus,
                            samples, sampled_max, hist, rec.score.n_real, rec.instance, points,
                            "sampling" if rec.candidates == 0 else "search", outcome.interrupted,
                            outcome.candidates, outcome.generations,

@@ -46,6 +46,8 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
+from .progress import FractionProgress, PartProgress
+
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
@@ -741,7 +743,7 @@ class _Slot:
 
 def _run_units(kern: SimpleNamespace, lay: _Layout, units: tuple[np.ndarray, np.ndarray, np.ndarray],
                stage_hi: int, dtype: type, pool: ThreadPoolExecutor | None, nthreads: int,
-               progress: Callable[[float], None] | None) -> tuple[int, list[np.ndarray] | None]:
+               progress: FractionProgress | None) -> tuple[int, list[np.ndarray] | None]:
     """Search from every unit through stage stage_hi - 1: (volume, [cells carried to stage_hi]),
     the cells None when there are more than MAX_UNITS of them.
 
@@ -801,7 +803,7 @@ def _run_units(kern: SimpleNamespace, lay: _Layout, units: tuple[np.ndarray, np.
 
 
 def _compute(sups: list[np.ndarray], rng: np.random.Generator | None, exact: bool,
-             progress: Callable[[float], None] | None, threads: int | None) -> int:
+             progress: FractionProgress | None, threads: int | None) -> int:
     """The regeneration over all stages, int64 kernels unless ``exact`` (or numba is missing)."""
     kern = None if exact else _compiled_kernels()
     if kern is None:
@@ -845,7 +847,7 @@ def _compute(sups: list[np.ndarray], rng: np.random.Generator | None, exact: boo
 
 
 def mixed_volume(supports: Sequence[np.ndarray], *, seed: int = 0,
-                 progress: Callable[[float], None] | None = None, threads: int | None = None) -> int:
+                 progress: FractionProgress | None = None, threads: int | None = None) -> int:
     """Mixed volume of N lattice supports in Z^N (each a (T_k, N) integer array of exponent vectors).
 
     Computed exactly from the mixed cells of a fine mixed subdivision; ``seed`` other than 0
@@ -925,7 +927,7 @@ def default_threads() -> int:
 
 def bkk_bounds(network: "Network", m: int = 1,
                mixed_volume_of: Callable[[Sequence[np.ndarray]], int] | None = None,
-               progress: Callable[[str, float], None] | None = None) -> tuple[int, int]:
+               progress: PartProgress | None = None) -> tuple[int, int]:
     """(BKK bound for solutions in C^N, BKK bound for solutions in the torus) of the gradient system.
 
     The first is the mixed volume with the origin added to every support (the gradient system has
@@ -942,7 +944,7 @@ def bkk_bounds(network: "Network", m: int = 1,
     if mixed_volume_of is not None:
         return mixed_volume_of(with_origin), mixed_volume_of(sups)
 
-    def report(label: str) -> Callable[[float], None] | None:
+    def report(label: str) -> FractionProgress | None:
         return None if progress is None else (lambda f: progress(label, f))
 
     return (mixed_volume(with_origin, progress=report("BKK")),

@@ -15,6 +15,8 @@ import numpy as np
 from .gradient import GradientSystem, Parameters
 from .network import Network
 from .patterns import RANK_TOL
+from .progress import Progress
+from .return_code import ReturnCode
 from .symmetry import canonical, sign_vectors
 from .tracker import ParameterHomotopy, Tracker, TrackerOptions
 from .unique_points import merge_new
@@ -118,7 +120,7 @@ def phi(system: GradientSystem, X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> 
 
 
 def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator,
-                    progress: Callable[[int, int], None] | None = None,
+                    progress: Progress | None = None,
                     verify: Callable[[np.ndarray, np.ndarray], Any] | None = None,
                     options: MonodromyOptions = MonodromyOptions(),
                     tracker: TrackerOptions | None = None) -> TorusSolutions:
@@ -130,7 +132,8 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
     result with ``passed``, e.g. a trace test) it stops after ``stall_rounds_verified`` such rounds when
     the check passes, and searches on when it fails, up to ``max_loops``. ``tracker`` sets the path tracker.
     The fresh pairs land on random sheets of the cover, which makes the search robust where the
-    loops mix the sheets slowly.
+    loops mix the sheets slowly. ``progress`` hears after every round how many solutions are known
+    ("<count> found", loops so far, no total).
     """
     system = GradientSystem(network)
     N = network.N
@@ -174,11 +177,12 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
             bad += int((~ok).sum())
             sol.loops += K
         if bad:
-            sol.failed_paths["monodromy"] = sol.failed_paths.get("monodromy", 0) + bad
+            code = ReturnCode.MONODROMY.value
+            sol.failed_paths[code] = sol.failed_paths.get(code, 0) + bad
         found_all = np.vstack(found)
         new = merge_new(sol.representatives, canonical(network, found_all)) if len(found_all) else found_all
         if progress is not None:
-            progress(sol.loops, sol.count + len(new) * len(sign_vectors(network)))
+            progress(f"{sol.count + len(new) * len(sign_vectors(network))} found", sol.loops, None)
         stalled = stalled + 1 if (n and not len(new)) else 0
         if verify is None and stalled >= o.stall_rounds:
             break

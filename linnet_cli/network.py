@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, opt
 
 #: Largest width accepted for any layer: beyond this, N and the bounds are far out of reach.
 MAX_WIDTH = 64
@@ -154,7 +154,7 @@ def single_value(text: str | None, name: str, default: int) -> int:
         return default
     vals = parse_range(text, name)
     if len(vals) != 1:
-        raise InputError(f"--{name}: this command takes one value, got the range {text!r}")
+        raise InputError(f"{opt(name)}: this command takes one value, got the range {text!r}")
     return vals[0]
 
 
@@ -164,12 +164,12 @@ def check_shape_options(network: Network, d: str | None, dx: str | None, dy: str
     ``source``); options that are None were not given and are not compared."""
     label = f"{source}, which is for widths {network.text}"
     if widths is not None and parse_widths(widths).widths != network.widths:
-        raise InputError(f"--widths {widths} disagrees with {label}")
+        raise InputError(f"{opt('widths', widths)} disagrees with {label}")
     for name, text, value in (("dx", dx, network.dx), ("dy", dy, network.dy), ("H", H, network.H)):
         if text is not None and single_value(text, name, 0) != value:
-            raise InputError(f"--{name} {text} disagrees with {label}")
+            raise InputError(f"{opt(name, text)} disagrees with {label}")
     if d is not None and (network.H == 0 or set(network.hidden) != {single_value(d, "d", 0)}):
-        raise InputError(f"--d {d} disagrees with {label}")
+        raise InputError(f"{opt('d', d)} disagrees with {label}")
 
 
 def parse_range(text: str, name: str) -> list[int]:
@@ -180,17 +180,17 @@ def parse_range(text: str, name: str) -> list[int]:
         try:
             lo, hi = (int(p) for p in part.split("..")) if ".." in part else (int(part), int(part))
         except ValueError:
-            raise InputError(f"--{name}: expected an integer, a range like 1..3 or a list like 1,2,5; "
+            raise InputError(f"{opt(name)}: expected an integer, a range like 1..3 or a list like 1,2,5; "
                              f"got {text!r}") from None
         if hi < lo:
-            raise InputError(f"--{name}: empty range {part!r} (start > end)")
+            raise InputError(f"{opt(name)}: empty range {part!r} (start > end)")
         low, high = OPTION_LIMITS.get(name, (lo, hi))
         if lo < low or hi > high:
             what = {"H": "hidden layers", "m": "data points"}.get(name, "a width")
             if lo < low:
-                raise InputError(f"--{name}: {part!r} is too small: {name} must be "
+                raise InputError(f"{opt(name)}: {part!r} is too small: {name} must be "
                                  + ("a positive integer" if low == 1 else f"at least {low}"))
-            raise InputError(f"--{name}: {part!r} is too large: at most {high} ({what})")
+            raise InputError(f"{opt(name)}: {part!r} is too large: at most {high} ({what})")
         values.update(range(lo, hi + 1))
     return sorted(values)
 
@@ -200,9 +200,9 @@ def parse_widths(text: str) -> Network:
     try:
         w = tuple(int(p) for p in str(text).split(","))
     except ValueError:
-        raise InputError(f"--widths: expected comma-separated integers like 2,3,2, got {text!r}") from None
+        raise InputError(f"{opt('widths')}: expected comma-separated integers like 2,3,2, got {text!r}") from None
     if len(w) < 3:
-        raise InputError(f"--widths: need at least dx,n1,dy (one hidden layer), got {text!r}")
+        raise InputError(f"{opt('widths')}: need at least dx,n1,dy (one hidden layer), got {text!r}")
     return Network(w)
 
 

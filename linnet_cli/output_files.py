@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator, Sequence
 
-from .errors import InputError
+from .errors import InputError, opt
 
 
 def check_writable(path: str | Path, option: str) -> None:
@@ -23,13 +23,13 @@ def check_writable(path: str | Path, option: str) -> None:
     p = Path(path)
     parent = p.parent if str(p.parent) else Path(".")
     if p.is_dir():
-        raise InputError(f"{option}: {p} is a directory")
+        raise InputError(f"{opt(option)}: {p} is a directory")
     if not parent.is_dir():
-        raise InputError(f"{option}: cannot write {p}: directory {parent} does not exist")
+        raise InputError(f"{opt(option)}: cannot write {p}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"{option}: cannot write {p}: directory {parent} is not writable")
+        raise InputError(f"{opt(option)}: cannot write {p}: directory {parent} is not writable")
     if p.exists() and not os.access(p, os.W_OK):
-        raise InputError(f"{option}: cannot write {p}: the file is not writable")
+        raise InputError(f"{opt(option)}: cannot write {p}: the file is not writable")
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:
@@ -52,23 +52,23 @@ def check_outputs(outputs: Sequence[tuple[str, str | None]], inputs: Sequence[tu
         check_writable(path, option)
         for in_option, in_path in inputs:
             if in_path not in (None, "-") and same_file(path, in_path):
-                raise InputError(f"{option} {path} is the {in_option} input file: writing it would destroy "
+                raise InputError(f"{opt(option)} {path} is the {opt(in_option)} input file: writing it would destroy "
                                  "the input (choose another output file)")
     for i, (option, path) in enumerate(given):
         for other, other_path in given[i + 1:]:
             if same_file(path, other_path):
-                raise InputError(f"{option} and {other} name the same file {path}: give two different files")
+                raise InputError(f"{opt(option)} and {opt(other)} name the same file {path}: give two different files")
 
 
 @contextmanager
-def atomic_open(path: str | Path, option: str = "--output", binary: bool = False) -> Iterator[IO]:
+def atomic_open(path: str | Path, option: str = "output", binary: bool = False) -> Iterator[IO]:
     """Open a temporary file next to ``path`` for writing; on success it replaces ``path`` atomically,
     on any failure it is removed and ``path`` is left as it was. OS errors become InputError."""
     p = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else ".")
     except OSError as exc:
-        raise InputError(f"{option}: cannot write {p}: {exc.strerror}") from None
+        raise InputError(f"{opt(option)}: cannot write {p}: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
             yield fh
@@ -79,13 +79,13 @@ def atomic_open(path: str | Path, option: str = "--output", binary: bool = False
         os.replace(tmp, p)
     except OSError as exc:
         _remove(tmp)
-        raise InputError(f"{option}: cannot write {p}: {exc.strerror or exc}") from None
+        raise InputError(f"{opt(option)}: cannot write {p}: {exc.strerror or exc}") from None
     except BaseException:
         _remove(tmp)
         raise
 
 
-def write_text_atomic(text: str, path: str | Path, option: str = "--output") -> None:
+def write_text_atomic(text: str, path: str | Path, option: str = "output") -> None:
     """Write ``text`` to ``path`` atomically (see :func:`atomic_open`)."""
     with atomic_open(path, option) as fh:
         fh.write(text)

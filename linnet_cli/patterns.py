@@ -9,6 +9,7 @@ only the origin. :func:`closed_subspaces` checks the claim exhaustively on small
 from __future__ import annotations
 
 import itertools
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -85,6 +86,15 @@ def dead_neuron_patterns(network: Network) -> list[ZeroPattern]:
     return [ZeroPattern(network, tuple(sel)) for sel in itertools.product(*choices)]
 
 
+def pattern_groups(network: Network) -> dict[tuple[int, ...], list[ZeroPattern]]:
+    """Dead-neuron patterns (all hidden layers nonempty) grouped by the widths of their sub-networks:
+    patterns of one group have the same number of critical points, solved once for all."""
+    groups: dict[tuple[int, ...], list[ZeroPattern]] = defaultdict(list)
+    for p in dead_neuron_patterns(network):
+        groups[p.sub_network.widths].append(p)
+    return dict(groups)
+
+
 def origin_pattern(network: Network) -> ZeroPattern:
     """The pattern of the origin (every neuron dead), always a critical point."""
     return ZeroPattern(network, tuple(() for _ in network.hidden))
@@ -96,9 +106,9 @@ MAX_VERIFY_N = 20
 
 def check_verifiable(network: Network) -> None:
     """Refuse (InputError) the exhaustive check on networks with more than MAX_VERIFY_N weights."""
-    from .errors import InputError
+    from .errors import InputError, opt
     if network.N > MAX_VERIFY_N:
-        raise InputError(f"--verify-patterns is exhaustive over 2^N subspaces; N = {network.N} exceeds "
+        raise InputError(f"{opt('verify_patterns')} is exhaustive over 2^N subspaces; N = {network.N} exceeds "
                          f"{MAX_VERIFY_N}")
 
 
@@ -143,7 +153,7 @@ class PatternCheck:
 
 
 def verify_patterns(network: Network, m: int, rng: np.random.Generator) -> PatternCheck:
-    """Check DESIGN §3's claim on this network: every closed coordinate subspace that carries torus
+    """Check docs/design.md §2's claim on this network: every closed coordinate subspace that carries torus
     solutions for generic Λ (its map Φ_Z is dominant) is a dead-neuron pattern."""
     from .gradient import GradientSystem, Parameters
     from .symbolic import generic_supports

@@ -31,6 +31,7 @@ import numpy as np
 from .emit import emit
 from .instance import Instance
 from .symbolic import sparse_system
+from .unique_points import duplicates
 
 #: Default time limit (seconds) of one run of a peer tool.
 DEFAULT_TIMEOUT = 300.0
@@ -412,16 +413,10 @@ def _phc_classify(instance: Instance, listed: list[tuple[complex, dict[str, comp
         raise PeerError(f"phc: variable {exc} missing from its solution list") from None
     points = points.reshape(len(listed), len(names))
     res = _relative_residuals(instance, points)
-    kept: list[np.ndarray] = []
-    for (t, _), w, r in zip(listed, points, res):
-        # t = 1 at the end of a path; the trivial solutions of the stable homotopy (the origin) have t = 0
-        finished = abs(t - 1) < 1e-12 or abs(t) < 1e-12
-        if not (finished and r <= PHC_RESIDUAL_TOLERANCE):
-            continue
-        scale = max(1.0, float(np.max(np.abs(w))))
-        if any(np.max(np.abs(w - k)) <= 1e-6 * scale for k in kept):
-            continue
-        kept.append(w)
+    # t = 1 at the end of a path; the trivial solutions of the stable homotopy (the origin) have t = 0
+    finished = np.array([abs(t - 1) < 1e-12 or abs(t) < 1e-12 for t, _ in listed], dtype=bool)
+    good = points[finished & (np.asarray(res) <= PHC_RESIDUAL_TOLERANCE)]
+    kept = np.delete(good, duplicates(good)[0], axis=0)
     n_torus = n_real = 0
     for w in kept:
         scale = max(1.0, float(np.max(np.abs(w))))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, opt
 from .output_files import atomic_open
 
 #: Ticks per panel at most: N_R takes every value of N_C's parity up to N_C, too many to label them all.
@@ -33,7 +33,7 @@ def plot_histograms(results: list, path: str | Path, title: str, highlight: list
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise InputError("--plot needs matplotlib: pip install 'linnet[plot]'") from None
+        raise InputError(f"{opt('plot')} needs matplotlib: pip install 'linnet[plot]'") from None
     n = len(results)
     cols = min(n, 6)
     rows = math.ceil(n / cols)
@@ -67,7 +67,7 @@ def plot_histograms(results: list, path: str | Path, title: str, highlight: list
     fig.suptitle(title)
     fig.tight_layout()
     try:
-        with atomic_open(path, "--plot", binary=True) as fh:
+        with atomic_open(path, "plot", binary=True) as fh:
             fig.savefig(fh, dpi=110, format="png")
     finally:
         plt.close(fig)

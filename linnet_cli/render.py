@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .bounds import BoundsRow, bounds_records
+from .classify import Kind
 from .result import SolveResult
 
 #: Rows shown at most in the terminal tables of patterns and real points (all are in --format json/csv).
@@ -101,7 +102,7 @@ def real_table(result: SolveResult) -> Table:
         t.add_column(c, justify="right" if c in ("#", "loss", "Morse index") else "left")
     pts = sorted(result.real(), key=lambda p: p.loss.real)
     for k, p in enumerate(pts[:MAX_ROWS], 1):
-        style = "green" if p.kind == "global minimum" else ("yellow" if "minimum" in p.kind else None)
+        style = "green" if p.category is Kind.GLOBAL_MINIMUM else ("yellow" if p.category.is_minimum else None)
         t.add_row(str(k), f"{p.loss.real:.10g}", fmt(p.morse_index), Text(p.kind, style=style or ""),
                   p.pattern.describe())
     if len(pts) > MAX_ROWS:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .bounds import BoundsRow
-from .classify import CriticalPoint
+from .classify import CriticalPoint, Kind
 from .completeness import Completeness
 from .instance import Instance
 from .patterns import PatternCheck, ZeroPattern
@@ -83,7 +83,7 @@ class SolveResult:
         return [p for p in self.real() if p.morse_index == 0 and not p.degenerate]
 
     def spurious_local_minima(self) -> list[CriticalPoint]:
-        return [p for p in self.local_minima() if p.kind == "spurious local minimum"]
+        return [p for p in self.local_minima() if p.category is Kind.SPURIOUS_LOCAL_MINIMUM]
 
     @property
     def n_complex(self) -> int:

@@ -1,7 +1,7 @@
 """Tables of counts over shapes (Table 3.1 and any sweep): bounds, N_C, N_C* and sampled real counts.
 
 Per row: one generic solve at random complex data (monodromy per sub-network), then one parameter
-homotopy from it to each random real instance, batched across instances (DESIGN §3). Every seed
+homotopy from it to each random real instance, batched across instances (docs/design.md §5). Every seed
 derives from the table's master seed and the row's shape, so results do not depend on the order of
 rows or on the number of parallel jobs.
 """
@@ -15,14 +15,16 @@ import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from .bounds import BOUND_COLUMNS, BoundsRow
-from .errors import InputError
+from .errors import InputError, opt
 from .network import Network, networks_from_ranges, parse_range, parse_widths, widths_text
 from .engines import EngineSpec
+from .engines.base import GenericSolution
+from .progress import Progress
 
 #: Columns compared with published values (ours → column of the published TSV); max N_R is shown
 #: next to its published value but a difference is sampling, not an error.
@@ -281,8 +283,6 @@ class RowResult:
                    completeness=rec.get("completeness") or None)
 
 
-ProgressFn = Callable[[str, int, int], None]
-
 
 @dataclass
 class RowStart:
@@ -290,7 +290,7 @@ class RowStart:
 
     row: RowSpec
     bounds: BoundsRow
-    generic: Any           # the engine's own object (see engines.base.Engine.generic_solve)
+    generic: GenericSolution
     seconds: float
 
 
@@ -335,7 +335,7 @@ def instance_batches(start: RowStart, samples: int, most: int | None = None) -> 
     """Ranges of a row's instances tracked together: bounded by memory (by the generic count) and by
     ``most``; the counts do not depend on the batches."""
     from .cost import instance_batch
-    size = instance_batch(start.generic.facts()["n_complex"], start.row.network.N, samples)
+    size = instance_batch(start.generic.n_complex, start.row.network.N, samples)
     size = min(size, most or size)
     return [(lo, min(lo + size, samples)) for lo in range(0, samples, size)]
 
@@ -344,12 +344,12 @@ def track_row_instances(start: RowStart, seeds: np.ndarray, engine: Any, distrib
                         certify: bool = False, first: int = 0) -> InstanceCounts:
     """Parameter homotopies from the row's generic solve to the random real instances of ``seeds``
     (samples ``first``, ``first`` + 1, … of the row)."""
-    from .classify import classify
+    from .classify import Kind, classify
     from .instance import random_instance
     from .maxreal import score_raw
     t0 = time.perf_counter()
     net, m = start.row.network, start.row.m
-    n_c = start.generic.facts()["n_complex"]
+    n_c = start.generic.n_complex
     out = InstanceCounts()
     batch = [random_instance(net, m, seed=int(s), distribution=distribution) for s in seeds]
     for k, (inst, raw) in enumerate(zip(batch, engine.track_instances(start.generic, batch)), first):
@@ -360,7 +360,7 @@ def track_row_instances(start: RowStart, seeds: np.ndarray, engine: Any, distrib
         if out.best is None or (score.complete, n_real, -k) > out.best[:3]:
             out.best = (score.complete, n_real, -k, inst, pts)
         out.histogram[n_real] = out.histogram.get(n_real, 0) + 1
-        out.spurious += any(p.kind == "spurious local minimum" for p in pts)
+        out.spurious += any(p.category is Kind.SPURIOUS_LOCAL_MINIMUM for p in pts)
         out.mismatch += len(pts) != n_c
         out.failed += sum(raw.failed.values()) + (0 if raw.singular is None else len(raw.singular))
         out.tracked += raw.paths_tracked
@@ -381,31 +381,31 @@ def finish_row(start: RowStart, counts: InstanceCounts, samples: int, certify: b
     instances from the best sampled ones to raise max N_R (``engine`` tracks them)."""
     from .certify import certify_points
     t0 = time.perf_counter()
-    b, net, m, facts = start.bounds, start.row.network, start.row.m, start.generic.facts()
+    b, net, m, generic = start.bounds, start.row.network, start.row.m, start.generic
     best = counts.best
     record = candidates = None
     starts = [(inst, score) for _, inst, score in counts.starts]
     if search and any(sc.complete for _, sc in starts):     # a search starts from instances it can trust
         from .maxreal import raise_max_real
-        outcome, pts = raise_max_real(engine, start.generic, facts["n_complex"], net, m, distribution, starts,
+        outcome, pts = raise_max_real(engine, generic, generic.n_complex, net, m, distribution, starts,
                                       search, row_seed(seed, start.row).spawn(1)[0])
         record, candidates = outcome.record.score.n_real, outcome.candidates
         if outcome.record.candidates:
             best = (True, sum(p.is_real for p in pts), 0, outcome.record.instance, pts)
     proof = certify_points(best[3], best[4])
     seconds += time.perf_counter() - t0
-    return RowResult(b, int(facts["n_complex"]), int(facts["n_torus"]), max(counts.histogram), samples, counts.failed,
+    return RowResult(b, int(generic.n_complex), int(generic.n_torus), max(counts.histogram), samples, counts.failed,
                      round(seconds, 2), counts.histogram, counts.spurious,
-                     counts.mismatch, int(sum(facts["failed"].values())),
-                     counts.tracked + int(facts["paths_tracked"]),
+                     counts.mismatch, int(sum(generic.failed.values())),
+                     counts.tracked + int(generic.paths_tracked),
                      counts.certified if certify else None, counts.uncertified if certify else None,
                      proof.n_certified, proof.n_certified_torus, proof.n_certified_real, record, candidates,
-                     facts.get("completeness"))
+                     generic.completeness)
 
 
 def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "default",
                 engine: str | EngineSpec = "native",
-                bkk: bool = True, progress: ProgressFn | None = None, certify: bool = False,
+                bkk: bool = True, progress: Progress | None = None, certify: bool = False,
                 search: int = 0) -> RowResult:
     """One row: bounds, a generic solve, parameter homotopies to ``samples`` random real instances, and
     the certification (and with ``search`` > 0 the search, see :func:`finish_row`) of the best one."""
@@ -457,7 +457,7 @@ def read_partial(path: str | Path) -> PartialRun:
     """Rows of an earlier (possibly interrupted) run, from its csv or json output (--resume)."""
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"--resume: no such file: {p}")
+        raise InputError(f"{opt('resume')}: no such file: {p}")
     try:
         text = p.read_text()
         if p.suffix.lower() == ".json":
@@ -466,7 +466,7 @@ def read_partial(path: str | Path) -> PartialRun:
         elif p.suffix.lower() == ".csv":
             recs = list(csv.DictReader(text.splitlines()))
         else:
-            raise InputError(f"--resume: use the .csv or .json output of an earlier run, not {p.suffix!r}")
+            raise InputError(f"{opt('resume')}: use the .csv or .json output of an earlier run, not {p.suffix!r}")
         if not isinstance(recs, list) or not all(isinstance(r, dict) for r in recs):
             raise ValueError("no list of rows")
         runs = [{c: r.get(c) for c in RUN_COLUMNS} for r in recs]
@@ -474,7 +474,7 @@ def read_partial(path: str | Path) -> PartialRun:
     except InputError:
         raise
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"--resume: cannot read rows from {p}: {exc}") from None
+        raise InputError(f"{opt('resume')}: cannot read rows from {p}: {exc}") from None
 
 
 def run_identity(spec: TableSpec) -> dict[str, Any]:
@@ -490,15 +490,15 @@ def resumable_rows(partial: PartialRun, spec: TableSpec) -> list[RowResult]:
     for row, run in zip(partial.rows, partial.runs):
         have = {**run, "samples": row.samples}
         if any(have[c] in (None, "") for c in RUN_COLUMNS):
-            raise InputError(f"--resume: {partial.path} does not say which seed, distribution and config made its "
+            raise InputError(f"{opt('resume')}: {partial.path} does not say which seed, distribution and config made its "
                              "rows (no seed/distribution/config columns): cannot resume from it")
         for col in ("seed", "samples", "distribution", "config"):
             if str(have[col]) != str(want[col]):
                 show = (lambda v: repr(str(v))) if col in ("distribution", "config") else str
                 how = (f"the table definition titled {show(have[col])}" if col == "config"
-                       else f"--{col} {have[col]}")
-                raise InputError(f"--resume: {partial.path} was made with {col} {show(have[col])}, this run uses "
-                                 f"{col} {show(want[col])}; run with {how} to continue it, or drop --resume")
+                       else opt(col, have[col]))
+                raise InputError(f"{opt('resume')}: {partial.path} was made with {col} {show(have[col])}, this run uses "
+                                 f"{col} {show(want[col])}; run with {how} to continue it, or drop {opt('resume')}")
     return partial.rows
 
 
@@ -608,7 +608,7 @@ def _row_worker(row: RowSpec, samples: int, seed: int, distribution: str, engine
 
 
 def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[RowResult] | None = None,
-              progress: ProgressFn | None = None, certify: bool = False, search: int = 0,
+              progress: Progress | None = None, certify: bool = False, search: int = 0,
               scheduler: Any = None) -> TableRun:
     """Compute every row of a table: bounds, the generic solve, and the real counts of random instances.
 
@@ -665,7 +665,7 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
 
 
 def _run_parallel(todo: list[RowSpec], args: tuple, jobs: int, finished: dict[str, RowResult],
-                  progress: ProgressFn | None) -> None:
+                  progress: Progress | None) -> None:
     import multiprocessing as mp
     import queue as queue_mod
 

@@ -30,7 +30,8 @@ from .gradient import GradientSystem
 from .monodromy import loop_vertices, phi, random_lambda
 from .network import Network
 from .symmetry import canonical, sign_vectors
-from .tracker import LineSlice, ParameterHomotopy, ReturnCode, Tracker, TrackerOptions
+from .return_code import ReturnCode
+from .tracker import LineSlice, ParameterHomotopy, Tracker, TrackerOptions
 from .unique_points import duplicates, merge_new
 
 #: The test passes when the second difference of the three traces is below this, relative to the sum of

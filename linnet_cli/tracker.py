@@ -20,7 +20,7 @@ precision:
 * **Endpoint**: Newton refinement to full precision; then (in numpy, for all endpoints at once) a scaled
   condition number decides regular or singular.
 
-Every path ends with a :class:`ReturnCode`; failed paths are retracked with :meth:`Tracker.careful`
+Every path ends with a :class:`~linnet_cli.return_code.ReturnCode`; failed paths are retracked with :meth:`Tracker.careful`
 settings, paths that jumped (left the torus) up to RETRACK_LEVELS times; nothing is dropped.
 """
 from __future__ import annotations
@@ -30,7 +30,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
-from enum import Enum
 from typing import Callable
 
 import numpy as np
@@ -39,6 +38,7 @@ from numba import njit
 from . import evaluator as ev
 from .gradient import GradientSystem, Parameters
 from .network import Network
+from .return_code import ReturnCode
 
 
 @dataclass(frozen=True)
@@ -115,23 +115,11 @@ CORRECTOR_ITERATIONS = 11
  _O_REFINE_TOL, _O_REFINE_ITERS, _O_CORRECTOR_TOL) = range(11)
 
 
-class ReturnCode(Enum):
-    """How a path ended."""
-
-    SUCCESS = "success"
-    SINGULAR = "singular"            # reached t = 1 but the endpoint's Jacobian is (numerically) singular
-    DIVERGED = "diverged"            # the largest coordinate grew beyond divergence_norm
-    STEP_TOO_SMALL = "step_too_small"
-    MAX_STEPS = "max_steps"
-    NOT_CONVERGED = "not_converged"  # endpoint refinement (or the start point) did not converge
-    LEFT_TORUS = "left_torus"        # a coordinate went to zero where none may (monodromy on the torus)
-    ACCURACY_LIMIT = "accuracy_limit"  # the path became too ill-conditioned for double precision
-
-
 #: The kernel's integer codes, in order.
-CODES = tuple(ReturnCode)
+CODES = (ReturnCode.SUCCESS, ReturnCode.SINGULAR, ReturnCode.DIVERGED, ReturnCode.STEP_TOO_SMALL, ReturnCode.MAX_STEPS,
+         ReturnCode.NOT_CONVERGED, ReturnCode.LEFT_TORUS, ReturnCode.ACCURACY_LIMIT)
 (_SUCCESS, _SINGULAR, _DIVERGED, _STEP_TOO_SMALL, _MAX_STEPS, _NOT_CONVERGED, _LEFT_TORUS,
- _ACCURACY_LIMIT) = range(8)
+ _ACCURACY_LIMIT) = range(len(CODES))
 _NEWT_CONVERGED, _NEWT_TERMINATED, _NEWT_MAX_ITERS, _NEWT_SINGULAR = range(4)
 _EPS = float(np.finfo(float).eps)
 

@@ -13,15 +13,19 @@ import numpy as np
 SAME_POINT_TOL = 1e-7
 
 
+def relative_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """‖a − b‖ / (1 + ‖a‖) over the last axis (the others broadcast): how far apart two points are,
+    relative to the size of the first."""
+    return np.linalg.norm(a - b, axis=-1) / (1.0 + np.linalg.norm(a, axis=-1))
+
+
 def merge_new(known: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Candidates (canonical points) that are not in ``known`` and not repeated among themselves."""
     new: list[np.ndarray] = []
     pool = known
     for c in candidates:
-        if len(pool):
-            d = np.linalg.norm(pool - c, axis=-1) / (1.0 + np.linalg.norm(c))
-            if d.min() <= SAME_POINT_TOL:
-                continue
+        if len(pool) and relative_distance(c, pool).min() <= SAME_POINT_TOL:
+            continue
         new.append(c)
         pool = np.vstack([pool, c[None]]) if len(pool) else c[None]
     return np.array(new).reshape(-1, known.shape[-1] if known.ndim == 2 else candidates.shape[-1])
@@ -29,13 +33,11 @@ def merge_new(known: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 
 def duplicates(points: np.ndarray, tol: float = SAME_POINT_TOL) -> tuple[np.ndarray, np.ndarray]:
     """(indices of points that coincide with an earlier one, indices of every point in such a cluster),
-    with distance ‖a − b‖ / (1 + ‖a‖). Coinciding endpoints of distinct paths mean path jumping."""
+    by :func:`relative_distance`. Coinciding endpoints of distinct paths mean path jumping."""
     points = np.asarray(points)
     if len(points) < 2:
         return np.zeros(0, int), np.zeros(0, int)
-    scale = 1.0 + np.linalg.norm(points, axis=-1)
-    d = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1) / scale[:, None]
-    close = d <= tol
+    close = relative_distance(points[:, None, :], points[None, :, :]) <= tol
     np.fill_diagonal(close, False)
     later = np.triu(close, 1).any(axis=0)          # j coincides with some i < j
     return np.flatnonzero(later), np.flatnonzero(close.any(axis=1))

@@ -49,7 +49,7 @@ def test_bkk_of_a_huge_shape_is_refused_before_any_work(monkeypatch, tmp_path):
     monkeypatch.setattr(mvmod, "bkk_bounds", lambda *a, **k: pytest.fail("work started"))
     huge = Network.uniform(64, 64, 64)
     assert bkk_memory(huge) > 2 ** 50
-    with pytest.raises(InputError, match="--no-bkk"):
+    with pytest.raises(InputError, match="bkk=False"):
         cached_bkk(huge, 1)
     check_bkk_memory(Network.uniform(3, 3, 3))  # fits
 

@@ -82,3 +82,18 @@ def test_spurious_local_minima_are_real_local_minima_above_the_global_one():
         assert p.loss.real > best
         H = gs.jacobian(p.w.real[None] + 0j, prm)[0].real
         assert np.linalg.eigvalsh(H).min() > 0
+
+
+def test_kinds_read_and_serialize_as_their_text():
+    import json
+
+    import pandas as pd
+
+    from linnet_cli.classify import CriticalPoint, Kind
+    net = Network((1, 1, 1))
+    saddle = CriticalPoint(np.zeros(net.N), origin_pattern(net), True, 0j, morse_index=1, category=Kind.SADDLE)
+    best = CriticalPoint(np.ones(net.N), origin_pattern(net), True, 0j, morse_index=0, category=Kind.GLOBAL_MINIMUM)
+    assert saddle.kind == "saddle (index 1)" and best.kind == "global minimum" and type(best.kind) is str
+    assert json.dumps({"kind": Kind.SPURIOUS_LOCAL_MINIMUM}) == '{"kind": "spurious local minimum"}'
+    assert pd.DataFrame([{"kind": Kind.LOCAL_MAXIMUM}]).to_csv(index=False) == "kind\nlocal maximum\n"
+    assert [k for k in Kind if k.is_minimum] == [Kind.GLOBAL_MINIMUM, Kind.LOCAL_MINIMUM, Kind.SPURIOUS_LOCAL_MINIMUM]

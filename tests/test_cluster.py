@@ -217,7 +217,7 @@ def test_bad_scheduler_options(args, message):
 
 @needs_dask
 def test_only_the_native_engine_runs_on_a_cluster():
-    with pytest.raises(InputError, match="native engine only, not --engine julia"):
+    with pytest.raises(InputError, match="native engine only, not engine=julia"):
         cluster.check_scheduler("julia")
 
 

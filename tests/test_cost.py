@@ -9,7 +9,7 @@ import time
 import pytest
 
 from linnet_cli import cost
-from linnet_cli.engines.native import pattern_groups
+from linnet_cli.patterns import pattern_groups
 from linnet_cli.errors import InputError
 from linnet_cli.instance import random_instance
 from linnet_cli.network import Network
@@ -41,7 +41,7 @@ def test_estimate_and_refusal_with_a_small_budget(monkeypatch):
     assert est.bytes == sum(est.parts.values()) > 0 and "json output" in est.parts
     assert cost.check(est) == []
     monkeypatch.setattr(cost, "available_memory", lambda: cost.Budget(1000, "the 1000 bytes here", 1000, "x"))
-    with pytest.raises(InputError, match="more than the 1000 bytes here.*--force"):
+    with pytest.raises(InputError, match="more than the 1000 bytes here.*force=True"):
         cost.check(est)
     assert "--force" in cost.check(est, force=True)[0]
     with pytest.raises(InputError, match="found 1,000 critical points"):

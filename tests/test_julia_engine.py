@@ -25,9 +25,8 @@ import pytest
 
 from linnet_cli.engines import get_engine
 from linnet_cli.engines import julia as jl_engine
-from linnet_cli.engines.julia import (AT_INFINITY, DUPLICATE, LEFT_TORUS, NOT_A_PATTERN, GenericStart, JuliaEngine,
-                                      MonodromyOutcome, PathBatch, all_patterns, assign_patterns, duplicates,
-                                      pack_parameters, parameter_names, prepare_supports, sort_endpoints,
+from linnet_cli.engines.julia import (GenericStart, JuliaEngine, MonodromyOutcome, PathBatch, all_patterns,
+                                      assign_patterns, duplicates, pack_parameters, parameter_names, prepare_supports, sort_endpoints,
                                       stack_supports, unpack_parameters, zero_mask)
 from linnet_cli.engines.native import start_system, track_to
 from linnet_cli.errors import InputError
@@ -37,7 +36,11 @@ from linnet_cli.mixed_volume import bkk_bounds
 from linnet_cli.monodromy import monodromy_solve as native_monodromy
 from linnet_cli.network import Network
 from linnet_cli.symmetry import expand_orbits
-from linnet_cli.tracker import ParameterHomotopy, ReturnCode, Tracker
+from linnet_cli.return_code import ReturnCode
+from linnet_cli.tracker import ParameterHomotopy, Tracker
+
+AT_INFINITY, DUPLICATE, LEFT_TORUS, NOT_A_PATTERN = (ReturnCode.AT_INFINITY, ReturnCode.DUPLICATE, ReturnCode.LEFT_TORUS,
+                                                    ReturnCode.NOT_A_PATTERN)
 
 ROOT = Path(__file__).resolve().parent.parent
 HAS_JULIACALL = importlib.util.find_spec("juliacall") is not None
@@ -503,7 +506,7 @@ def test_engine_spec_options_reach_the_julia_engine(monkeypatch):
     assert isinstance(eng, JuliaEngine) and (eng.threads, eng.method) == (3, "monodromy")
     assert get_engine("julia").method == "polyhedral"
     for spec in (EngineSpec("native", threads=2), EngineSpec("native", method="monodromy")):
-        with pytest.raises(InputError, match="--engine julia only"):
+        with pytest.raises(InputError, match="engine=julia only"):
             get_engine(spec)
     with pytest.raises(InputError, match="unknown engine"):
         get_engine(EngineSpec("hc"))

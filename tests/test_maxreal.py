@@ -52,7 +52,7 @@ def test_space_refuses_a_distribution_without_positive_lambda(monkeypatch):
     import linnet_cli.maxreal as mr
     law = {"X": {"law": "normal"}, "Y": {"law": "normal"}, "Lambda": {"law": "uniform", "low": -2.0, "high": -1.0}}
     monkeypatch.setattr(mr, "load_distribution", lambda name: law)
-    with pytest.raises(InputError, match="allow-negative"):
+    with pytest.raises(InputError, match="allow_negative"):
         search_space(SMALL, distribution="neg")
     assert np.all(search_space(SMALL, distribution="neg", allow_negative=True).lo == -np.inf)
 

@@ -34,8 +34,9 @@ def test_parse_range(text, expected):
 
 @pytest.mark.parametrize("text", ["x", "3..1", "1..", "1.5"])
 def test_parse_range_errors(text):
-    with pytest.raises(InputError, match="--d"):
+    with pytest.raises(InputError, match="^d: ") as err:
         parse_range(text, "d")
+    assert err.value.option == "d"
 
 
 @pytest.mark.parametrize("widths", [(2, 0, 2), (2, -1, 2), (1000, 2, 2), (2,)])

@@ -1,4 +1,4 @@
-"""Zero patterns: dead-neuron enumeration and the exhaustive check of DESIGN §3."""
+"""Zero patterns: dead-neuron enumeration and the exhaustive check of docs/design.md §2."""
 import numpy as np
 import pytest
 

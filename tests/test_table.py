@@ -111,7 +111,7 @@ def test_plot_png(tmp_path):
 @pytest.mark.parametrize("content,message", [
     ('title = "x"\nfoo = 1\n[sweep]\nd = "1"\n', "unknown key"),
     ('[sweep]\nd = "3..1"\n', "empty range"),
-    ('[sweep]\nd = "a"\n', "--d"),
+    ('[sweep]\nd = "a"\n', "d: expected an integer"),
     ('[sweep]\nd = "1"\nbar = 2\n', "unknown key"),
     ('samples = 0\n[sweep]\nd = "1"\n', "samples"),
     ('seed = -1\n[sweep]\nd = "1"\n', "seed"),

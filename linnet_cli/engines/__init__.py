@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import InputError
+from ..errors import InputError, opt
 from .base import Engine
 
 if TYPE_CHECKING:
@@ -43,8 +43,8 @@ def get_engine(spec: str | EngineSpec) -> Engine:
         spec = EngineSpec(spec)
     if spec.name == "native":
         if spec.threads is not None or spec.method is not None:
-            raise InputError("--threads and --julia-method apply to --engine julia only "
-                             "(the native engine runs rows in parallel with `linnet table --jobs`)")
+            raise InputError(f"{opt('threads')} and {opt('julia_method')} apply to {opt('engine', 'julia')} only "
+                             f"(the native engine runs rows in parallel with {opt('table_jobs')})")
         from .native import NativeEngine
         return NativeEngine(spec.trace_test, spec.monodromy, spec.tracker)
     if spec.name == "julia":
@@ -55,7 +55,7 @@ def get_engine(spec: str | EngineSpec) -> Engine:
         engine = JuliaEngine(threads=spec.threads, method=spec.method)
         ok, why = engine.available()
         if not ok:
-            raise InputError(f"--engine julia is not available: {why}")
+            raise InputError(f"{opt('engine', 'julia')} is not available: {why}")
         return engine
     raise InputError(f"unknown engine {spec.name!r}; choose one of: {', '.join(ENGINES)}")
 

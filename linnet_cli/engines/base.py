@@ -1,18 +1,18 @@
 """The engine interface: an engine turns instances into raw critical points (before classification)."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
 from ..instance import Instance
-from ..completeness import Part
+from ..completeness import Part, overall
 from ..network import Network
 from ..patterns import ZeroPattern
+from ..progress import Progress
 
-#: Progress callback: (description, completed, total or None).
-Progress = Callable[[str, float, float | None], None]
 
 
 @dataclass
@@ -41,6 +41,53 @@ class RawSolutions:
     exact: bool = False
 
 
+class GenericSolution(ABC):
+    """Every critical point of a network at random complex data, found once by an engine: the start of
+    the parameter homotopies to instances (:meth:`Engine.track_instances`) and the generic counts of a
+    table row. Each engine subclasses it with what its homotopies start from."""
+
+    #: paths the generic solve tracked
+    paths_tracked: int
+    #: paths of the generic solve that did not end in a regular solution, by return code
+    failed: dict[str, int]
+
+    @property
+    @abstractmethod
+    def n_complex(self) -> int:
+        """Number of complex critical points at the generic data (N_C, the origin included)."""
+
+    @property
+    @abstractmethod
+    def n_torus(self) -> int:
+        """Number of those with no zero coordinate (N_C*)."""
+
+    def parts(self) -> list[Part] | None:
+        """The evidence for each sub-network's count (:mod:`linnet_cli.completeness`); None when the
+        engine gives none."""
+        return None
+
+    @property
+    def completeness(self) -> str | None:
+        """How sure the generic counts are (a :class:`~linnet_cli.completeness.Status` value), None when
+        the engine gives no evidence."""
+        parts = self.parts()
+        return None if parts is None else overall(parts, 0).overall.value
+
+    def details(self) -> dict[str, Any]:
+        """The engine's own facts beyond the common ones (JSON-ready)."""
+        return {}
+
+    def facts(self) -> dict[str, Any]:
+        """All facts as one JSON-ready dict: the common ones, the engine's :meth:`details`, and the
+        completeness when there is evidence."""
+        out: dict[str, Any] = {"n_complex": self.n_complex, "n_torus": self.n_torus,
+                               "paths_tracked": int(self.paths_tracked), "failed": dict(self.failed),
+                               **self.details()}
+        if self.completeness is not None:
+            out["completeness"] = self.completeness
+        return out
+
+
 class Engine(Protocol):
     """What every engine offers; see :mod:`linnet_cli.engines` for the registry."""
 
@@ -56,15 +103,15 @@ class Engine(Protocol):
         ...
 
     def generic_solve(self, network: Network, m: int, rng: np.random.Generator,
-                      progress: Progress | None = None) -> Any:
-        """All critical points at random complex data, to start parameter homotopies from. The
-        returned object is the engine's own; its ``facts()`` give n_complex, n_torus, paths_tracked
-        and failed (by return code)."""
+                      progress: Progress | None = None) -> GenericSolution:
+        """All critical points at random complex data, to start parameter homotopies from (the
+        engine's own :class:`GenericSolution`)."""
         ...
 
-    def track_instances(self, generic: Any, instances: Sequence[Instance],
+    def track_instances(self, generic: GenericSolution, instances: Sequence[Instance],
                         progress: Progress | None = None) -> list[RawSolutions]:
-        """Critical points of each instance, by parameter homotopy from ``generic``."""
+        """Critical points of each instance, by parameter homotopy from ``generic`` (a solution this
+        engine's :meth:`generic_solve` returned)."""
         ...
 
     def mixed_volume(self, supports: Sequence[np.ndarray]) -> int:

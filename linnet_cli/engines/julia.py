@@ -44,10 +44,11 @@ from ..gradient import GradientSystem
 from ..instance import Instance
 from ..monodromy import free_start_pair, is_dominant
 from ..network import Network, widths_text
-from ..patterns import ZeroPattern, origin_pattern
+from ..patterns import ZeroPattern, origin_pattern, pattern_groups
+from ..return_code import ReturnCode
 from ..unique_points import duplicates
-from .base import Progress, RawSolutions
-from .native import pattern_groups
+from ..progress import Progress
+from .base import GenericSolution, RawSolutions
 
 INSTALL_HINT = ("install it with `pip install 'linnet[julia]'`; the first run then downloads Julia and "
                 "HomotopyContinuation.jl and compiles them (expect minutes)")
@@ -68,19 +69,6 @@ ZERO_TOL = 1e-8
 #: Loops in a row without a new solution before monodromy stops: twice HC.jl's default of 5
 #: (cheap for these small systems, and an early stop on a slowly mixing cover is less likely).
 MONODROMY_STALL_LOOPS = 10
-
-#: HC.jl return code of a path that converged to a finite solution.
-SUCCESS = "success"
-#: HC.jl return code of a diverging path. From a polyhedral start system these are expected (the BKK
-#: bound exceeds the number of solutions) and are reported, not counted as failures; in a parameter
-#: homotopy between generic parameters every path must stay finite, so there they are failures.
-AT_INFINITY = "at_infinity"
-#: linnet's own codes for endpoints it rejects.
-DUPLICATE = "duplicate_endpoint"        # coincides with another path's endpoint (path jumping)
-NOT_A_PATTERN = "zero_set_not_a_pattern"  # its zero coordinates are no dead-neuron pattern
-LEFT_TORUS = "left_torus"               # a monodromy or sub-network path acquired a zero coordinate
-MONODROMY = "monodromy"                 # a monodromy loop path that failed (the stop rule covers it)
-
 
 # ---------------------------------------------------------------------------------------------
 # Marshalling: the parameter layout shared with julia/linnet.jl
@@ -146,15 +134,16 @@ def stack_supports(supports: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarr
 
 @dataclass
 class PathBatch:
-    """Endpoints of tracked paths as HC.jl reports them: points (K, N), return codes (K,) and whether
-    each successful endpoint is singular (K,)."""
+    """Endpoints of tracked paths as HC.jl reports them: points (K, N), return codes (K,: HC.jl's codes,
+    read as :class:`ReturnCode` members) and whether each successful endpoint is singular (K,)."""
 
     points: np.ndarray
     codes: np.ndarray
     singular: np.ndarray
 
     def __post_init__(self) -> None:
-        self.codes = np.asarray(self.codes, dtype=object).reshape(-1)
+        self.codes = np.array([ReturnCode.from_hc(str(c)) for c in np.asarray(self.codes, dtype=object).reshape(-1)],
+                              dtype=object)
         self.singular = np.asarray(self.singular, dtype=bool).reshape(-1)
         if not (len(self.points) == len(self.codes) == len(self.singular)):
             raise ValueError(f"inconsistent path results: {len(self.points)} points, {len(self.codes)} return codes, "
@@ -164,7 +153,7 @@ class PathBatch:
     def from_julia(cls, out: Sequence[Any], n: int) -> "PathBatch":
         """From linnet.jl's (X, codes, singular): X a K × n ComplexF64 matrix, codes strings, flags Bool."""
         points = np.array(out[0], dtype=np.complex128, order="C").reshape(-1, n)
-        codes = np.array([str(c) for c in out[1]], dtype=object)
+        codes = [str(c) for c in out[1]]
         singular = np.array(out[2], dtype=bool).reshape(-1)
         return cls(points, codes, singular)
 
@@ -199,15 +188,16 @@ class Endpoints:
 
 
 def sort_endpoints(batch: PathBatch) -> Endpoints:
-    """Regular = ``success`` and not singular; singular = ``success`` and singular; the rest by code."""
-    success = batch.codes == SUCCESS
+    """Regular = ``success`` and not singular; singular = ``success`` and singular; the rest by code
+    (a success with a coordinate that is not finite as ``not_finite``)."""
+    success = batch.codes == ReturnCode.SUCCESS
     finite = np.all(np.isfinite(batch.points), axis=-1) if len(batch) else np.zeros(0, bool)
     regular = success & ~batch.singular & finite
     singular = success & batch.singular & finite
     failed: dict[str, int] = defaultdict(int)
     for code, ok in zip(batch.codes, regular | singular):
         if not ok:
-            failed[str(code) if code != SUCCESS else "not_finite"] += 1
+            failed[(ReturnCode.NOT_FINITE if code == ReturnCode.SUCCESS else code).value] += 1
     idx = np.flatnonzero(regular)
     return Endpoints(batch.points[idx], idx, batch.points[singular], dict(failed))
 
@@ -252,7 +242,7 @@ def _describe_zero_sets(network: Network, points: np.ndarray, limit: int = 3) ->
 # The solutions at generic parameters
 
 @dataclass
-class GenericStart:
+class GenericStart(GenericSolution):
     """All critical points found at generic complex parameters ``p0``, the start of parameter
     homotopies to instances. ``points`` includes the origin; ``pattern_of`` indexes ``patterns``."""
 
@@ -279,10 +269,8 @@ class GenericStart:
     def n_torus(self) -> int:
         return int(sum(1 for i in self.pattern_of if self.patterns[i].mask.all() and not self.patterns[i].is_origin))
 
-    def facts(self) -> dict:
-        return {"n_complex": self.n_complex, "n_torus": self.n_torus, "paths_tracked": int(self.paths_tracked),
-                "failed": dict(self.failed), "method": self.method, "diverged": int(self.diverged),
-                "singular": int(self.singular), **self.info}
+    def details(self) -> dict:
+        return {"method": self.method, "diverged": int(self.diverged), "singular": int(self.singular), **self.info}
 
 
 def all_patterns(network: Network) -> tuple[dict[tuple[int, ...], list[ZeroPattern]], list[ZeroPattern]]:
@@ -516,7 +504,7 @@ class JuliaEngine:
         raw = self.track_instances(generic, [instance], progress)[0]
         raw.paths_tracked += generic.paths_tracked
         generic_failed = dict(generic.failed)
-        raw.monodromy_failed_loops = generic_failed.pop(MONODROMY, 0)
+        raw.monodromy_failed_loops = generic_failed.pop(ReturnCode.MONODROMY.value, 0)
         _count(raw.failed, generic_failed)
         return raw
 
@@ -548,7 +536,10 @@ class JuliaEngine:
             progress("HomotopyContinuation.jl: polyhedral homotopy", 0, 1)
         batch = self.backend.polyhedral(network.widths, m, p0, seed)
         ends = sort_endpoints(batch)
-        diverged = ends.failed.pop(AT_INFINITY, 0)
+        # from a polyhedral start system diverging paths are expected (the BKK bound exceeds the number of
+        # solutions): reported, not counted as failures (in a parameter homotopy between generic
+        # parameters every path must stay finite, so there they are failures)
+        diverged = ends.failed.pop(ReturnCode.AT_INFINITY.value, 0)
         points, owner, failed, notes = self._accept(network, ends.regular, patterns, "at the generic parameters")
         _count(failed, ends.failed)
         start = GenericStart(network, m, "polyhedral", p0, points, owner, patterns, seed, len(batch), failed,
@@ -579,7 +570,7 @@ class JuliaEngine:
             p_sub = pack_parameters(X0, Y0, lam_sub)
             out = self.backend.monodromy(widths, m, w0, p_sub, _seed(seed, k), MONODROMY_STALL_LOOPS)
             start.paths_tracked += out.loops
-            _count(start.failed, {MONODROMY: out.failed_loops})
+            _count(start.failed, {ReturnCode.MONODROMY.value: out.failed_loops})
             if out.return_code not in ("heuristic_stop", "success"):
                 start.notes.append(f"monodromy for sub-network {widths_text(widths)} ended with "
                                    f"{out.return_code!r}: its count may be incomplete")
@@ -606,10 +597,10 @@ class JuliaEngine:
     def _torus_only(points: np.ndarray, failed: dict[str, int]) -> np.ndarray:
         """Points with no zero coordinate and no repetition; the others are counted in ``failed``."""
         off = zero_mask(points).any(axis=-1) if len(points) else np.zeros(0, bool)
-        _count(failed, {LEFT_TORUS: int(off.sum())})
+        _count(failed, {ReturnCode.LEFT_TORUS.value: int(off.sum())})
         points = points[~off]
         drop, _ = duplicates(points)
-        _count(failed, {DUPLICATE: len(drop)})
+        _count(failed, {ReturnCode.DUPLICATE.value: len(drop)})
         return np.delete(points, drop, axis=0)
 
     @staticmethod
@@ -625,12 +616,12 @@ class JuliaEngine:
             notes.append(f"{int(bad.sum())} solution(s) {where} have zero coordinates that form no dead-neuron "
                          f"pattern (zero sets {_describe_zero_sets(network, regular[bad])}): not counted; "
                          "see `linnet solve --verify-patterns`")
-            _count(failed, {NOT_A_PATTERN: int(bad.sum())})
+            _count(failed, {ReturnCode.NOT_A_PATTERN.value: int(bad.sum())})
         points, owner = points[~bad], owner[~bad]
         drop, _ = duplicates(points)
         if len(drop):
             notes.append(f"{len(drop)} endpoint(s) {where} repeated another one (path jumping): counted once")
-            _count(failed, {DUPLICATE: len(drop)})
+            _count(failed, {ReturnCode.DUPLICATE.value: len(drop)})
             points, owner = np.delete(points, drop, axis=0), np.delete(owner, drop)
         return points, owner, failed, notes
 

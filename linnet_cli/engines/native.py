@@ -1,4 +1,4 @@
-"""linnet's own numpy engine: zero patterns + monodromy + parameter homotopy (DESIGN §3).
+"""linnet's own numpy engine: zero patterns + monodromy + parameter homotopy (docs/design.md §2–§5).
 
 1. Enumerate dead-neuron patterns; group them by the widths of their sub-networks.
 2. For each distinct sub-network, find all torus solutions at generic parameters (X_0, Y_0, Λ_0)
@@ -16,20 +16,22 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..gradient import GradientSystem
-from ..completeness import Part, Status, overall
+from ..completeness import Part, Status
 from ..instance import Instance
 from ..monodromy import MonodromyOptions, TorusSolutions, monodromy_solve
 from ..network import Network, widths_text
-from ..patterns import ZeroPattern, dead_neuron_patterns, origin_pattern
+from ..patterns import ZeroPattern, origin_pattern, pattern_groups
 from ..symmetry import canonical, expand_orbits
 from ..trace_test import TraceResult, TraceTest
-from ..tracker import RETRACK_LEVELS, ParameterHomotopy, ReturnCode, Tracker, TrackerOptions
+from ..return_code import ReturnCode
+from ..tracker import RETRACK_LEVELS, ParameterHomotopy, Tracker, TrackerOptions
 from ..unique_points import duplicates
-from .base import Progress, RawSolutions
+from ..progress import Progress
+from .base import GenericSolution, RawSolutions
 
 
 @dataclass
-class StartSystem:
+class StartSystem(GenericSolution):
     """All torus solutions of every distinct sub-network of a network at generic parameters."""
 
     network: Network
@@ -40,7 +42,7 @@ class StartSystem:
     paths_tracked: int = 0
     failed: dict[str, int] = field(default_factory=dict)
 
-    def completeness(self) -> list[Part]:
+    def parts(self) -> list[Part]:
         """The evidence for each sub-network's torus count (see :mod:`linnet_cli.completeness`)."""
         parts = []
         for widths, pats in self.groups.items():
@@ -61,21 +63,14 @@ class StartSystem:
         """Number of critical points at the generic parameters (torus counts × patterns + origin)."""
         return 1 + sum(self.torus[w].count * len(p) for w, p in self.groups.items())
 
-    def facts(self) -> dict:
-        return {"n_complex": self.n_complex,
-                "n_torus": self.torus[self.network.widths].count if self.network.widths in self.torus else 0,
-                "paths_tracked": self.paths_tracked, "failed": dict(self.failed),
-                "monodromy_loops": {widths_text(w): t.loops for w, t in self.torus.items()},
-                "loop_limit_hit": [widths_text(w) for w, t in self.torus.items() if t.hit_loop_limit],
-                "completeness": overall(self.completeness(), 0).overall.value}
+    @property
+    def n_torus(self) -> int:
+        """Number of torus critical points: the count of the network itself (all neurons active)."""
+        return self.torus[self.network.widths].count if self.network.widths in self.torus else 0
 
-
-def pattern_groups(network: Network) -> dict[tuple[int, ...], list[ZeroPattern]]:
-    """Dead-neuron patterns (all hidden layers nonempty) grouped by sub-network widths."""
-    groups: dict[tuple[int, ...], list[ZeroPattern]] = defaultdict(list)
-    for p in dead_neuron_patterns(network):
-        groups[p.sub_network.widths].append(p)
-    return dict(groups)
+    def details(self) -> dict:
+        return {"monodromy_loops": {widths_text(w): t.loops for w, t in self.torus.items()},
+                "loop_limit_hit": [widths_text(w) for w, t in self.torus.items() if t.hit_loop_limit]}
 
 
 def trace_verifier(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator,
@@ -100,9 +95,9 @@ def start_system(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.rando
     groups = pattern_groups(network)
     start = StartSystem(network, X0, Y0, groups, {})
     for k, widths in enumerate(groups):
-        def report(loops: int, found: int, k: int = k, widths: tuple = widths) -> None:
+        def report(found: str, loops: float, total: float | None, k: int = k, widths: tuple = widths) -> None:
             if progress is not None:
-                progress(f"monodromy {widths_text(widths)}: {found} found", k, len(groups))
+                progress(f"monodromy {widths_text(widths)}: {found}", k, len(groups))
         sub = Network(widths)
         verify = trace_verifier(sub, X0, Y0, rng, tracker) if trace_test else None
         tor = monodromy_solve(sub, X0, Y0, rng, progress=report, verify=verify, options=monodromy, tracker=tracker)
@@ -210,7 +205,7 @@ class NativeEngine:
         raw.paths_tracked += start.paths_tracked
         raw.monodromy_failed_loops = sum(start.failed.values())
         raw.notes.extend(_start_notes(start))
-        raw.completeness = start.completeness()
+        raw.completeness = start.parts()
         return raw
 
     def generic_solve(self, network: Network, m: int, rng: np.random.Generator,
@@ -223,7 +218,7 @@ class NativeEngine:
     def track_instances(self, generic: StartSystem, instances: Sequence[Instance],
                         progress: Progress | None = None) -> list[RawSolutions]:
         raws = track_to(generic, instances, progress, self.tracker)
-        parts = generic.completeness()
+        parts = generic.parts()
         for raw in raws:
             raw.notes.extend(_start_notes(generic))
             raw.completeness = parts

@@ -1,0 +1,141 @@
+"""The import structure of the package, read from the source (ast): no cycles among the imports made
+when a module is loaded, and the engines do not import each other.
+
+Imports inside functions are not part of the cycle check: they run when called, after every module
+has loaded, and are how heavy or optional parts (numba, juliacall, Dask) are put off. Imports under
+``if TYPE_CHECKING:`` never run.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = "linnet_cli"
+ROOT = Path(__file__).resolve().parents[1] / PACKAGE
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _import_nodes(tree: ast.Module, load_time_only: bool) -> list[ast.Import | ast.ImportFrom]:
+    """Import statements of a module: all of them, or only those that run when it is loaded."""
+    out: list[ast.Import | ast.ImportFrom] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if load_time_only and isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                continue
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                out.append(child)
+            visit(child)
+    visit(tree)
+    return out
+
+
+def _targets(module: str, node: ast.Import | ast.ImportFrom) -> set[str]:
+    """The package's modules an import statement loads (with their parent packages)."""
+    names: list[str] = []
+    if isinstance(node, ast.Import):
+        names = [a.name for a in node.names]
+    else:
+        base = node.module or ""
+        if node.level:
+            is_package = MODULES[module].name == "__init__.py"
+            anchor = module.split(".")[: len(module.split(".")) - node.level + is_package]
+            base = ".".join(anchor + ([base] if base else []))
+        names = [base] + [f"{base}.{a.name}" for a in node.names]
+    found = set()
+    for name in names:
+        parts = name.split(".")
+        for k in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:k])
+            if prefix in MODULES and prefix != PACKAGE:
+                found.add(prefix)
+    return found
+
+
+def import_graph(load_time_only: bool) -> dict[str, set[str]]:
+    """module → the package's modules it imports."""
+    graph = {}
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        graph[module] = set().union(*(_targets(module, n) for n in _import_nodes(tree, load_time_only))) - {module}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle (its modules in order, the first repeated at the end), or None."""
+    state: dict[str, int] = {}      # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        state[node] = 2
+        path.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_the_graph_sees_the_package():
+    graph = import_graph(load_time_only=True)
+    assert "linnet_cli.engines.native" in graph and "linnet_cli.patterns" in graph["linnet_cli.engines.native"]
+    assert "linnet_cli.engines.base" in graph["linnet_cli.engines.native"]
+
+
+def test_find_cycle_finds_one():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_import_cycles_at_load_time():
+    cycle = find_cycle(import_graph(load_time_only=True))
+    assert cycle is None, "import cycle: " + " → ".join(cycle)
+
+
+@pytest.mark.parametrize("a,b", [("native", "julia"), ("julia", "native")])
+def test_engines_do_not_import_each_other(a, b):
+    graph = import_graph(load_time_only=False)
+    assert f"linnet_cli.engines.{b}" not in graph[f"linnet_cli.engines.{a}"]
+
+
+def test_the_engine_interface_and_return_codes_load_without_numba():
+    """The light modules every engine and the CLI's checks use must not pull in the compiled tracker."""
+    graph = import_graph(load_time_only=True)
+    seen, todo = set(), ["linnet_cli.engines.base", "linnet_cli.return_code", "linnet_cli.progress"]
+    while todo:
+        m = todo.pop()
+        if m in seen or m not in MODULES:
+            continue
+        seen.add(m)
+        todo.extend(graph[m])
+    assert "linnet_cli.tracker" not in seen
+    for m in seen:
+        tree = ast.parse(MODULES[m].read_text(encoding="utf-8"))
+        for node in _import_nodes(tree, load_time_only=True):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            assert not any(n.split(".")[0] == "numba" for n in names), f"{m} imports numba"

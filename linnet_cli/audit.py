@@ -128,7 +128,7 @@ def _audit_max_real(r: RowResult, pub: int, published: dict[str, int]) -> tuple[
         text = f"below linnet's max N_R = {best} ({how}{cert})"
     else:
         text = (f"above linnet's max N_R = {best} ({how}): more samples or a search "
-                "(linnet maxreal, linnet table --search) may reach it")
+                "over real instances (maxreal) may reach it")
     if not row_complete(r) and (pub - r.N_C) % 2:
         text += "; parity not checked (some paths failed)"
     return "sampling", text

@@ -325,7 +325,7 @@ def check(estimate: Estimate, force: bool = False) -> list[str]:
         message = f"{estimate.describe()} — more than {over}"
         if not force:
             raise InputError(f"{message}. Refused before starting; give {opt('force')} to try anyway")
-        warnings.append(f"{message}; running anyway (--force)")
+        warnings.append(f"{message}; running anyway (forced)")
     if estimate.seconds > LONG_RUN_SECONDS:
         warnings.append(f"{estimate.what} will take at least about {human_seconds(estimate.seconds)} "
                         f"({human_count(estimate.sub_networks)} sub-network(s) by monodromy, at least "
@@ -348,4 +348,4 @@ def check_points(points: int, N: int, fmt: str, show_solutions: bool, force: boo
     if not force:
         hint = f" ({opt('format', 'table')} lists no points)" if fmt != "table" or show_solutions else ""
         raise InputError(f"{message}. Give {opt('force')} to try anyway{hint}")
-    return [f"{message}; continuing (--force)"]
+    return [f"{message}; continuing (forced)"]

@@ -129,8 +129,9 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
     Each round sends every known orbit around ``stall_loops`` fresh loops and also moves
     ``fresh_starts`` new free start pairs (W_j, Φ(W_j)) to the base; it stops after ``stall_rounds``
     rounds in a row that find nothing new (``options``). With ``verify`` (base Λ, representatives → a
-    result with ``passed``, e.g. a trace test) it stops after ``stall_rounds_verified`` such rounds when
-    the check passes, and searches on when it fails, up to ``max_loops``. ``tracker`` sets the path tracker.
+    result with ``passed`` and ``inconclusive``, e.g. a :class:`~linnet_cli.trace_test.TraceResult`) it
+    stops after ``stall_rounds_verified`` such rounds when the check passes or cannot be carried out, and
+    searches on when it fails, up to ``max_loops``. ``tracker`` sets the path tracker.
     The fresh pairs land on random sheets of the cover, which makes the search robust where the
     loops mix the sheets slowly. ``progress`` hears after every round how many solutions are known
     ("<count> found", loops so far, no total).
@@ -188,7 +189,9 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
             break
         if verify is not None and stalled >= o.stall_rounds_verified:
             sol.verification = verify(base, sol.representatives)
-            if sol.verification.passed:
+            # an inconclusive check (its traces could not be computed) is not a sign of missing
+            # solutions: more loops would only repeat it; the count stays "not verified"
+            if sol.verification.passed or sol.verification.inconclusive:
                 break
             stalled = 0
         sol.representatives = np.vstack([sol.representatives, new])

@@ -92,7 +92,7 @@ def pattern_table(result: SolveResult) -> Table:
     for pat, n, r in rows[:MAX_ROWS]:
         t.add_row(*[pattern_matrix(m) for m in pat.matrices()], pat.describe(), str(n), str(r))
     if len(rows) > MAX_ROWS:
-        t.caption = f"{len(rows) - MAX_ROWS} more pattern(s) in --format json"
+        t.caption = f"{len(rows) - MAX_ROWS} more pattern(s) in the JSON and CSV output"
     return t
 
 
@@ -106,7 +106,7 @@ def real_table(result: SolveResult) -> Table:
         t.add_row(str(k), f"{p.loss.real:.10g}", fmt(p.morse_index), Text(p.kind, style=style or ""),
                   p.pattern.describe())
     if len(pts) > MAX_ROWS:
-        t.caption = f"{len(pts) - MAX_ROWS} more real point(s) in --format json"
+        t.caption = f"{len(pts) - MAX_ROWS} more real point(s) in the JSON and CSV output"
     return t
 
 

@@ -43,7 +43,7 @@ def test_estimate_and_refusal_with_a_small_budget(monkeypatch):
     monkeypatch.setattr(cost, "available_memory", lambda: cost.Budget(1000, "the 1000 bytes here", 1000, "x"))
     with pytest.raises(InputError, match="more than the 1000 bytes here.*force=True"):
         cost.check(est)
-    assert "--force" in cost.check(est, force=True)[0]
+    assert "running anyway (forced)" in cost.check(est, force=True)[0]
     with pytest.raises(InputError, match="found 1,000 critical points"):
         cost.check_points(1000, 8, "json", False)
 

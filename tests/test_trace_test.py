@@ -82,3 +82,26 @@ def test_completeness_levels():
     assert overall(weak, 0).with_evidence(exact=True).overall == Status.EXACT
     assert overall(ok, 0).with_evidence(exact=False).overall == Status.NOT_VERIFIED
     assert overall(weak, 0).with_evidence(proven=True).overall == Status.PROVEN
+
+
+def test_pencils_that_keep_failing_make_the_check_inconclusive_and_stop_monodromy(monkeypatch):
+    """When the traces cannot be computed (every pencil has failed paths), the check says so after
+    PENCIL_STALL rounds, and monodromy stops there instead of looping to its limit; the count is then
+    reported as not verified, with the reason."""
+    import linnet_cli.trace_test as tt
+    calls = []
+
+    def broken(self, fiber):
+        calls.append(len(fiber))
+        return np.inf, 0.0, "1 path(s) of the pencil failed"
+
+    monkeypatch.setattr(tt.TraceTest, "_traces", broken)
+    res = solve(random_instance(Network((2, 2, 2)), seed=5), seed=5)
+    part = next(p for p in res.completeness.parts if p.widths == (2, 2, 2))
+    assert part.status == Status.NOT_VERIFIED and part.reason.startswith("inconclusive: 1 path(s) of the pencil")
+    assert res.completeness.overall == Status.NOT_VERIFIED
+    checked = [p for p in res.completeness.parts if p.status != Status.RANK_TEST]
+    assert all(p.reason.startswith("inconclusive") for p in checked)
+    # one check per sub-network, then its monodromy stopped
+    assert len(calls) == len(checked) * tt.PENCIL_STALL * tt.PENCIL_TRIES
+    assert res.n_complex == 33 and not any("loop limit" in w for w in res.warnings)

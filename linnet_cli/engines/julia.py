@@ -615,7 +615,7 @@ class JuliaEngine:
         if bad.any():
             notes.append(f"{int(bad.sum())} solution(s) {where} have zero coordinates that form no dead-neuron "
                          f"pattern (zero sets {_describe_zero_sets(network, regular[bad])}): not counted; "
-                         "see `linnet solve --verify-patterns`")
+                         "the exhaustive zero-pattern check (verify_patterns) shows which zero sets carry solutions")
             _count(failed, {ReturnCode.NOT_A_PATTERN.value: int(bad.sum())})
         points, owner = points[~bad], owner[~bad]
         drop, _ = duplicates(points)

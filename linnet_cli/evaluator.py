@@ -115,6 +115,19 @@ def _smul(P, Q, C, k0, K, r, n, c, tp, tq):
 
 
 @njit(cache=True, inline="always")
+def _quadratic_series(c, out, t, K):
+    """Taylor series (orders 0..min(K, 2)) at t + s of the matrix c_0 + c_1 t + c_2 t² (c: (3, r, q))."""
+    for i in range(c.shape[1]):
+        for j in range(c.shape[2]):
+            c0, c1, c2 = c[0, i, j], c[1, i, j], c[2, i, j]
+            out[0, i, j] = c0 + t * (c1 + t * c2)
+            if K >= 1:
+                out[1, i, j] = c1 + 2.0 * t * c2
+            if K >= 2:
+                out[2, i, j] = c2
+
+
+@njit(cache=True, inline="always")
 def _parameters_at(tmp, vecs, cA, cB, cL, t, K):
     """Taylor series (orders 0..K) of A, B, Λ at t + s from their polynomial coefficients in t."""
     dx, dy, N = cA.shape[1], cB.shape[1], cL.shape[1]
@@ -127,22 +140,8 @@ def _parameters_at(tmp, vecs, cA, cB, cL, t, K):
                 tmp[_AS, k, i, j] = 0.0
         for i in range(N):
             vecs[_LS, k, i] = 0.0
-    for i in range(dx):
-        for j in range(dx):
-            a0, a1, a2 = cA[0, i, j], cA[1, i, j], cA[2, i, j]
-            tmp[_AS, 0, i, j] = a0 + t * (a1 + t * a2)
-            if K >= 1:
-                tmp[_AS, 1, i, j] = a1 + 2.0 * t * a2
-            if K >= 2:
-                tmp[_AS, 2, i, j] = a2
-    for i in range(dy):
-        for j in range(dx):
-            b0, b1, b2 = cB[0, i, j], cB[1, i, j], cB[2, i, j]
-            tmp[_BS, 0, i, j] = b0 + t * (b1 + t * b2)
-            if K >= 1:
-                tmp[_BS, 1, i, j] = b1 + 2.0 * t * b2
-            if K >= 2:
-                tmp[_BS, 2, i, j] = b2
+    _quadratic_series(cA, tmp[_AS], t, K)
+    _quadratic_series(cB, tmp[_BS], t, K)
     for i in range(N):
         vecs[_LS, 0, i] = cL[0, i] + t * cL[1, i]
         if K >= 1:

@@ -25,3 +25,24 @@ def _private_bkk_cache(tmp_path_factory):
     """Tests compute mixed volumes afresh instead of reading a user's BKK cache."""
     import os
     os.environ["LINNET_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture
+def first_monodromy_round_fails(monkeypatch):
+    """Every path of monodromy's first batch (its first fresh start pairs) ends as failed, as near a
+    branch point."""
+    from linnet_cli import monodromy
+    from linnet_cli.return_code import ReturnCode
+
+    real = monodromy.Tracker
+    calls = {"n": 0}
+
+    class FirstRoundFails(real):
+        def track(self, start, retrack=True):
+            res = super().track(start, retrack)
+            calls["n"] += 1
+            if calls["n"] == 1:
+                res.codes[:] = ReturnCode.STEP_TOO_SMALL
+            return res
+
+    monkeypatch.setattr(monodromy, "Tracker", FirstRoundFails)

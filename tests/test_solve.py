@@ -136,24 +136,11 @@ def test_result_is_independent_of_solver_seed():
     assert np.allclose(la, lb, rtol=1e-9, atol=1e-12)
 
 
-def test_failed_monodromy_loops_are_reported_apart_from_failed_paths(monkeypatch):
+def test_failed_monodromy_loops_are_reported_apart_from_failed_paths(first_monodromy_round_fails):
     """Loops of the search that do not close lose no critical point: they are not failed paths and do
     not make the counts 'lower bounds'."""
     from linnet_cli import monodromy
-    from linnet_cli.tracker import ReturnCode
 
-    real = monodromy.Tracker
-    calls = {"n": 0}
-
-    class FirstRoundFails(real):
-        def track(self, start, retrack=True):
-            res = super().track(start, retrack)
-            calls["n"] += 1
-            if calls["n"] == 1:
-                res.codes[:] = ReturnCode.STEP_TOO_SMALL
-            return res
-
-    monkeypatch.setattr(monodromy, "Tracker", FirstRoundFails)
     res = solve(random_instance(Network.uniform(2, 2, 2), seed=3), seed=3)
     assert (res.n_complex, res.n_torus, res.n_failed) == (33, 16, 0)
     assert res.monodromy_failed_loops >= monodromy.MonodromyOptions().fresh_starts

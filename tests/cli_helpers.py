@@ -1,6 +1,7 @@
 """Helpers of the command-line tests: CliRunner calls, one-line errors, a fresh linnet process."""
 from __future__ import annotations
 
+import signal
 import sys
 
 from click.testing import CliRunner
@@ -22,3 +23,9 @@ def error_line(res) -> str:
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: "), res.stderr
     return lines[0]
+
+
+def restore_sigint() -> None:
+    """For child processes that a test interrupts: Ctrl-C's default action back. A suite started in the
+    background from a script (``make test &``) runs with SIGINT ignored, and children inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

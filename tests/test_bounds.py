@@ -30,6 +30,7 @@ import pytest
 from click.testing import CliRunner
 
 import linnet_cli.mixed_volume as mvmod
+from cli_helpers import restore_sigint
 from linnet_cli.bounds import bkk_memory, cached_bkk, check_bkk_memory, support_points_bound
 from linnet_cli.cli import cli
 from linnet_cli.errors import InputError
@@ -91,6 +92,7 @@ def test_cli_bounds_ctrl_c_aborts_with_130(monkeypatch, tmp_path):
 
 def _linnet(args: list[str], env: dict[str, str], **kw) -> subprocess.Popen:
     code = "import sys; from linnet_cli.cli import main; sys.argv[0] = 'linnet'; main()"
+    kw.setdefault("preexec_fn", restore_sigint)
     return subprocess.Popen([sys.executable, "-c", code, *args], env={**os.environ, **env},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 

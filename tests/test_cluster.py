@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from cli_helpers import LINNET, error_line, run
+from cli_helpers import LINNET, error_line, restore_sigint, run
 from linnet_cli import cluster, tracker
 from linnet_cli.errors import InputError
 from linnet_cli.table import load_table_spec, run_table, sweep_rows
@@ -167,6 +167,7 @@ def test_ctrl_c_stops_the_local_cluster_and_the_rows_resume(tmp_path):
     args = ["table", "--widths", "2,3,3,2", *small, "--samples", "30", "--no-bkk", "--scheduler", "local",
             "--jobs", "2", "--seed", "5", "--format", "csv", "-o", str(out)]
     proc = subprocess.Popen(LINNET + args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=restore_sigint,
                             start_new_session=True)
     time.sleep(12.0)
     os.killpg(proc.pid, signal.SIGINT)

@@ -14,7 +14,7 @@ import pytest
 from linnet_cli import instance as instance_mod
 from linnet_cli.bounds import cached_bkk
 from linnet_cli.network import Network
-from cli_helpers import LINNET, error_line, run
+from cli_helpers import LINNET, error_line, restore_sigint, run
 
 @pytest.mark.parametrize("command", [["solve"], ["table", "--d", "1"], ["emit"]])
 def test_negative_seed(command):
@@ -169,6 +169,7 @@ def test_resume_from_a_file_without_run_columns(tmp_path):
 def _interrupt(args: list[str], after: float, cwd) -> subprocess.CompletedProcess:
     """Run linnet in its own process group and press Ctrl-C (SIGINT to the group) after ``after`` s."""
     proc = subprocess.Popen(LINNET + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=restore_sigint,
                             start_new_session=True)
     time.sleep(after)
     os.killpg(proc.pid, signal.SIGINT)

@@ -90,10 +90,6 @@ def valid_bkk(entry: object, network: Network) -> bool:
     return 0 <= entry[1] <= entry[0] <= bezout(network)
 
 
-def _bkk_key(network: Network, m: int) -> str:
-    return network.key(m)
-
-
 def _read_cache() -> dict:
     try:
         cache = json.loads(_cache_file().read_text())
@@ -104,7 +100,7 @@ def _read_cache() -> dict:
 
 def _cached_value(cache: dict, network: Network, m: int) -> tuple[int, int] | None:
     """The cached (BKK, BKK torus) of a shape, when present and valid."""
-    entry = cache.get(_bkk_key(network, m))
+    entry = cache.get(network.key(m))
     return (entry[0], entry[1]) if valid_bkk(entry, network) else None
 
 
@@ -122,7 +118,7 @@ def cached_bkk(network: Network, m: int, progress: PartProgress | None = None) -
     if hit is not None:
         return hit
     path = _cache_file()
-    key = _bkk_key(network, m)
+    key = network.key(m)
     check_bkk_memory(network, m)
     value = bkk_bounds(network, m, progress=progress)
     cache[key] = [int(value[0]), int(value[1])]

@@ -320,15 +320,21 @@ def _emit(result: Any, fmt: str, output: str | None, view: Callable[[], list]) -
 
     from .export import frame_to_text, write_text
     if fmt == "table":
-        con = _out_console(output)
-        for part in view():
-            con.print(part)
-        if output not in (None, "-"):
-            write_text(con.export_text(), output)
+        _show(view(), output)
     elif fmt == "json":
         write_text(json.dumps(result.to_dict(), indent=1), output)
     else:
         write_text(frame_to_text(result.to_frame(), fmt), output)
+
+
+def _show(parts: list, output: str | None) -> None:
+    """Print rich renderables to the terminal, or to the file ``output`` as text."""
+    con = _out_console(output)
+    for part in parts:
+        con.print(part)
+    if output not in (None, "-"):
+        from .export import write_text
+        write_text(con.export_text(), output)
 
 
 @cli.command()
@@ -383,7 +389,7 @@ def bounds(d, dx, dy, H, m, widths, bkk, engine, quiet, fmt, output) -> None:
         raise click.exceptions.Abort()
     if fmt == "table":
         from .render import bounds_view
-        _emit(None, fmt, output, lambda: [bounds_view(rows)])
+        _show([bounds_view(rows)], output)
         return
     records, cols = bounds_records(rows)
     write_text(frame_to_text(integer_frame(records, cols, list(BOUND_COLUMNS)), fmt, records), output)

@@ -260,7 +260,7 @@ class RowResult:
 
     @property
     def key(self) -> str:
-        return f"{self.widths}|m={self.m}"
+        return Network(self.bounds.widths).key(self.m)
 
     def as_record(self) -> dict[str, Any]:
         """Flat record for csv/json (:data:`ROW_COLUMNS`): the histogram as ``"n:count;..."``."""

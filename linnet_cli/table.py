@@ -103,10 +103,10 @@ def _row_from(d: dict[str, Any], where: str) -> RowSpec:
     unknown = set(d) - _ROW_KEYS
     if unknown:
         raise InputError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    m = int(d.get("m", 1))
-    if "widths" in d:
-        return RowSpec(parse_widths(str(d["widths"])), m)
     try:
+        m = int(d.get("m", 1))
+        if "widths" in d:
+            return RowSpec(parse_widths(str(d["widths"])), m)
         return RowSpec(Network.uniform(int(d["d"]), int(d["dx"]), int(d["dy"]), int(d.get("H", 1))), m)
     except KeyError as exc:
         raise InputError(f"{where}: missing key {exc.args[0]!r} (give d, dx, dy or widths)") from None

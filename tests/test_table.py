@@ -118,6 +118,8 @@ def test_plot_png(tmp_path):
     ('title = "x"\n', "no rows"),
     ('[[rows]]\nd = 1\n', "missing key"),
     ('[[rows]]\nd = 1\ndx = 1\ndy = 1\nzzz = 2\n', "unknown key"),
+    ('[[rows]]\nd = 1\ndx = 1\ndy = 1\nm = "x"\n', "must be integers"),
+    ('[[rows]]\nwidths = "1,1,1"\nm = "x"\n', "must be integers"),
     ('[sweep\n', "not valid TOML"),
     ('published = "nope.tsv"\n[sweep]\nd = "1"\n', "published"),
 ])

@@ -51,7 +51,7 @@ def atomic_write(path: Path, text: str) -> None:
 
 def linnet_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("linnet")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "linnet_cli.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from linnet_cli.cli import main; main()"]
 
 
 def sample_until(row: RowSpec, seed: int, target: int, max_samples: int) -> tuple[int | None, int, float, int]:

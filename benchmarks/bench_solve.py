@@ -41,7 +41,7 @@ SHAPES = [
 
 def linnet_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("linnet")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "linnet_cli.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from linnet_cli.cli import main; main()"]
 
 
 def time_linnet(opts: list[str], seed: int, env: dict | None = None) -> tuple[float, dict, str]:

@@ -502,6 +502,8 @@ def resumable_rows(partial: PartialRun, spec: TableSpec) -> list[RowResult]:
     return partial.rows
 
 
+#: Where an unfinished table run keeps its rows when the run's own output is not a csv or json file.
+PARTIAL_FILE = "linnet-table-partial.csv"
 #: Version of the JSON layout of a table run (bumped on incompatible changes).
 TABLE_SCHEMA = "linnet.table/1"
 #: Columns of a row record that are text, not integers.
@@ -571,6 +573,15 @@ class TableRun:
         cols = self.columns()
         text = (*_TEXT_COLUMNS, *audit_columns({}))
         return integer_frame(self.records(), cols, [c for c in cols if c not in text])
+
+    def keep_unfinished(self, output: str | None, fmt: str) -> str:
+        """Where the rows of an unfinished run are kept for resuming: ``output`` when it already holds
+        them (csv or json), else :data:`PARTIAL_FILE`, written here (nothing computed is lost)."""
+        if output not in (None, "-") and fmt in ("csv", "json"):
+            return str(output)
+        from .export import write_text
+        write_text(self.to_frame().to_csv(index=False), PARTIAL_FILE)
+        return PARTIAL_FILE
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON layout (schema ``linnet.table/1``): the run, its audit tally, rows and failed rows."""

@@ -1,0 +1,21 @@
+"""``linnet engines``: which engines (and Dask) can be used here, and why not."""
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+def engines() -> None:
+    """Which engines can be used here, their versions, and why not; and whether Dask is there for
+    `linnet table --scheduler`.
+
+    \b
+    Example:
+      linnet engines
+    """
+    from rich.console import Console
+
+    from ..cluster import dask_status
+    from ..engines import engine_status
+    from ..render import engines_view
+    Console().print(engines_view(engine_status() + [("dask", *dask_status())]))

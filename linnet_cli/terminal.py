@@ -1,0 +1,105 @@
+"""What the command line shows: consoles, warnings, a progress bar that appears only for long work, and
+results written as a rich view, JSON or a frame (to the terminal or to a file, atomically).
+
+Everything here is about the terminal; the library never prints (its warnings are strings on results).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any, Callable
+
+import click
+
+
+def out_console(output: str | None = None):
+    """Console for results: the terminal, a wide page when piped, or a recording for --output FILE."""
+    from rich.console import Console
+    if output not in (None, "-"):
+        return Console(record=True, width=160, file=open(os.devnull, "w"))
+    con = Console()
+    return con if con.is_terminal else Console(width=160)
+
+
+def err_console():
+    """Console on stderr (progress, warnings, notes)."""
+    from rich.console import Console
+    return Console(stderr=True)
+
+
+def warn(quiet: bool, messages: list[str]) -> None:
+    """Each message as one "warning:" line on stderr (none with --quiet)."""
+    if quiet or not messages:
+        return
+    from rich.markup import escape
+    con = err_console()
+    for m in messages:
+        con.print(f"[yellow]warning:[/yellow] {escape(m)}", highlight=False)
+
+
+def announce_compilation(quiet: bool, engine: str) -> None:
+    """One line on stderr when the native engine's tracker is compiled (a cold numba cache: once per machine)."""
+    if quiet or engine != "native":
+        return
+    from .tracker import on_compile
+    on_compile(lambda message: click.echo(message, err=True))
+
+
+def show_drawn_seed(given: int | None, seed: int, quiet: bool) -> None:
+    """A drawn seed goes to stderr once the input is accepted, so that the run can be repeated."""
+    if given is None and not quiet:
+        click.echo(f"seed {seed} (drawn; repeat this run with --seed {seed})", err=True)
+
+
+class LazyProgress:
+    """A rich progress bar on stderr that appears only when the work lasts more than a second, and
+    only on a terminal (a log file gets no bar, and no blank line where it was). It is a
+    :class:`~linnet_cli.progress.Progress` callback."""
+
+    DELAY = 1.0
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet or not sys.stderr.isatty()
+        self.t0 = time.perf_counter()
+        self.progress = None
+        self.task = None
+
+    def __call__(self, description: str, completed: float, total: float | None) -> None:
+        if self.quiet or time.perf_counter() - self.t0 < self.DELAY:
+            return
+        if self.progress is None:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                                     TimeElapsedColumn(), console=err_console(), transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(description, total=total)
+        self.progress.update(self.task, description=description, completed=completed, total=total)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def show(parts: list, output: str | None) -> None:
+    """Print rich renderables to the terminal, or to the file ``output`` as text."""
+    con = out_console(output)
+    for part in parts:
+        con.print(part)
+    if output not in (None, "-"):
+        from .export import write_text
+        write_text(con.export_text(), output)
+
+
+def emit(result: Any, fmt: str, output: str | None, view: Callable[[], list]) -> None:
+    """Write a result: ``view()`` (rich renderables) for the table format, else ``result.to_dict()`` as
+    json or ``result.to_frame()`` as csv, markdown or latex."""
+    import json
+
+    from .export import frame_to_text, write_text
+    if fmt == "table":
+        show(view(), output)
+    elif fmt == "json":
+        write_text(json.dumps(result.to_dict(), indent=1), output)
+    else:
+        write_text(frame_to_text(result.to_frame(), fmt), output)

@@ -139,3 +139,12 @@ def test_the_engine_interface_and_return_codes_load_without_numba():
         for node in _import_nodes(tree, load_time_only=True):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             assert not any(n.split(".")[0] == "numba" for n in names), f"{m} imports numba"
+
+
+def test_every_subpackage_is_packaged():
+    """pyproject.toml lists the packages explicitly: a new subpackage left out would be missing from a
+    (non-editable) install."""
+    import tomllib
+    listed = set(tomllib.loads((ROOT.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    packages = {module_name(p) for p in ROOT.rglob("__init__.py")}
+    assert packages <= listed

@@ -45,7 +45,7 @@ def dask_status() -> tuple[bool, str]:
     if importlib.util.find_spec("distributed") is None:
         return False, f"not installed: {INSTALL_HINT}"
     from importlib.metadata import version
-    return True, f"distributed {version('distributed')} (linnet table --scheduler)"
+    return True, f"distributed {version('distributed')}"
 
 
 def _distributed() -> Any:

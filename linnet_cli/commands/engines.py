@@ -18,4 +18,6 @@ def engines() -> None:
     from ..cluster import dask_status
     from ..engines import engine_status
     from ..render import engines_view
-    Console().print(engines_view(engine_status() + [("dask", *dask_status())]))
+    dask, status = dask_status()
+    status += " (linnet table --scheduler)" if dask else ""
+    Console().print(engines_view(engine_status() + [("dask", dask, status)]))

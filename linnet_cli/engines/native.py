@@ -194,7 +194,8 @@ class NativeEngine:
         self.tracker = tracker
 
     def available(self) -> tuple[bool, str]:
-        return True, f"numpy {np.__version__}"
+        from importlib.metadata import version
+        return True, f"numpy {np.__version__}, numba {version('numba')} (compiled path tracker)"
 
     def solve(self, instance: Instance, rng: np.random.Generator,
               progress: Progress | None = None) -> RawSolutions:

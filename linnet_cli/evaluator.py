@@ -31,7 +31,7 @@ with Δ, a (N each), c and τ linear in t, stored in ``aux`` (2, 2N + 2): values
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from .jit import njit
 
 from .network import Network
 

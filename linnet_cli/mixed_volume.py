@@ -589,7 +589,7 @@ def _compiled_kernels() -> SimpleNamespace | None:
     with _kernel_lock:
         if "jit" not in _kernel_state:
             try:
-                import numba
+                from .jit import numba
             except ImportError:  # pragma: no cover - exercised only without numba
                 warnings.warn("numba is not installed: mixed volumes run in plain Python (slow)",
                               RuntimeWarning, stacklevel=4)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Callable
 
 import numpy as np
-from numba import njit
+from .jit import njit
 
 from . import evaluator as ev
 from .gradient import GradientSystem, Parameters

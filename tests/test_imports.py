@@ -148,3 +148,14 @@ def test_every_subpackage_is_packaged():
     listed = set(tomllib.loads((ROOT.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     packages = {module_name(p) for p in ROOT.rglob("__init__.py")}
     assert packages <= listed
+
+
+def test_the_tracker_loads_numba_without_scipy_linalg():
+    """numba's BLAS probe (an import of scipy.linalg, ~0.2 s) is skipped when the tracker loads it, and
+    SciPy's linalg can still be imported afterwards."""
+    import subprocess
+    import sys
+    code = ("import sys, linnet_cli.tracker; assert 'scipy.linalg' not in sys.modules, 'probed'; "
+            "import scipy.linalg.cython_blas; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "ok", out.stderr

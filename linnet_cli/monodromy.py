@@ -113,6 +113,23 @@ def loop_vertices(rng: np.random.Generator, loops: int, N: int,
     return random_lambda(rng, options.loop_scale, (loops, N)) * np.exp(rng.uniform(lo, hi, size=(loops, 1)))
 
 
+def fan_loops(track: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]], x: np.ndarray,
+              base: np.ndarray, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Send every point of ``x`` (n, N) around the K loops base → first → second[k] → base (Λ's, second
+    of shape (K, N)), which share their first edge (HomotopyContinuation.jl's monodromy graphs share
+    edges too): n + 2Kn paths instead of 3Kn. Every loop is taken by every point: a loop permutes the
+    fibre, so n points give n different endpoints (loops of their own per point can send two points to
+    the same one). ``track(x, Λ_a, Λ_b)`` moves points (Λ's shared or per path) and returns (endpoints,
+    success). Returns the Kn endpoints (loop k of point i at k·n + i) and which loops closed."""
+    K, n = len(second), len(x)
+    y, ok = track(x, base, first)
+    y, ok, second = np.tile(y, (K, 1)), np.tile(ok, K), np.repeat(second, n, axis=0)
+    for a, b in ((first, second), (second, base)):
+        y, good = track(y, a, b)
+        ok &= good
+    return y, ok
+
+
 def phi(system: GradientSystem, X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Φ(W) = −g(W) ⊘ W for points (P, N): the Λ for which W is a critical point."""
     p = Parameters.from_data(X, Y, np.zeros(w.shape[-1]))
@@ -164,16 +181,14 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
         bad = int((~res.success).sum())
         sol.paths_tracked += o.fresh_starts
         if n:
-            # every known orbit goes around K fresh loops base → Λ_1 → Λ_2 → base, in one batch
-            lam1 = np.repeat(loop_vertices(rng, K, N, o), n, axis=0)
-            lam2 = np.repeat(loop_vertices(rng, K, N, o), n, axis=0)
-            x = np.tile(sol.representatives, (K, 1))
-            ok = np.ones(len(x), bool)
-            for a, b in ((base, lam1), (lam1, lam2), (lam2, base)):
+            # every known orbit goes around K fresh loops base → Λ_1 → Λ_2,k → base, in one batch
+            def track(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 res = Tracker(ParameterHomotopy(system, (X, Y, a), (X, Y, b)), tracker, torus=True).track(x)
                 sol.paths_tracked += len(x)
-                ok &= res.success
-                x = res.x
+                return res.x, res.success
+
+            x, ok = fan_loops(track, sol.representatives, base, loop_vertices(rng, 1, N, o)[0],
+                              loop_vertices(rng, K, N, o))
             found.append(x[ok])
             bad += int((~ok).sum())
             sol.loops += K

@@ -70,6 +70,12 @@ EXTRA_ROUNDS = 12
 #: every pencil, always from the same few extra witnesses of norm 10³–10⁴ (tracking them around a detour
 #: off the pencil's segment did not save them either).
 PENCIL_STALL = 2
+#: Slices (line direction Δ, form a) tried per test. When the pencils keep failing (PENCIL_STALL) the
+#: extra witnesses are searched for on a new slice before the test is inconclusive (widths 2,2,2,2: 6 of
+#: 60 checks ended inconclusive on their first slice); when a check fails with its search stalled, the
+#: next check starts on a new slice (widths 2,2,2,2, seed 22: a complete fiber failed every check up to
+#: the loop limit, its slice's loops failing on the extra witnesses they did not reach).
+SLICE_TRIES = 3
 
 
 @dataclass
@@ -112,12 +118,20 @@ class TraceTest:
         N, dx = self.network.N, self.network.dx
         self.system = GradientSystem(self.network)
         self.row = np.arange(dx)                       # W_1's first row: the inputs of neuron n_0
+        self.orbit = len(sign_vectors(self.network)) // 2 if self.network.H else 1
+        self.slices = 0
+        self._draw_slice()
+
+    def _draw_slice(self) -> None:
+        """A new line direction Δ, slice form a and pencil phase; the extra witnesses of the old ones are
+        dropped (they are points of another curve)."""
+        N = self.network.N
         self.delta = random_lambda(self.rng, 1.0, (N,))
         self.a = self._slice_form(1)[0]
         self.c = np.complex128(1.0)
         self.phase = np.exp(2j * np.pi * self.rng.uniform())
         self.extras = np.zeros((0, N + 1), complex)
-        self.orbit = len(sign_vectors(self.network)) // 2 if self.network.H else 1
+        self.slices += 1
 
     # -- the pieces --------------------------------------------------------------------------------
 
@@ -230,8 +244,9 @@ class TraceTest:
         fiber = self._fiber(representatives)
         W = fiber[:, :-1]
         residual, reason = np.inf, "no extra witness found"
-        stalled = broken = 0
-        for _ in range(EXTRA_ROUNDS):
+        stalled = broken = rounds = 0
+        while rounds < EXTRA_ROUNDS:
+            rounds += 1
             # when the search stalls with the traces not collinear, loops per extra witness grow
             new = self._search_round(EXTRA_LOOPS * (1 + 2 * stalled))
             stalled = stalled + 1 if new == 0 else 0
@@ -250,12 +265,21 @@ class TraceTest:
                 return TraceResult(True, residual, len(W) * self.orbit, len(self.extras) * self.orbit,
                                    self.paths, self.failed)
             broken = broken + 1 if not np.isfinite(residual) else 0
+            if broken >= PENCIL_STALL and self.slices < SLICE_TRIES:
+                # the pencils keep failing from the same few extra witnesses: another curve has others
+                self._draw_slice()
+                stalled = broken = rounds = 0
+                continue
             if broken >= PENCIL_STALL:
                 return TraceResult(False, residual, len(W) * self.orbit, len(self.extras) * self.orbit,
                                    self.paths, self.failed, f"inconclusive: {reason}", inconclusive=True)
             if not reason:
                 reason = f"traces not collinear (residual {residual:.1e})"
             if stalled >= EXTRA_STALL:
+                # likely a missing fiber point (monodromy searches on); but the extra witnesses of a bad
+                # slice may stay out of reach of its loops, so the next check starts on a new slice
+                if self.slices < SLICE_TRIES:
+                    self._draw_slice()
                 break
         return TraceResult(False, residual, len(W) * self.orbit, len(self.extras) * self.orbit, self.paths,
                            self.failed, reason)

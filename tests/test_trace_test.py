@@ -86,7 +86,7 @@ def test_completeness_levels():
 
 def test_pencils_that_keep_failing_make_the_check_inconclusive_and_stop_monodromy(monkeypatch):
     """When the traces cannot be computed (every pencil has failed paths), the check says so after
-    PENCIL_STALL rounds, and monodromy stops there instead of looping to its limit; the count is then
+    PENCIL_STALL rounds on each of SLICE_TRIES slices, and monodromy stops there instead of looping to its limit; the count is then
     reported as not verified, with the reason."""
     import linnet_cli.trace_test as tt
     calls = []
@@ -103,5 +103,5 @@ def test_pencils_that_keep_failing_make_the_check_inconclusive_and_stop_monodrom
     checked = [p for p in res.completeness.parts if p.status != Status.RANK_TEST]
     assert all(p.reason.startswith("inconclusive") for p in checked)
     # one check per sub-network, then its monodromy stopped
-    assert len(calls) == len(checked) * tt.PENCIL_STALL * tt.PENCIL_TRIES
+    assert len(calls) == len(checked) * tt.SLICE_TRIES * tt.PENCIL_STALL * tt.PENCIL_TRIES
     assert res.n_complex == 33 and not any("loop limit" in w for w in res.warnings)

@@ -240,7 +240,7 @@ class TraceTest:
         witnesses, searching for more extra witnesses between tries: the test passes as soon as the
         traces are collinear; it fails when a round of the search finds no new extra witness and the
         traces are still not collinear (then the fiber itself is likely incomplete), and is inconclusive
-        when the pencils keep failing numerically (PENCIL_STALL rounds in a row)."""
+        when the pencils keep failing numerically (PENCIL_STALL rounds in a row) on SLICE_TRIES slices."""
         fiber = self._fiber(representatives)
         W = fiber[:, :-1]
         residual, reason = np.inf, "no extra witness found"

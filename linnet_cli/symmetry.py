@@ -28,15 +28,23 @@ def sign_vectors(network: Network) -> np.ndarray:
     return out
 
 
+#: A neuron's lead entry whose real part is at most this fraction of its size counts as purely imaginary
+#: (then the sign of its imaginary part decides). Real instances have critical points whose neuron weights
+#: are purely imaginary; the sign of their real parts (1e-32 against 1e-38 for two copies of one point)
+#: is rounding noise, and two copies of one orbit got different representatives.
+IMAGINARY_TOL = 1e-9
+
+
 def canonical(network: Network, w: np.ndarray, keep_first: bool = False) -> np.ndarray:
     """The orbit representative whose first entry of every hidden neuron's input row lies in the
-    half-plane Re > 0 (or Re = 0, Im > 0). Points (P, N) on the torus. With ``keep_first`` the first
+    half-plane Re > 0 (or Re ≈ 0, Im > 0; see IMAGINARY_TOL). Points (P, N) on the torus. With ``keep_first`` the first
     neuron of the first hidden layer keeps its sign: representatives of the subgroup of sign flips of
     the other neurons (the trace test's slice involves that neuron's weights)."""
     mats = [m.copy() for m in network.unflatten(np.array(w, dtype=complex))]
     for l in range(network.H):
         lead = mats[l][..., :, 0]
-        flip = (lead.real < 0) | ((lead.real == 0) & (lead.imag < 0))
+        imaginary = np.abs(lead.real) <= IMAGINARY_TOL * np.abs(lead)
+        flip = np.where(imaginary, lead.imag < 0, lead.real < 0)
         if keep_first and l == 0:
             flip[..., 0] = False
         s = np.where(flip, -1.0, 1.0)

@@ -57,3 +57,17 @@ def test_close_pairs_on_ten_thousand_points_stays_small():
     pts = _points(1, P=10_000, N=13)
     a, b = close_pairs(pts)
     assert len(a) == len(b) and len(a) >= 1000 and np.all(a < b)
+
+
+def test_copies_of_an_orbit_with_imaginary_weights_get_one_representative():
+    """Real instances have critical points whose neuron weights are purely imaginary: the signs of their
+    rounding-level real parts must not decide the orbit's representative."""
+    from linnet_cli.network import Network
+    from linnet_cli.symmetry import canonical
+    net = Network((2, 2, 2))
+    rng = np.random.default_rng(0)
+    w = 1j * rng.normal(size=net.N)
+    a, b = w + 1e-32, w - 1e-32 + 1e-38j          # two copies of one point, real parts of either sign
+    ca, cb = canonical(net, np.array([a, b]))
+    assert np.allclose(ca, cb)
+    assert len(merge_new(ca[None], cb[None])) == 0

@@ -18,14 +18,14 @@ import numpy as np
 from ..gradient import GradientSystem
 from ..completeness import Part, Status
 from ..instance import Instance
-from ..monodromy import MonodromyOptions, TorusSolutions, monodromy_solve
+from ..monodromy import MonodromyOptions, TorusSolutions, monodromy_solve, random_lambda
 from ..network import Network, widths_text
 from ..patterns import ZeroPattern, origin_pattern, pattern_groups
 from ..symmetry import canonical, expand_orbits
 from ..trace_test import TraceResult, TraceTest
 from ..return_code import ReturnCode
 from ..tracker import RETRACK_LEVELS, ParameterHomotopy, Tracker, TrackerOptions
-from ..unique_points import duplicates
+from ..unique_points import duplicates, merge_new
 from ..progress import Progress
 from .base import GenericSolution, RawSolutions
 
@@ -110,6 +110,45 @@ def start_system(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.rando
     return start
 
 
+#: Detours tried for each path to an instance that failed, by their size relative to the path's length
+#: in Λ. Such a path passes too close to a branch point (widths 3,2,3: at the accuracy limit near
+#: t = 0.99, with a regular endpoint); a detour through the path's middle moved off the line by a random
+#: complex step goes around that point on one side, and so reaches the lost solution or the one of the
+#: path on the other side; thin detours first, since they encircle few other branch points. An
+#: endpoint is taken only when it is a new point of its block.
+DETOUR_SIZES = (0.05, 0.2, 0.5, 1.0)
+
+
+def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.ndarray, blocks: np.ndarray,
+           sub: Network) -> None:
+    """Track the ``lost`` paths of ``tracker``'s homotopy again, start → a random complex parameter →
+    end, once per size of DETOUR_SIZES; an endpoint that succeeds and is not yet among its block's (one instance and
+    pattern) successful endpoints replaces the failed one (``res.x`` and ``codes``, in place)."""
+    hom = tracker.homotopy
+    (X0, Y0, L0), (X1, Y1, L1) = hom.start, hom.end
+    rng = np.random.default_rng(len(lost))          # reproducible: the same run takes the same detours
+    block = {int(i): b for b in blocks for i in b}
+    for size in DETOUR_SIZES:
+        if not len(lost):
+            return
+        per_path = [np.asarray(v)[lost] if np.ndim(v) == nd else v for v, nd in ((X1, 3), (Y1, 3), (L1, 2))]
+        step = random_lambda(rng, 1.0, (len(lost), sub.N))
+        length = np.linalg.norm(per_path[2] - L0, axis=-1, keepdims=True)
+        L_mid = (np.asarray(L0) + per_path[2]) / 2 + size * length * step / np.linalg.norm(step, axis=-1, keepdims=True)
+        mid = ((np.asarray(X0) + per_path[0]) / 2, (np.asarray(Y0) + per_path[1]) / 2, L_mid)
+        first = Tracker(ParameterHomotopy(hom.system, hom.start, mid), tracker.options, tracker.torus).track(x0[lost])
+        second = Tracker(ParameterHomotopy(hom.system, mid, tuple(per_path)), tracker.options,
+                         tracker.torus).track(first.x)
+        for k, i in enumerate(lost.tolist()):
+            if not (first.success[k] and second.success[k]):
+                continue
+            b = block[i]
+            known = canonical(sub, res.x[b[codes[b] == ReturnCode.SUCCESS]])
+            if len(merge_new(known, canonical(sub, second.x[k:k + 1]))):
+                res.x[i], codes[i] = second.x[k], ReturnCode.SUCCESS
+        lost = lost[codes[lost] != ReturnCode.SUCCESS]
+
+
 def track_to(start: StartSystem, instances: Sequence[Instance], progress: Progress | None = None,
              options: TrackerOptions | None = None) -> list[RawSolutions]:
     """Critical points of every instance by parameter homotopy from the start system."""
@@ -155,6 +194,9 @@ def track_to(start: StartSystem, instances: Sequence[Instance], progress: Progre
         codes = res.codes.copy()
         # still coinciding: cannot tell which is right
         codes[suspect[codes[suspect] == ReturnCode.SUCCESS]] = ReturnCode.NOT_CONVERGED
+        lost = np.flatnonzero((codes != ReturnCode.SUCCESS) & (codes != ReturnCode.SINGULAR))
+        if len(lost):
+            detour(tracker, x0, res, codes, lost, blocks, sub)
         for k in range(n_inst):
             for q, p in enumerate(pats):
                 sl = slice((k * Pn + q) * R, (k * Pn + q + 1) * R)

@@ -21,30 +21,37 @@ def relative_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def close_pairs(points: np.ndarray, tol: float = SAME_POINT_TOL) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (a, b), a < b, of points (P, N) whose :func:`relative_distance` is at most ``tol``
-    either way. Points are sorted by a projection on a fixed unit direction, which moves no pair further
-    apart than its distance, and only neighbours within the tolerance's window are compared: O(P log P)
-    for well separated solutions, where the P × P distances of a direct comparison need gigabytes for
-    the ten thousand points of a large trace test."""
-    P = len(points)
+    either way; points with a non-finite coordinate are close to none. Points are sorted by a projection
+    on a fixed unit direction, which moves no pair further apart than its distance, and each is compared
+    only with its neighbours within its own window tol · (1 + ‖p‖) on either side: O(P log P) for well
+    separated solutions, where the P × P distances of a direct comparison need gigabytes for the ten
+    thousand points of a large trace test (and one diverged point does not widen everyone's window)."""
+    points = np.asarray(points)
+    finite = np.flatnonzero(np.isfinite(points).all(axis=-1))
+    P, N = len(finite), points.shape[-1]
     if P < 2:
         return np.zeros(0, int), np.zeros(0, int)
-    N = points.shape[-1]
+    pts = points[finite]
     v = np.random.default_rng(0).normal(size=2 * N)       # a fixed direction in R^{2N} = C^N
     v /= np.linalg.norm(v)
-    s = points.real @ v[:N] + points.imag @ v[N:]
-    norms = np.linalg.norm(points, axis=-1)
-    window = tol * (1.0 + norms.max())                    # |Δs| ≤ ‖a − b‖ ≤ tol · (1 + max ‖·‖)
-    order = np.argsort(s, kind="stable")
-    reach = np.searchsorted(s[order], s[order] + window, side="right") - np.arange(P) - 1
+    projection = pts.real @ v[:N] + pts.imag @ v[N:]
+    order = np.argsort(projection, kind="stable")
+    s = projection[order]
+    w = tol * (1.0 + np.linalg.norm(pts, axis=-1)[order])   # |Δs| ≤ ‖a − b‖ ≤ tol · (1 + ‖a‖)
+    at = np.arange(P)
+    ahead = np.searchsorted(s, s + w, side="right") - at - 1
+    behind = at - np.searchsorted(s, s - w, side="left")
     first, second = [], []
-    for offset in range(1, int(reach.max(initial=0)) + 1):
-        at = np.flatnonzero(reach >= offset)
-        first.append(order[at])
-        second.append(order[at + offset])
+    for reach, sign in ((ahead, 1), (behind, -1)):
+        for offset in range(1, int(reach.max(initial=0)) + 1):
+            k = np.flatnonzero(reach >= offset)
+            first.append(order[k])
+            second.append(order[k + sign * offset])
     if not first:
         return np.zeros(0, int), np.zeros(0, int)
     a, b = np.concatenate(first), np.concatenate(second)
-    a, b = np.minimum(a, b), np.maximum(a, b)
+    key = np.unique(np.minimum(a, b) * P + np.maximum(a, b))
+    a, b = finite[key // P], finite[key % P]
     near = (relative_distance(points[a], points[b]) <= tol) | (relative_distance(points[b], points[a]) <= tol)
     return a[near], b[near]
 

@@ -71,3 +71,17 @@ def test_copies_of_an_orbit_with_imaginary_weights_get_one_representative():
     ca, cb = canonical(net, np.array([a, b]))
     assert np.allclose(ca, cb)
     assert len(merge_new(ca[None], cb[None])) == 0
+
+
+def test_failed_and_diverged_endpoints_are_close_to_nothing_and_cost_no_memory():
+    """Endpoints of failed paths can be NaN or huge: NaN is close to nothing, and a diverged point widens
+    only its own window (the comparison stays a sweep, not P × P)."""
+    pts = _points(2)
+    pts[3] = np.nan
+    pts[5] = 1e9
+    later, cluster = duplicates(pts)
+    ref_later, ref_cluster = _brute_duplicates(pts)
+    assert np.array_equal(later, ref_later) and np.array_equal(cluster, ref_cluster)
+    assert 3 not in cluster
+    a, b = close_pairs(np.vstack([_points(3, P=5000, N=13), np.full((1, 13), 1e9 + 0j)]))
+    assert len(a) < 5000

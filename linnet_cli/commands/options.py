@@ -6,7 +6,7 @@ Each decorator declares a group of options and hands the command one object for 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Callable
 
 import click
@@ -14,11 +14,12 @@ import click
 FORMATS = ("table", "csv", "json", "markdown", "latex")
 
 
-def _bundle(name: str, options: list[Callable], make: Callable[..., Any]) -> Callable:
-    """Decorator: declare ``options`` and pass the command ``name=make(**their values)`` instead."""
-    def deco(f: Callable) -> Callable:
-        params = [o(lambda: None).__click_params__[0].name for o in options]
+def _bundle(name: str, options: list[Callable], make: type) -> Callable:
+    """Decorator: declare ``options`` and pass the command ``name=make(**their values)`` instead
+    (``make`` is a dataclass whose fields are the options' parameter names)."""
+    params = [f.name for f in fields(make)]
 
+    def deco(f: Callable) -> Callable:
         @functools.wraps(f)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             kwargs[name] = make(**{p: kwargs.pop(p) for p in params})

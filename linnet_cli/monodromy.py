@@ -19,7 +19,7 @@ from .progress import Progress
 from .return_code import ReturnCode
 from .symmetry import canonical, sign_vectors
 from .tracker import ParameterHomotopy, Tracker, TrackerOptions
-from .unique_points import merge_new
+from .unique_points import assign, merge_new
 
 @dataclass(frozen=True)
 class MonodromyOptions:
@@ -128,6 +128,77 @@ def fan_loops(track: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.nda
         y, good = track(y, a, b)
         ok &= good
     return y, ok
+
+
+@dataclass
+class MonodromyGraph:
+    """Solutions over two parameter points (nodes 0 and 1) joined by several edges, each a path through
+    waypoints of its own (HomotopyContinuation.jl builds its monodromy on such graphs). Every known
+    solution is moved along every edge once, from whichever end it is known at, until no edge has an
+    unmoved solution: the sets are then closed under the loops the edges make, which reach every
+    solution when those loops generate a transitive group. Nothing is tracked twice and nothing is left
+    to chance: where rounds of independent loops find the last solutions like coupons (one of 168 orbits
+    took a round of 1,519 paths), closing costs (segments per edge) × (solutions) per edge.
+
+    ``track(x, p, q)`` moves points x from parameters p to q and returns (endpoints, success);
+    ``canonical`` maps points to their orbit representatives."""
+
+    track: Callable[[np.ndarray, Any, Any], tuple[np.ndarray, np.ndarray]]
+    canonical: Callable[[np.ndarray], np.ndarray]
+    ends: tuple[Any, Any]
+    dim: int
+    points: list[np.ndarray] = field(init=False)
+    #: the waypoints of every edge, from node 0 to node 1 (the ends excluded)
+    edges: list[tuple[Any, ...]] = field(default_factory=list)
+    #: moved[node][edge]: which of the node's points have been moved along (or arrived by) the edge
+    moved: list[list[np.ndarray]] = field(init=False)
+    failed: int = 0
+
+    def __post_init__(self) -> None:
+        self.points = [np.zeros((0, self.dim), complex), np.zeros((0, self.dim), complex)]
+        self.moved = [[], []]
+
+    def add_points(self, node: int, x: np.ndarray) -> int:
+        """Add points over ``node`` (the new ones, by orbit); returns how many were new."""
+        new = merge_new(self.points[node], self.canonical(x)) if len(x) else x
+        self._append(node, new, None)
+        return len(new)
+
+    def add_edge(self, waypoints: tuple[Any, ...]) -> None:
+        """A new edge node 0 → waypoints → node 1; every known point is still to be moved along it."""
+        self.edges.append(tuple(waypoints))
+        for node in (0, 1):
+            self.moved[node].append(np.zeros(len(self.points[node]), bool))
+
+    def close(self) -> int:
+        """Move every point not yet moved along an edge, until none is left; returns the paths tracked."""
+        paths = 0
+        while True:
+            todo = [(u, k, np.flatnonzero(~self.moved[u][k])) for u in (0, 1) for k in range(len(self.edges))]
+            todo = [t for t in todo if len(t[2])]
+            if not todo:
+                return paths
+            for u, k, which in todo:
+                self.moved[u][k][which] = True
+                stops = (self.ends[0],) + self.edges[k] + (self.ends[1],)
+                stops = stops if u == 0 else stops[::-1]
+                y, ok = self.points[u][which], np.ones(len(which), bool)
+                for p, q in zip(stops[:-1], stops[1:]):
+                    y, good = self.track(y, p, q)
+                    ok &= good
+                    paths += len(which)
+                self.failed += int((~ok).sum())
+                if not ok.any():
+                    continue
+                v, y = 1 - u, self.canonical(y[ok])
+                index, new = assign(self.points[v], y)
+                self._append(v, y[new], k)
+                self.moved[v][k][index] = True       # paired with the point it came from
+
+    def _append(self, node: int, new: np.ndarray, edge: int | None) -> None:
+        self.points[node] = np.vstack([self.points[node], new])
+        for k in range(len(self.edges)):
+            self.moved[node][k] = np.concatenate([self.moved[node][k], np.full(len(new), k == edge)])
 
 
 def phi(system: GradientSystem, X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:

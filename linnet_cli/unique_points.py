@@ -56,23 +56,36 @@ def close_pairs(points: np.ndarray, tol: float = SAME_POINT_TOL) -> tuple[np.nda
     return a[near], b[near]
 
 
-def merge_new(known: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Candidates (canonical points) that are not in ``known`` and not repeated among themselves: each
-    is kept unless it lies within the same-point tolerance of a known point or of an earlier kept one."""
+def assign(known: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each candidate in the merged set, mask of the new candidates). The merged set is
+    ``known`` followed by the new candidates in order: a candidate within the same-point tolerance of a
+    known point or of an earlier new candidate takes that point's index, any other is new."""
     dim = known.shape[-1] if known.ndim == 2 else candidates.shape[-1]
     candidates = np.asarray(candidates).reshape(-1, dim)
     known = np.asarray(known).reshape(-1, dim)
     n = len(known)
     allp = np.vstack([known, candidates])
     a, b = close_pairs(allp)
-    keep = np.ones(len(candidates), bool)
     partners: dict[int, list[int]] = {}
     for i, j in zip(a.tolist(), b.tolist()):       # i < j: the candidate j may repeat i
         if j >= n and relative_distance(allp[j], allp[i]) <= SAME_POINT_TOL:
             partners.setdefault(j - n, []).append(i)
-    for k in sorted(partners):
-        keep[k] = not any(i < n or keep[i - n] for i in partners[k])
-    return candidates[keep]
+    index, new, size = np.empty(len(candidates), int), np.zeros(len(candidates), bool), n
+    for k in range(len(candidates)):
+        same = [i for i in partners.get(k, ()) if i < n or new[i - n]]
+        if same:
+            index[k] = min(same) if min(same) < n else index[min(same) - n]
+        else:
+            index[k], new[k], size = size, True, size + 1
+    return index, new
+
+
+def merge_new(known: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Candidates (canonical points) that are not in ``known`` and not repeated among themselves: each
+    is kept unless it lies within the same-point tolerance of a known point or of an earlier kept one."""
+    dim = known.shape[-1] if known.ndim == 2 else candidates.shape[-1]
+    candidates = np.asarray(candidates).reshape(-1, dim)
+    return candidates[assign(known, candidates)[1]]
 
 
 def duplicates(points: np.ndarray, tol: float = SAME_POINT_TOL) -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from linnet_cli.unique_points import SAME_POINT_TOL, close_pairs, duplicates, merge_new, relative_distance
+from linnet_cli.unique_points import SAME_POINT_TOL, assign, close_pairs, duplicates, merge_new, relative_distance
 
 
 def _brute_duplicates(points, tol=SAME_POINT_TOL):
@@ -85,3 +85,14 @@ def test_failed_and_diverged_endpoints_are_close_to_nothing_and_cost_no_memory()
     assert 3 not in cluster
     a, b = close_pairs(np.vstack([_points(3, P=5000, N=13), np.full((1, 13), 1e9 + 0j)]))
     assert len(a) < 5000
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_assign_points_every_candidate_at_its_copy_in_the_merged_set(seed):
+    pts = _points(seed)
+    known, candidates = pts[:150], pts[150:]
+    index, new = assign(known, candidates)
+    merged = np.vstack([known, candidates[new]])
+    assert np.array_equal(candidates[new], _brute_merge(known, candidates))
+    assert np.all(relative_distance(candidates, merged[index]) <= SAME_POINT_TOL)
+    assert np.array_equal(index[new], len(known) + np.arange(new.sum()))

@@ -1,0 +1,71 @@
+"""The monodromy graph: closing it reaches exactly the orbit of the group its loops generate, and moves
+each solution along each edge once."""
+import numpy as np
+
+from linnet_cli.monodromy import MonodromyGraph
+
+
+class PermutationCover:
+    """Solutions 0..n−1 (as complex points); going from node 0 to waypoint k permutes them by sigma[k],
+    every other segment is the identity; paths in ``fail`` (value, waypoint) fail."""
+
+    def __init__(self, sigma, fail=()):
+        self.sigma, self.fail, self.paths = [np.asarray(s) for s in sigma], set(fail), 0
+
+    def track(self, x, p, q):
+        self.paths += len(x)
+        v = x[:, 0].real.astype(int)
+        ok = np.ones(len(x), bool)
+        if p == "node 0" and q != "node 1":
+            ok = np.array([(int(a), q) not in self.fail for a in v])
+            v = self.sigma[q][v]
+        elif q == "node 0" and p != "node 1":
+            v = np.argsort(self.sigma[p])[v]
+        return v[:, None].astype(complex), ok
+
+
+def _graph(cover, edges):
+    g = MonodromyGraph(cover.track, lambda x: x, ("node 0", "node 1"), 1)
+    g.add_edge(())
+    for k in range(edges):
+        g.add_edge((k,))
+    return g
+
+
+def test_closing_reaches_the_orbit_of_the_loops_group_and_tracks_each_pairing_once():
+    n, rng = 12, np.random.default_rng(0)
+    sigma = [rng.permutation(n) for _ in range(3)]
+    cover = PermutationCover(sigma)
+    g = _graph(cover, 3)
+    assert g.add_points(0, np.array([[5.0 + 0j]])) == 1
+    paths = g.close()
+    assert sorted(g.points[0][:, 0].real.astype(int)) == list(range(n))   # random permutations: transitive
+    assert sorted(g.points[1][:, 0].real.astype(int)) == list(range(n))
+    # every solution crosses the straight edge once (1 segment) and each waypoint edge once (2 segments)
+    assert paths == cover.paths == n * (1 + 2 * 3)
+    assert g.close() == 0 and g.failed == 0
+
+
+def test_a_graph_whose_loops_keep_a_block_finds_that_block_only_and_a_new_edge_finds_the_rest():
+    # the loops' permutations keep {0..5} and {6..11} apart: closing from 0 finds half
+    sigma = [np.r_[np.roll(np.arange(6), 1), 6 + np.arange(6)], np.r_[np.arange(6)[::-1], 6 + np.arange(6)[::-1]]]
+    cover = PermutationCover(sigma)
+    g = _graph(cover, 2)
+    g.add_points(0, np.array([[0.0 + 0j]]))
+    g.close()
+    assert sorted(g.points[0][:, 0].real.astype(int)) == list(range(6))
+    cover.sigma.append(np.r_[6 + np.arange(6), np.arange(6)])             # swaps the blocks
+    g.add_edge((2,))
+    g.close()
+    assert sorted(g.points[0][:, 0].real.astype(int)) == list(range(12))
+
+
+def test_failed_paths_are_counted_and_leave_the_pairing_to_other_edges():
+    n, rng = 10, np.random.default_rng(1)
+    sigma = [rng.permutation(n) for _ in range(3)]
+    cover = PermutationCover(sigma, fail={(3, 0)})       # the start point's path through waypoint 0
+    g = _graph(cover, 3)
+    g.add_points(0, np.array([[3.0 + 0j]]))
+    g.close()
+    assert g.failed == 1
+    assert sorted(g.points[0][:, 0].real.astype(int)) == list(range(n))

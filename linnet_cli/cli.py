@@ -25,6 +25,9 @@ class LinnetGroup(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         from .errors import InputError
         extra.pop("standalone_mode", None)
+        # bounds such as CBB = 3^N are exact integers, printed in full: Python refuses to print more than
+        # 4,300 digits by default (a guard for parsing untrusted text; linnet's readers cap their input)
+        sys.set_int_max_str_digits(0)
         try:
             rv = super().main(args=args, prog_name=prog_name or "linnet", standalone_mode=False, **extra)
         except InputError as exc:   # a neutral library error: name the flags it is about

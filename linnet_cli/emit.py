@@ -40,7 +40,6 @@ How the exact values are written, per tool:
 """
 from __future__ import annotations
 
-import json
 import math
 from decimal import Context, Decimal
 from fractions import Fraction
@@ -49,6 +48,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .errors import InputError, opt
+from .export import json_text
 from .instance import Instance
 from .symbolic import SparseSystem, sparse_system
 
@@ -339,4 +339,4 @@ def _json(instance: Instance, system: SparseSystem, exact: bool) -> str:
                       for e, c in zip(system.exponents, system.coefficients)],
         "data": data,
     }
-    return json.dumps(obj, indent=1)
+    return json_text(obj)

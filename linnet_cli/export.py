@@ -35,13 +35,40 @@ def integer_frame(records: list[dict[str, Any]], columns: list[str], int_columns
     return frame
 
 
+def _flat(v: Any) -> bool:
+    """A number, string, ... or a list of them."""
+    return not isinstance(v, (dict, list, tuple)) or (not isinstance(v, dict)
+                                                      and not any(isinstance(u, (dict, list, tuple)) for u in v))
+
+
+def _leaf(v: Any) -> bool:
+    """Written on one line: flat, or a dict of flat values (a point's coordinates, a row of bounds)."""
+    return _flat(v) or (isinstance(v, dict) and all(_flat(u) for u in v.values()))
+
+
+def json_text(obj: Any) -> str:
+    """JSON text for people and programs: containers that hold containers are broken over indented lines,
+    and a list of numbers (a point's coordinate, a matrix row) or a dict of such (a point) stays on one
+    line, written by the C encoder. ``json.dumps(indent=...)`` puts every number on a line of its own and
+    runs the pure-Python encoder: 0.9 s for the 1,921 points of d = 4."""
+    def text(o: Any, pad: str) -> str:
+        if _leaf(o):
+            return json.dumps(o)
+        inner = pad + " "
+        if isinstance(o, dict):
+            body = ",\n".join(f"{inner}{json.dumps(str(k))}: {text(v, inner)}" for k, v in o.items())
+            return "{\n" + body + "\n" + pad + "}"
+        return "[\n" + ",\n".join(inner + text(v, inner) for v in o) + "\n" + pad + "]"
+    return text(obj, "")
+
+
 def frame_to_text(frame, fmt: str, records: list[dict[str, Any]] | None = None) -> str:
     """A DataFrame as csv, json (list of records), markdown or latex (no optional pandas extras needed)."""
     if fmt == "csv":
         return frame.to_csv(index=False)
     if fmt == "json":
         rows = records if records is not None else json.loads(frame.to_json(orient="records"))
-        return json.dumps(rows, indent=1)
+        return json_text(rows)
     cols = [str(c) for c in frame.columns]
     rows = [[_cell(v) for v in r] for r in frame.astype(object).where(frame.notna(), None).itertuples(index=False)]
     if fmt == "markdown":

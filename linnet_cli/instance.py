@@ -394,12 +394,13 @@ def load_instance(path: str | Path, network: Network | None = None, no_hidden_la
 
 def save_instance(instance: Instance, path: str | Path) -> None:
     """Write an instance as ``.npz`` or ``.json`` (readable by :func:`load_instance`)."""
+    from .export import json_text
     from .output_files import atomic_open
     p = Path(path)
     check_instance_suffix(p)
     if p.suffix.lower() == ".json":
         with atomic_open(p, "save_instance") as fh:
-            fh.write(json.dumps(instance.to_dict(), indent=1))
+            fh.write(json_text(instance.to_dict()))
     else:
         arrays = {"X": instance.X, "Y": instance.Y}
         arrays.update({f"Lambda{i}": L for i, L in enumerate(instance.Lambda, 1)})

@@ -94,12 +94,10 @@ def show(parts: list, output: str | None) -> None:
 def emit(result: Any, fmt: str, output: str | None, view: Callable[[], list]) -> None:
     """Write a result: ``view()`` (rich renderables) for the table format, else ``result.to_dict()`` as
     json or ``result.to_frame()`` as csv, markdown or latex."""
-    import json
-
-    from .export import frame_to_text, write_text
+    from .export import frame_to_text, json_text, write_text
     if fmt == "table":
         show(view(), output)
     elif fmt == "json":
-        write_text(json.dumps(result.to_dict(), indent=1), output)
+        write_text(json_text(result.to_dict()), output)
     else:
         write_text(frame_to_text(result.to_frame(), fmt), output)

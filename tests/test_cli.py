@@ -236,3 +236,15 @@ def test_exact_without_msolve_is_one_clear_line(monkeypatch):
     monkeypatch.setattr(peers, "find_msolve", lambda: None)
     out = CliRunner().invoke(cli, ["solve", "--d", "2", "--dx", "2", "--dy", "2", "--exact"])
     assert out.exit_code == 2 and "msolve" in out.output and "Traceback" not in out.output
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "latex"])
+def test_bounds_of_thousands_of_digits_are_printed_in_full(fmt):
+    """CBB = (2H + 1)^N = 33^2834 has 4,304 digits, past what Python prints by default."""
+    res = CliRunner().invoke(cli, ["bounds", "--no-bkk", "--format", fmt, "--d", "13", "--dx", "1", "--dy", "22",
+                                   "--H", "16"])
+    assert res.exit_code == 0, res.output
+    import sys
+    sys.set_int_max_str_digits(0)
+    shown = format(33 ** 2834, ",")[:24] if fmt == "table" else str(33 ** 2834)[:40]   # the table abbreviates
+    assert shown in res.output.replace("\n", "").replace("\n", "").replace("│", "").replace(" ", "")

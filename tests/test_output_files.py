@@ -95,3 +95,18 @@ def test_file_size_limit_leaves_no_truncated_output(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(target.read_text())["n_complex"] == 5
+
+
+def test_json_text_is_json_with_one_line_per_point():
+    import json
+
+    from linnet_cli.export import json_text
+    obj = {"n": 3, "bounds": {"B_C": 81, "BKK": None}, "rows": [[1, 2], [3.5, -4]],
+           "solutions": [{"index": 0, "coordinates": {"w1_1_1": [0.5, -1e-300], "w2_1_1": [1e300, 0.0]}}],
+           "empty": [], "nested": [[[1]]], "text": "a \"quoted\"\nline", "flag": True}
+    text = json_text(obj)
+    assert json.loads(text) == obj
+    lines = text.splitlines()
+    assert ' "bounds": {"B_C": 81, "BKK": null},' in lines
+    assert '   "coordinates": {"w1_1_1": [0.5, -1e-300], "w2_1_1": [1e+300, 0.0]}' in lines
+    assert '  [1, 2],' in lines

@@ -25,8 +25,10 @@ from .unique_points import assign, merge_new
 class MonodromyOptions:
     """Settings of the monodromy search (after HomotopyContinuation.jl's ``MonodromyOptions``)."""
 
-    #: Fresh loops every known solution goes around per round (HomotopyContinuation.jl stops after 5
-    #: loops in a row without a new solution).
+    #: Loops the monodromy graph starts with (edges through a waypoint besides its straight one).
+    first_loops: int = 3
+    #: New loops per later round, each taken by every known solution (HomotopyContinuation.jl stops after
+    #: 5 loops in a row without a new solution).
     stall_loops: int = 5
     #: Without a completeness check, loops per round are raised until every round tracks at least this
     #: many loop paths.
@@ -51,7 +53,8 @@ class MonodromyOptions:
 
     def __post_init__(self) -> None:
         from .errors import InputError
-        for name in ("stall_loops", "stall_rounds", "stall_rounds_verified", "fresh_starts", "max_loops"):
+        for name in ("first_loops", "stall_loops", "stall_rounds", "stall_rounds_verified", "fresh_starts",
+                     "max_loops"):
             if int(getattr(self, name)) < 1:
                 raise InputError(f"monodromy option {name} must be at least 1, got {getattr(self, name)}")
         if not 0 < self.loop_spread[0] <= self.loop_spread[1] or self.loop_scale <= 0:
@@ -113,32 +116,16 @@ def loop_vertices(rng: np.random.Generator, loops: int, N: int,
     return random_lambda(rng, options.loop_scale, (loops, N)) * np.exp(rng.uniform(lo, hi, size=(loops, 1)))
 
 
-def fan_loops(track: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]], x: np.ndarray,
-              base: np.ndarray, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Send every point of ``x`` (n, N) around the K loops base → first → second[k] → base (Λ's, second
-    of shape (K, N)), which share their first edge (HomotopyContinuation.jl's monodromy graphs share
-    edges too): n + 2Kn paths instead of 3Kn. Every loop is taken by every point: a loop permutes the
-    fibre, so n points give n different endpoints (loops of their own per point can send two points to
-    the same one). ``track(x, Λ_a, Λ_b)`` moves points (Λ's shared or per path) and returns (endpoints,
-    success). Returns the Kn endpoints (loop k of point i at k·n + i) and which loops closed."""
-    K, n = len(second), len(x)
-    y, ok = track(x, base, first)
-    y, ok, second = np.tile(y, (K, 1)), np.tile(ok, K), np.repeat(second, n, axis=0)
-    for a, b in ((first, second), (second, base)):
-        y, good = track(y, a, b)
-        ok &= good
-    return y, ok
-
-
 @dataclass
 class MonodromyGraph:
     """Solutions over two parameter points (nodes 0 and 1) joined by several edges, each a path through
     waypoints of its own (HomotopyContinuation.jl builds its monodromy on such graphs). Every known
     solution is moved along every edge once, from whichever end it is known at, until no edge has an
     unmoved solution: the sets are then closed under the loops the edges make, which reach every
-    solution when those loops generate a transitive group. Nothing is tracked twice and nothing is left
-    to chance: where rounds of independent loops find the last solutions like coupons (one of 168 orbits
-    took a round of 1,519 paths), closing costs (segments per edge) × (solutions) per edge.
+    solution when those loops generate a transitive group. No pairing is tracked twice, and no solution
+    the loops can reach is left to chance: where rounds of independent loops found the last solutions
+    like coupons (one of 168 orbits took a round of 1,519 paths), closing costs (segments per edge) ×
+    (solutions) per edge.
 
     ``track(x, p, q)`` moves points x from parameters p to q and returns (endpoints, success);
     ``canonical`` maps points to their orbit representatives."""
@@ -172,13 +159,15 @@ class MonodromyGraph:
 
     def close(self) -> int:
         """Move every point not yet moved along an edge, until none is left; returns the paths tracked."""
-        paths = 0
-        while True:
-            todo = [(u, k, np.flatnonzero(~self.moved[u][k])) for u in (0, 1) for k in range(len(self.edges))]
-            todo = [t for t in todo if len(t[2])]
-            if not todo:
-                return paths
-            for u, k, which in todo:
+        paths, moving = 0, True
+        while moving:
+            moving = False
+            for u, k in [(u, k) for u in (0, 1) for k in range(len(self.edges))]:
+                # taken now, not at the start of the sweep: what the other direction brought is paired
+                which = np.flatnonzero(~self.moved[u][k])
+                if not len(which):
+                    continue
+                moving = True
                 self.moved[u][k][which] = True
                 stops = (self.ends[0],) + self.edges[k] + (self.ends[1],)
                 stops = stops if u == 0 else stops[::-1]
@@ -194,6 +183,7 @@ class MonodromyGraph:
                 index, new = assign(self.points[v], y)
                 self._append(v, y[new], k)
                 self.moved[v][k][index] = True       # paired with the point it came from
+        return paths
 
     def _append(self, node: int, new: np.ndarray, edge: int | None) -> None:
         self.points[node] = np.vstack([self.points[node], new])
@@ -214,15 +204,18 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
                     tracker: TrackerOptions | None = None) -> TorusSolutions:
     """All torus solutions of ``network`` with data (X, Y) over a random complex base Λ, by monodromy.
 
-    Each round sends every known orbit around ``stall_loops`` fresh loops and also moves
-    ``fresh_starts`` new free start pairs (W_j, Φ(W_j)) to the base; it stops after ``stall_rounds``
-    rounds in a row that find nothing new (``options``). With ``verify`` (base Λ, representatives → a
-    result with ``passed`` and ``inconclusive``, e.g. a :class:`~linnet_cli.trace_test.TraceResult`) it
-    stops after ``stall_rounds_verified`` such rounds when the check passes or cannot be carried out, and
-    searches on when it fails, up to ``max_loops``. ``tracker`` sets the path tracker.
-    The fresh pairs land on random sheets of the cover, which makes the search robust where the
-    loops mix the sheets slowly. ``progress`` hears after every round how many solutions are known
-    ("<count> found", loops so far, no total).
+    The solutions over the base and over one more random Λ are joined by a :class:`MonodromyGraph`:
+    a straight edge and ``first_loops`` edges through random waypoints (of sizes over
+    ``loop_spread``), closed (every solution moved along every edge once). Each later round adds
+    ``stall_loops`` edges (to a graph on a new second point when there is no check) and moves
+    ``fresh_starts`` new free start pairs (W_j, Φ(W_j)) to the base, and closes the graph again;
+    monodromy stops after ``stall_rounds`` rounds in a row that find nothing new (``options``). With ``verify`` (base Λ, representatives → a result with ``passed`` and
+    ``inconclusive``, e.g. a :class:`~linnet_cli.trace_test.TraceResult`) it stops after
+    ``stall_rounds_verified`` such rounds when the check passes or cannot be carried out, and searches on
+    when it fails, up to ``max_loops``. ``tracker`` sets the path tracker. The fresh pairs land on
+    random sheets of the cover, which makes the search robust where the loops mix the sheets slowly.
+    ``progress`` hears after every round how many solutions are known ("<count> found", loops so far,
+    no total).
     """
     system = GradientSystem(network)
     N = network.N
@@ -233,44 +226,42 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
     if not is_dominant(system, X, Y, w0, lam0):
         return sol
     sol.dominant = True
-    stalled = 0
+
+    def track(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        res = Tracker(ParameterHomotopy(system, (X, Y, a), (X, Y, b)), tracker, torus=True).track(x)
+        return res.x, res.success
+
+    def new_graph(known: np.ndarray) -> MonodromyGraph:
+        graph = MonodromyGraph(track, lambda x: canonical(network, x), (base, loop_vertices(rng, 1, N, o)[0]), N)
+        graph.add_edge(())
+        graph.add_points(0, known)
+        return graph
+
+    graph = new_graph(np.zeros((0, N), complex))
+    new_loops = min(o.first_loops, o.max_loops)
+    stalled = failed = 0
     while True:
-        if sol.loops >= o.max_loops:
-            sol.hit_loop_limit = True
-            break
-        n = len(sol.representatives)
-        # without a completeness check, small problems get more loops per round: few orbits are where a
-        # handful of loops can all miss (with a check, missing orbits make it fail and the search goes on)
-        K = o.stall_loops if verify is not None else max(o.stall_loops, -(-o.min_loop_paths // max(n, 1)))
         # fresh free start pairs, moved to the base point
         W = (rng.normal(size=(o.fresh_starts, N)) + 1j * rng.normal(size=(o.fresh_starts, N))) / np.sqrt(2)
-        if n == 0:
+        if not sol.loops:
             W[0] = w0
         res = Tracker(ParameterHomotopy(system, (X, Y, phi(system, X, Y, W)), (X, Y, base)), tracker,
                       torus=True).track(W)
-        found = [res.x[res.success]]
-        bad = int((~res.success).sum())
+        failed += int((~res.success).sum())
         sol.paths_tracked += o.fresh_starts
-        if n:
-            # every known orbit goes around K fresh loops base → Λ_1 → Λ_2,k → base, in one batch
-            def track(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-                res = Tracker(ParameterHomotopy(system, (X, Y, a), (X, Y, b)), tracker, torus=True).track(x)
-                sol.paths_tracked += len(x)
-                return res.x, res.success
-
-            x, ok = fan_loops(track, sol.representatives, base, loop_vertices(rng, 1, N, o)[0],
-                              loop_vertices(rng, K, N, o))
-            found.append(x[ok])
-            bad += int((~ok).sum())
-            sol.loops += K
-        if bad:
-            code = ReturnCode.MONODROMY.value
-            sol.failed_paths[code] = sol.failed_paths.get(code, 0) + bad
-        found_all = np.vstack(found)
-        new = merge_new(sol.representatives, canonical(network, found_all)) if len(found_all) else found_all
+        before = len(graph.points[0])
+        graph.add_points(0, res.x[res.success])
+        for vertex in loop_vertices(rng, new_loops, N, o):
+            graph.add_edge((vertex,))
+        sol.paths_tracked += graph.close()
+        sol.loops += new_loops
+        new = len(graph.points[0]) - before
+        if failed + graph.failed:
+            sol.failed_paths[ReturnCode.MONODROMY.value] = failed + graph.failed
+        sol.representatives = graph.points[0]
         if progress is not None:
-            progress(f"{sol.count + len(new) * len(sign_vectors(network))} found", sol.loops, None)
-        stalled = stalled + 1 if (n and not len(new)) else 0
+            progress(f"{sol.count} found", sol.loops, None)
+        stalled = stalled + 1 if (before and not new) else 0
         if verify is None and stalled >= o.stall_rounds:
             break
         if verify is not None and stalled >= o.stall_rounds_verified:
@@ -280,5 +271,20 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
             if sol.verification.passed or sol.verification.inconclusive:
                 break
             stalled = 0
-        sol.representatives = np.vstack([sol.representatives, new])
+        if sol.loops >= o.max_loops:
+            sol.hit_loop_limit = True
+            break
+        n = len(graph.points[0])
+        if verify is None:
+            # without a check, every round starts a graph on a new second point, so that its loops pass
+            # through new points (on one graph, every loop passes the same three: widths 2,2,2,2 missed an
+            # orbit of 24 in 1 of 20 seeds after 18 loops, 2,2,2 with m = 2 in 1 of 16); and small problems
+            # get more loops per round, few orbits being where a handful of loops can all miss. With a
+            # check, missing orbits make it fail, and the graph grows
+            failed += graph.failed
+            graph = new_graph(graph.points[0])
+            per_round = max(o.stall_loops, -(-o.min_loop_paths // (2 * max(n, 1))))
+        else:
+            per_round = o.stall_loops
+        new_loops = min(per_round, o.max_loops - sol.loops)
     return sol

@@ -126,6 +126,8 @@ class TraceTest:
         self.row = np.arange(dx)                       # W_1's first row: the inputs of neuron n_0
         self.orbit = len(sign_vectors(self.network)) // 2 if self.network.H else 1
         self.slices = 0
+        #: (orbits checked, result) of the last failed check
+        self.verdict: tuple[int, TraceResult | None] = (-1, None)
         self._draw_slice()
 
     def _draw_slice(self) -> None:
@@ -260,6 +262,10 @@ class TraceTest:
         traces are collinear; it fails when a round of the search finds no new extra witness and the
         traces are still not collinear (then the fiber itself is likely incomplete), and is inconclusive
         when the pencils keep failing numerically (PENCIL_STALL rounds in a row) on SLICE_TRIES slices."""
+        if self.stale and self.slices >= SLICE_TRIES and self.verdict[0] == len(representatives):
+            # the last check stalled on the last slice, and monodromy has found nothing since: the same
+            # traces would fail again (widths 3,2,3 with m = 50: 7 s per repeat, up to the loop limit)
+            return self.verdict[1]
         fiber = self._fiber(representatives)
         W = fiber[:, :-1]
         residual, reason = np.inf, "no extra witness found"
@@ -301,5 +307,7 @@ class TraceTest:
                 # slice may stay out of reach of its loops: if the next check fails too, it changes slice
                 self.stale = True
                 break
-        return TraceResult(False, residual, len(W) * self.orbit, len(self.extras) * self.orbit, self.paths,
-                           self.failed, reason)
+        result = TraceResult(False, residual, len(W) * self.orbit, len(self.extras) * self.orbit, self.paths,
+                             self.failed, reason)
+        self.verdict = (len(representatives), result)
+        return result

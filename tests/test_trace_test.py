@@ -105,3 +105,25 @@ def test_pencils_that_keep_failing_make_the_check_inconclusive_and_stop_monodrom
     # one check per sub-network, then its monodromy stopped
     assert len(calls) == len(checked) * tt.SLICE_TRIES * tt.PENCIL_STALL * tt.PENCIL_TRIES
     assert res.n_complex == 33 and not any("loop limit" in w for w in res.warnings)
+
+
+def test_a_check_that_stalled_on_its_last_slice_is_not_repeated_for_the_same_fiber(monkeypatch):
+    """Once the search has stalled on the last slice, a check of the same fiber returns the same failure
+    at once (nothing can change the traces); a fiber of another size is checked again."""
+    import linnet_cli.trace_test as tt
+    net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed=3)
+    calls = []
+
+    def never_collinear(self, fiber):
+        calls.append(len(fiber))
+        return 1.0, 0.0, ""
+
+    monkeypatch.setattr(tt.TraceTest, "_traces", never_collinear)
+    test = TraceTest(net, X, Y, tor.lam, rng)
+    while test.slices < tt.SLICE_TRIES or not test.stale:
+        assert not test.check(tor.representatives).passed
+    before = len(calls)
+    again = test.check(tor.representatives)
+    assert not again.passed and again.reason.startswith("traces not collinear") and len(calls) == before
+    test.check(tor.representatives[1:])
+    assert len(calls) > before

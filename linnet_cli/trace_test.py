@@ -126,8 +126,8 @@ class TraceTest:
         self.row = np.arange(dx)                       # W_1's first row: the inputs of neuron n_0
         self.orbit = len(sign_vectors(self.network)) // 2 if self.network.H else 1
         self.slices = 0
-        #: (orbits checked, result) of the last failed check
-        self.verdict: tuple[int, TraceResult | None] = (-1, None)
+        #: ((orbits, extra witnesses), result) of the last failed check that found no new extra witness
+        self.verdict: tuple[tuple[int, int], TraceResult | None] = ((-1, -1), None)
         self._draw_slice()
 
     def _draw_slice(self) -> None:
@@ -166,10 +166,17 @@ class TraceTest:
                retrack: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Track (W, λ) points along the sliced homotopy over the fixed line; (endpoints, usable mask,
         their relative accuracy). Endpoints that Newton pins down to PENCIL_ACCURACY only (ill-conditioned
-        but regular ones) are usable: their error is accounted for in the trace's tolerance."""
+        but regular ones) are usable: their error is accounted for in the trace's tolerance. Without
+        ``retrack``, only paths that reached the end without converging are tracked again (carefully):
+        such an endpoint would join the extra witnesses, and the pencil paths from inaccurate ones failed
+        on every slice of widths 2,2,2,2,2."""
         hom = ParameterHomotopy(self.system, (self.X, self.Y, self.lam0), (self.X, self.Y, self.lam0), line_slice)
         tracker = Tracker(hom, self.tracker, torus=True)
         res = tracker.track(start, retrack)
+        if not retrack:
+            loose = np.flatnonzero(res.codes == ReturnCode.NOT_CONVERGED)
+            if len(loose):
+                tracker.careful().retrack(res, start, loose)
         usable = res.success | ((res.codes == ReturnCode.NOT_CONVERGED) & (res.accuracy <= PENCIL_ACCURACY)
                                 & (res.cond <= tracker.options.singular_cond))
         self.paths += len(start)
@@ -262,10 +269,13 @@ class TraceTest:
         traces are collinear; it fails when a round of the search finds no new extra witness and the
         traces are still not collinear (then the fiber itself is likely incomplete), and is inconclusive
         when the pencils keep failing numerically (PENCIL_STALL rounds in a row) on SLICE_TRIES slices."""
-        if self.stale and self.slices >= SLICE_TRIES and self.verdict[0] == len(representatives):
-            # the last check stalled on the last slice, and monodromy has found nothing since: the same
-            # traces would fail again (widths 3,2,3 with m = 50: 7 s per repeat, up to the loop limit)
+        if self.stale and self.slices >= SLICE_TRIES and self.verdict[0] == (len(representatives), len(self.extras)):
+            # the last check, on the last slice, found no new extra witness, and monodromy has found
+            # nothing since: the same traces would fail again (widths 3,2,3 with m = 50: 7 s per repeat,
+            # up to the loop limit). While checks still find extra witnesses they go on (widths 2,2,2 with
+            # m = 2 had 12 of 488 left to find after three slices, and found them)
             return self.verdict[1]
+        known = len(self.extras)
         fiber = self._fiber(representatives)
         W = fiber[:, :-1]
         residual, reason = np.inf, "no extra witness found"
@@ -309,5 +319,6 @@ class TraceTest:
                 break
         result = TraceResult(False, residual, len(W) * self.orbit, len(self.extras) * self.orbit, self.paths,
                              self.failed, reason)
-        self.verdict = (len(representatives), result)
+        if len(self.extras) == known:
+            self.verdict = ((len(representatives), len(self.extras)), result)
         return result

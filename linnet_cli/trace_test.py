@@ -126,6 +126,8 @@ class TraceTest:
         self.row = np.arange(dx)                       # W_1's first row: the inputs of neuron n_0
         self.orbit = len(sign_vectors(self.network)) // 2 if self.network.H else 1
         self.slices = 0
+        #: orbits of the fiber last checked
+        self.fiber_size = -1
         #: ((orbits, extra witnesses), result) of the last failed check that found no new extra witness
         self.verdict: tuple[tuple[int, int], TraceResult | None] = ((-1, -1), None)
         self._draw_slice()
@@ -275,6 +277,11 @@ class TraceTest:
             # up to the loop limit). While checks still find extra witnesses they go on (widths 2,2,2 with
             # m = 2 had 12 of 488 left to find after three slices, and found them)
             return self.verdict[1]
+        if len(representatives) != self.fiber_size:
+            # the slices tried so far may have failed only because orbits of the fiber were missing:
+            # a grown fiber gets SLICE_TRIES of its own (widths 2,2,2 with m = 2: three slices went to a
+            # fiber of 44 of 48, and the complete one found 480 of 488 extra witnesses on the third)
+            self.fiber_size, self.slices = len(representatives), min(self.slices, 1)
         known = len(self.extras)
         fiber = self._fiber(representatives)
         W = fiber[:, :-1]

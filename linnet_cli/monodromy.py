@@ -209,10 +209,10 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
     ``loop_spread``), closed (every solution moved along every edge once). Each later round adds
     ``stall_loops`` edges (to a graph on a new second point when there is no check) and moves
     ``fresh_starts`` new free start pairs (W_j, Φ(W_j)) to the base, and closes the graph again;
-    monodromy stops after ``stall_rounds`` rounds in a row that find nothing new (``options``). With ``verify`` (base Λ, representatives → a result with ``passed`` and
-    ``inconclusive``, e.g. a :class:`~linnet_cli.trace_test.TraceResult`) it stops after
-    ``stall_rounds_verified`` such rounds when the check passes or cannot be carried out, and searches on
-    when it fails, up to ``max_loops``. ``tracker`` sets the path tracker. The fresh pairs land on
+    monodromy stops after ``stall_rounds`` rounds in a row that find nothing new (``options``). With
+    ``verify`` (base Λ, representatives → a result with ``passed`` and ``inconclusive``, e.g. a
+    :class:`~linnet_cli.trace_test.TraceResult`) it stops after ``stall_rounds_verified`` such rounds when
+    the check passes or cannot be carried out, and searches on when it fails, up to ``max_loops``. ``tracker`` sets the path tracker. The fresh pairs land on
     random sheets of the cover, which makes the search robust where the loops mix the sheets slowly.
     ``progress`` hears after every round how many solutions are known ("<count> found", loops so far,
     no total).

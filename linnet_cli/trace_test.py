@@ -194,8 +194,9 @@ class TraceTest:
 
     def _track_slices(self, x: np.ndarray, p: tuple, q: tuple) -> tuple[np.ndarray, np.ndarray]:
         """Move (W, λ) points from slice p to slice q (the search graph's tracker). Failed paths are not
-        retracked: one costs the graph a pairing that its other edges and later rounds make up for, and
-        the careful retracks cost more than they save (widths 2,2,2,2, seed 3: 2.4 s → 1.3 s)."""
+        retracked (only unconverged endpoints are, see :meth:`_track`): one costs the graph a pairing that
+        its other edges and later rounds make up for, and the careful retracks cost more than they save
+        (widths 2,2,2,2, seed 3: 2.4 s → 1.3 s)."""
         y, ok, _ = self._track(x, LineSlice(p, q, 0), retrack=False)
         return y, ok
 

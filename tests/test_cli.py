@@ -247,4 +247,4 @@ def test_bounds_of_thousands_of_digits_are_printed_in_full(fmt):
     import sys
     sys.set_int_max_str_digits(0)
     shown = format(33 ** 2834, ",")[:24] if fmt == "table" else str(33 ** 2834)[:40]   # the table abbreviates
-    assert shown in res.output.replace("\n", "").replace("\n", "").replace("│", "").replace(" ", "")
+    assert shown in res.output.replace("\n", "").replace("│", "").replace(" ", "")

@@ -35,14 +35,19 @@ def test_complete_set_passes_and_a_missing_orbit_fails(widths, m):
     assert not test.check(tor.representatives[1:]).passed
 
 
-def test_extra_witness_count_is_the_degree_of_the_curve():
-    """The extra witnesses of d = d_x = d_y = 2 are C ∩ {a·W = 1} for a form on one neuron's inputs:
-    72 points (Singular over GF(32003) counts 72 for the same construction), whatever the seed."""
+@pytest.mark.parametrize("coord,count", [(2, 8), (3, 8), (4, 12), (7, 12)])
+def test_extra_witness_count_is_the_degree_of_the_curve(coord, count):
+    """The extra witnesses of d = d_x = d_y = 2 along Δ = e_i are the torus solutions of the other seven
+    equations and a·W = c for a form on one neuron's inputs. Singular over GF(32003) counts 8 of them for
+    i in the other neuron's inputs and 12 for i in W_2 (the seed-1 system of `linnet emit --format
+    singular` with equation i replaced by such a form), whatever the seed."""
     counts = set()
     for seed in (1, 2):
         net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed)
-        counts.add(TraceTest(net, X, Y, tor.lam, rng).check(tor.representatives).extras)
-    assert counts == {72}
+        test = TraceTest(net, X, Y, tor.lam, rng)
+        test.coord, test.delta = coord, np.eye(net.N)[coord] * (0.6 + 0.8j)
+        counts.add(test.check(tor.representatives).extras)
+    assert counts == {count}
 
 
 @pytest.mark.parametrize("widths,m", [((2, 2, 2), 1), ((2, 1, 2, 2), 2), ((2, 2, 2, 2), 1)])
@@ -93,7 +98,7 @@ def test_pencils_that_keep_failing_make_the_check_inconclusive_and_stop_monodrom
 
     def broken(self, fiber):
         calls.append(len(fiber))
-        return np.inf, 0.0, "1 path(s) of the pencil failed"
+        return np.inf, 0.0, 0.0, "1 path(s) of the pencil failed"
 
     monkeypatch.setattr(tt.TraceTest, "_traces", broken)
     res = solve(random_instance(Network((2, 2, 2)), seed=5), seed=5)
@@ -116,12 +121,13 @@ def test_a_check_that_stalled_on_its_last_slice_is_not_repeated_for_the_same_fib
 
     def never_collinear(self, fiber):
         calls.append(len(fiber))
-        return 1.0, 0.0, ""
+        return 1.0, 0.0, 1.0, ""
 
     monkeypatch.setattr(tt.TraceTest, "_traces", never_collinear)
     test = TraceTest(net, X, Y, tor.lam, rng)
-    while test.slices < tt.SLICE_TRIES or not test.stale:
+    while test.verdict[1] is None:      # until a check on the last slice finds nothing new
         assert not test.check(tor.representatives).passed
+    assert test.slices == tt.SLICE_TRIES and test.stale
     before = len(calls)
     again = test.check(tor.representatives)
     assert not again.passed and again.reason.startswith("traces not collinear") and len(calls) == before

@@ -194,6 +194,6 @@ def test_ctrl_c_in_a_parallel_table_keeps_rows_without_tracebacks(tmp_path):
 
 
 def test_ctrl_c_in_a_solve(tmp_path):
-    res = _interrupt(["solve", "--widths", "2,3,3,2", "--no-bkk", "--seed", "1"], 6.0, tmp_path)
+    res = _interrupt(["solve", "--widths", "3,3,3,3", "--no-bkk", "--seed", "1"], 6.0, tmp_path)   # ~30 s
     assert res.returncode == 130, res.stderr
     assert "Traceback" not in res.stderr and "Aborted" in res.stderr

@@ -45,7 +45,8 @@ from .unique_points import duplicates
 #: the points' own second differences (a missing point leaves its own share of that sum), or below
 #: NOISE_MARGIN times what the endpoints' inaccuracy can contribute when that is more. Over 228 tests
 #: (widths 1,2,2, 2,2,2, 2,3,3, 2,2,2,2 with m = 1, 2,2,2 and 2,1,2,2 with m = 2, seeds 1–4, every
-#: coordinate direction, every orbit dropped in turn) a missing orbit left at least 1.6e-8 (a few fiber
+#: coordinate direction, every orbit dropped in turn, pencils half as long as now) a missing orbit left
+#: at least 1.6e-8 (a few fiber
 #: points barely move along some directions), complete sets at most 1.7e-9, never more than twice their
 #: noise estimate.
 TRACE_TOL = 1e-9

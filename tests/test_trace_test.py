@@ -30,8 +30,11 @@ def test_complete_set_passes_and_a_missing_orbit_fails(widths, m):
         if full.passed:
             break
     assert full.passed and full.residual <= TRACE_TOL and full.fiber == tor.count and full.extras > 0
-    for drop in range(len(tor.representatives)):
-        assert test.residual(np.delete(tor.representatives, drop, axis=0)) > 10 * TRACE_TOL
+    drops = [test.residual(np.delete(tor.representatives, drop, axis=0)) for drop in range(len(tor.representatives))]
+    assert min(drops) > 10 * TRACE_TOL
+    # the power a pass requires is what dropping the least visible orbit leaves
+    power = test._traces(test._fiber(tor.representatives))[2]
+    assert 0.5 * min(drops) <= power <= 2 * min(drops)
     assert not test.check(tor.representatives[1:]).passed
 
 
@@ -133,3 +136,29 @@ def test_a_check_that_stalled_on_its_last_slice_is_not_repeated_for_the_same_fib
     assert not again.passed and again.reason.startswith("traces not collinear") and len(calls) == before
     test.check(tor.representatives[1:])
     assert len(calls) > before
+
+
+@pytest.mark.parametrize("residual,noise,power,passed", [
+    (5e-9, 2e-9, 1e-3, True),       # noisy endpoints: the tolerance rises to NOISE_MARGIN × noise
+    (5e-9, 0.0, 1e-3, False),       # the same residual from accurate endpoints fails
+    (5e-10, 0.0, 1e-3, True),
+])
+def test_the_tolerance_follows_the_endpoints_noise(monkeypatch, residual, noise, power, passed):
+    import linnet_cli.trace_test as tt
+    net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed=3)
+    monkeypatch.setattr(tt.TraceTest, "_traces", lambda self, fiber: (residual, noise, power, ""))
+    res = TraceTest(net, X, Y, tor.lam, rng).check(tor.representatives)
+    assert res.passed == passed and not res.inconclusive
+    assert res.tolerance == max(tt.TRACE_TOL, tt.NOISE_MARGIN * noise)
+
+
+def test_a_slice_along_which_an_orbit_barely_moves_cannot_pass(monkeypatch):
+    """Collinear traces do not pass when dropping some known orbit would stay within the tolerance: new
+    slices are drawn, and the check ends inconclusive when all of them are like that."""
+    import linnet_cli.trace_test as tt
+    net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed=3)
+    monkeypatch.setattr(tt.TraceTest, "_traces", lambda self, fiber: (1e-12, 0.0, 5 * tt.TRACE_TOL, ""))
+    test = TraceTest(net, X, Y, tor.lam, rng)
+    res = test.check(tor.representatives)
+    assert not res.passed and res.inconclusive and "moves too little" in res.reason
+    assert test.slices == tt.SLICE_TRIES

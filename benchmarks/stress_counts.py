@@ -32,6 +32,9 @@ def main() -> None:
             print(f"{m:>4} {seed:>5} {res.n_complex:>6} {res.n_torus:>6} {res.n_failed:>6} "
                   f"{res.monodromy_failed_loops:>16} {time.perf_counter() - t0:>8.1f}  "
                   f"{res.completeness.describe()}", flush=True)
+            for part in res.completeness.parts:
+                if part.reason:
+                    print(f"{'':>14}widths {','.join(map(str, part.widths))}: {part.reason}", flush=True)
     verdict = "one count" if len(counts) == 1 else f"INCONSISTENT: {sorted(counts)}"
     print(f"widths {net.text}, m in {args.m}, seeds {args.seeds}: {verdict}")
 

@@ -45,8 +45,7 @@ from .unique_points import duplicates
 #: the points' own second differences (a missing point leaves its own share of that sum), or below
 #: NOISE_MARGIN times what the endpoints' inaccuracy can contribute when that is more. Over 228 tests
 #: (widths 1,2,2, 2,2,2, 2,3,3, 2,2,2,2 with m = 1, 2,2,2 and 2,1,2,2 with m = 2, seeds 1–4, every
-#: coordinate direction, every orbit dropped in turn, pencils half as long as now) a missing orbit left
-#: at least 1.6e-8 (a few fiber
+#: coordinate direction, every orbit dropped in turn) a missing orbit left at least 1.6e-8 (a few fiber
 #: points barely move along some directions), complete sets at most 1.7e-9, never more than twice their
 #: noise estimate.
 TRACE_TOL = 1e-9
@@ -59,11 +58,17 @@ PENCIL_ACCURACY, NOISE_MARGIN = 1e-6, 4.0
 #: orbit missing (then another slice is drawn). The smallest share seen was 1.6e-8 (see TRACE_TOL).
 DETECT_MARGIN = 10.0
 #: |γ| in units of the fiber's median |a·W − c|: the pencil runs from τ = 0 to τ = γ (random phase).
-#: Along a coordinate direction a few fiber points bend little; a longer pencil makes them bend more
-#: (widths 2,2,2 with m = 2, seeds 1–4: the least share of an orbit rose from 2e-8 at 0.5 to 7e-7 at 4).
-PENCIL_SPAN = 2.0
+#: Longer pencils make the least-bending orbits easier to see (LONG_PENCIL) but fail more often: widths
+#: 3,2,3 with m = 3 lost 1–11 paths from extra witnesses of norm 10³–10⁵ on every pencil at 2, on none
+#: at 0.5.
+PENCIL_SPAN = 0.5
 #: Pencils tried (each with a new random γ) when a path of the pencil fails or jumps.
 PENCIL_TRIES = 3
+#: (factor, times): pencils that many times as long, up to that many times over, are tried when the
+#: traces are collinear but some orbit's share is within DETECT_MARGIN of the tolerance: the least bends
+#: grow about as |γ|², the noise does not (widths 2,2,2 with m = 2, seeds 1–4: the least share rose
+#: from 2e-8 at 0.5 to 7e-7 at 4).
+LONG_PENCIL = (2.0, 3)
 #: Fresh free start pairs in the first round of the search for the extra witnesses on a slice, and in
 #: each later round. A later round's are its cheap chance at what the closed graph does not reach (each
 #: costs one path; an edge costs two per extra witness): the missing ones form small classes, e.g.
@@ -95,6 +100,38 @@ PENCIL_STALL = 2
 #: next check starts on a new slice (widths 2,2,2,2, seed 22: a complete fiber failed every check up to
 #: the loop limit, its slice's loops failing on the extra witnesses they did not reach).
 SLICE_TRIES = 3
+
+
+@dataclass
+class Traces:
+    """The traces of one pencil, per function f_j: ``residual`` (j) is the second difference of the trace
+    relative to the sum of the points' own second differences (how much they bend: a missing point
+    leaves its own share), ``noise`` (j) what the endpoints' inaccuracy can contribute, ``share``
+    (orbits, j) what dropping each fiber orbit would leave, all on that scale."""
+
+    residual: np.ndarray
+    noise: np.ndarray
+    share: np.ndarray
+    reason: str = ""
+
+    @classmethod
+    def failed(cls, reason: str) -> "Traces":
+        return cls(np.array([np.inf]), np.zeros(1), np.zeros((0, 1)), reason)
+
+    @property
+    def tolerance(self) -> np.ndarray:
+        """TRACE_TOL, or NOISE_MARGIN times the noise where that is more."""
+        return np.maximum(TRACE_TOL, NOISE_MARGIN * self.noise)
+
+    @property
+    def collinear(self) -> bool:
+        return bool(np.all(self.residual <= self.tolerance))
+
+    @property
+    def power(self) -> float:
+        """How far the least visible orbit stands above the tolerance: min over orbits of the largest
+        share / tolerance over the functions."""
+        return float(np.min(np.max(self.share / self.tolerance, axis=1))) if len(self.share) else np.inf
 
 
 @dataclass
@@ -245,16 +282,33 @@ class TraceTest:
         self.extras = self.graph.points[0]
         return len(self.extras) - before
 
-    def _traces(self, fiber: np.ndarray) -> tuple[float, float, float, str]:
-        """(residual, noise, power, why not) of the collinearity of the traces of (W_1[n_0, :], λ) over the
-        pencil at τ = 0, γ/2, γ. The residual is the second difference of the trace relative to the sum of
-        the points' own second differences (how much they bend: a missing point leaves its own share); the
-        noise is what the endpoints' inaccuracy can contribute, and the power the least share of a fiber
-        orbit (what dropping it would leave), on the same scale."""
+    def _pencil(self, fiber: np.ndarray) -> Traces:
+        """The traces over a pencil that works: a new phase when its paths fail or jump (PENCIL_TRIES),
+        longer ones when its traces are collinear but cannot see every orbit missing (LONG_PENCIL); the
+        longest that works is kept."""
+        best = None
+        for level in range(LONG_PENCIL[1] + 1):
+            for _ in range(PENCIL_TRIES if best is None else 1):
+                traces = self._traces(fiber, PENCIL_SPAN * LONG_PENCIL[0] ** level)
+                if not traces.reason:
+                    break
+                # a failed or jumped pencil says nothing about completeness: a new pencil
+                self.phase = np.exp(2j * np.pi * self.rng.uniform())
+            if traces.reason:
+                return traces if best is None else best
+            best = traces
+            if not traces.collinear or traces.power >= DETECT_MARGIN:
+                break
+        return best
+
+    def _traces(self, fiber: np.ndarray, span: float = PENCIL_SPAN) -> Traces:
+        """The collinearity of the traces of (W_1[n_0, :], λ) over the pencil at τ = 0, γ/2, γ, |γ| =
+        ``span`` in units of the fiber's median |a·W − c| (see :class:`Traces`); a pencil whose paths fail
+        or jump gives only the reason."""
         z = np.vstack([fiber, self.extras])
         # a fiber point moves along the pencil by about τ / (a·W − c) in λ: γ of the typical size of
         # a·W − c makes every point bend (points of norm 10² occur for m ≥ 2)
-        gamma = PENCIL_SPAN * self.phase * np.median(np.abs(fiber[:, :-1] @ self.a - self.c))
+        gamma = span * self.phase * np.median(np.abs(fiber[:, :-1] @ self.a - self.c))
         values, noise = [], 0.0
         for k in range(3):
             acc = np.full(len(z), 1e-14)
@@ -263,9 +317,9 @@ class TraceTest:
                 z, ok, acc = self._track(z, (self.lam0, self.delta, self.a, self.c, np.array([tau0])),
                                          (self.lam0, self.delta, self.a, self.c, np.array([tau1])), 1)
                 if not ok.all():
-                    return np.inf, 0.0, 0.0, f"{int((~ok).sum())} path(s) of the pencil failed"
+                    return Traces.failed(f"{int((~ok).sum())} path(s) of the pencil failed")
                 if len(duplicates(self._canonical(z))[0]):
-                    return np.inf, 0.0, 0.0, "paths of the pencil coincided (path jumping)"
+                    return Traces.failed("paths of the pencil coincided (path jumping)")
             f = np.hstack([z[:, self.row], z[:, -1:]])
             values.append(f)
             noise = noise + (1 + k % 2) * (acc[:, None] * (1 + np.abs(f))).sum(axis=0)
@@ -274,8 +328,7 @@ class TraceTest:
         own = bend[:len(fiber)]
         if self.network.H:                  # an orbit is a representative and its n_0-flip (see _fiber)
             own = own[:len(own) // 2] + own[len(own) // 2:]
-        power = float(np.min(np.max(np.abs(own) / scale, axis=1))) if len(own) else np.inf
-        return float(np.max(np.abs(bend.sum(axis=0)) / scale)), float(np.max(noise / scale)), power, ""
+        return Traces(np.abs(bend.sum(axis=0)) / scale, noise / scale, np.abs(own) / scale)
 
     # -- the test ----------------------------------------------------------------------------------
 
@@ -289,7 +342,7 @@ class TraceTest:
 
     def residual(self, representatives: np.ndarray) -> float:
         """The traces' residual for a fiber with the extra witnesses found so far (no further search)."""
-        return self._traces(self._fiber(representatives))[0]
+        return float(np.max(self._traces(self._fiber(representatives)).residual))
 
     def check(self, representatives: np.ndarray) -> TraceResult:
         """Compare the traces of the fiber (given by its sign-orbit representatives) and the extra
@@ -322,21 +375,16 @@ class TraceTest:
             rounds += 1
             if not len(self.extras):
                 continue
-            for _ in range(PENCIL_TRIES):
-                residual, noise, power, reason = self._traces(fiber)
-                if np.isfinite(residual):
-                    break
-                # a failed or jumped pencil says nothing about completeness: a new pencil
-                self.phase = np.exp(2j * np.pi * self.rng.uniform())
-            tol = max(TRACE_TOL, NOISE_MARGIN * noise)
-            if residual <= tol and power >= DETECT_MARGIN * tol:
+            traces = self._pencil(fiber)
+            residual, tol, reason = float(np.max(traces.residual)), float(np.max(traces.tolerance)), traces.reason
+            if traces.collinear and traces.power >= DETECT_MARGIN:
                 return TraceResult(True, residual, len(W) * self.orbit, len(self.extras) * self.orbit,
                                    self.paths, self.failed, tolerance=tol)
-            if residual <= tol:
+            if traces.collinear:
                 # collinear, but some orbit barely moves along this slice or its noise hides it: its
                 # absence would go unseen
-                reason = (f"an orbit moves too little along the pencil to be missed (share {power:.0e}, "
-                          f"tolerance {tol:.0e})")
+                reason = (f"an orbit moves too little along the pencil to be missed ({traces.power:.1f} times "
+                          f"the tolerance {tol:.0e})")
                 if self.slices < SLICE_TRIES:
                     self._draw_slice()
                     stalled = broken = rounds = 0

@@ -32,9 +32,9 @@ def test_complete_set_passes_and_a_missing_orbit_fails(widths, m):
     assert full.passed and full.residual <= TRACE_TOL and full.fiber == tor.count and full.extras > 0
     drops = [test.residual(np.delete(tor.representatives, drop, axis=0)) for drop in range(len(tor.representatives))]
     assert min(drops) > 10 * TRACE_TOL
-    # the power a pass requires is what dropping the least visible orbit leaves
-    power = test._traces(test._fiber(tor.representatives))[2]
-    assert 0.5 * min(drops) <= power <= 2 * min(drops)
+    # a pass requires every orbit's share (what dropping it leaves) to stand above the tolerance
+    share = test._traces(test._fiber(tor.representatives)).share
+    assert 0.5 * min(drops) <= share.max(axis=1).min() <= 2 * min(drops)
     assert not test.check(tor.representatives[1:]).passed
 
 
@@ -99,9 +99,9 @@ def test_pencils_that_keep_failing_make_the_check_inconclusive_and_stop_monodrom
     import linnet_cli.trace_test as tt
     calls = []
 
-    def broken(self, fiber):
+    def broken(self, fiber, *span):
         calls.append(len(fiber))
-        return np.inf, 0.0, 0.0, "1 path(s) of the pencil failed"
+        return tt.Traces.failed("1 path(s) of the pencil failed")
 
     monkeypatch.setattr(tt.TraceTest, "_traces", broken)
     res = solve(random_instance(Network((2, 2, 2)), seed=5), seed=5)
@@ -122,9 +122,9 @@ def test_a_check_that_stalled_on_its_last_slice_is_not_repeated_for_the_same_fib
     net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed=3)
     calls = []
 
-    def never_collinear(self, fiber):
+    def never_collinear(self, fiber, *span):
         calls.append(len(fiber))
-        return 1.0, 0.0, 1.0, ""
+        return tt.Traces(np.array([1.0]), np.zeros(1), np.ones((1, 1)))
 
     monkeypatch.setattr(tt.TraceTest, "_traces", never_collinear)
     test = TraceTest(net, X, Y, tor.lam, rng)
@@ -146,7 +146,8 @@ def test_a_check_that_stalled_on_its_last_slice_is_not_repeated_for_the_same_fib
 def test_the_tolerance_follows_the_endpoints_noise(monkeypatch, residual, noise, power, passed):
     import linnet_cli.trace_test as tt
     net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed=3)
-    monkeypatch.setattr(tt.TraceTest, "_traces", lambda self, fiber: (residual, noise, power, ""))
+    monkeypatch.setattr(tt.TraceTest, "_traces",
+                        lambda self, fiber, *span: tt.Traces(np.array([residual]), np.array([noise]), np.array([[power]])))
     res = TraceTest(net, X, Y, tor.lam, rng).check(tor.representatives)
     assert res.passed == passed and not res.inconclusive
     assert res.tolerance == max(tt.TRACE_TOL, tt.NOISE_MARGIN * noise)
@@ -157,7 +158,8 @@ def test_a_slice_along_which_an_orbit_barely_moves_cannot_pass(monkeypatch):
     slices are drawn, and the check ends inconclusive when all of them are like that."""
     import linnet_cli.trace_test as tt
     net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed=3)
-    monkeypatch.setattr(tt.TraceTest, "_traces", lambda self, fiber: (1e-12, 0.0, 5 * tt.TRACE_TOL, ""))
+    monkeypatch.setattr(tt.TraceTest, "_traces", lambda self, fiber, *span: tt.Traces(
+        np.array([1e-12, 1e-12]), np.zeros(2), np.array([[1.0, 1.0], [5 * tt.TRACE_TOL, 0.0]])))
     test = TraceTest(net, X, Y, tor.lam, rng)
     res = test.check(tor.representatives)
     assert not res.passed and res.inconclusive and "moves too little" in res.reason

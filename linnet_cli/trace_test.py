@@ -374,7 +374,18 @@ class TraceTest:
                 stalled = stalled + 1 if new == 0 else 0
             rounds += 1
             if not len(self.extras):
-                continue
+                if rounds < EXTRA_STALL:
+                    continue
+                # no free start pair reaches this slice: along this direction the slice's form is
+                # constant on C (widths 2,1,1,2,2: neuron n_0's inputs do not move with W_4's last
+                # weight), so its pencil could not see anything either
+                reason = "no extra witness found"
+                if self.slices < SLICE_TRIES:
+                    self._draw_slice()
+                    stalled = broken = rounds = 0
+                    continue
+                return TraceResult(False, residual, len(W) * self.orbit, 0, self.paths, self.failed,
+                                   f"inconclusive: {reason} on {SLICE_TRIES} slices", tol, inconclusive=True)
             traces = self._pencil(fiber)
             residual, tol, reason = float(np.max(traces.residual)), float(np.max(traces.tolerance)), traces.reason
             if traces.collinear and traces.power >= DETECT_MARGIN:

@@ -164,3 +164,26 @@ def test_a_slice_along_which_an_orbit_barely_moves_cannot_pass(monkeypatch):
     res = test.check(tor.representatives)
     assert not res.passed and res.inconclusive and "moves too little" in res.reason
     assert test.slices == tt.SLICE_TRIES
+
+
+@pytest.mark.parametrize("empty_slices", [1, 3])
+def test_a_slice_that_no_free_start_reaches_is_replaced(monkeypatch, empty_slices):
+    """Along some directions every free start pair ends singular (widths 2,1,1,2,2 inside 2,2,2,2,2,
+    seed 3: the check searched to the loop limit): after EXTRA_STALL empty rounds a new slice is drawn,
+    and with none left the check is inconclusive instead of searching on."""
+    import linnet_cli.trace_test as tt
+    net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed=3)
+    search = tt.TraceTest._search_round
+    rounds = []
+
+    def nothing_on_early_slices(self, edges):
+        rounds.append(self.slices)
+        return 0 if self.slices <= empty_slices else search(self, edges)
+
+    monkeypatch.setattr(tt.TraceTest, "_search_round", nothing_on_early_slices)
+    res = TraceTest(net, X, Y, tor.lam, rng).check(tor.representatives)
+    if empty_slices < tt.SLICE_TRIES:
+        assert res.passed and res.extras > 0
+    else:
+        assert not res.passed and res.inconclusive and res.reason.startswith("inconclusive: no extra witness")
+    assert rounds.count(1) == tt.EXTRA_STALL

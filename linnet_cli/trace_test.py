@@ -94,7 +94,8 @@ EXTRA_ROUNDS = 12
 #: every pencil, always from the same few extra witnesses of norm 10³–10⁴ (tracking them around a detour
 #: off the pencil's segment did not save them either).
 PENCIL_STALL = 2
-#: Slices (coordinate direction Δ, form a) tried per test. When the pencils keep failing (PENCIL_STALL) the
+#: Slices (coordinate direction Δ, form a) tried per test. A slice that no free start pair reaches in
+#: EXTRA_STALL rounds is replaced at once. When the pencils keep failing (PENCIL_STALL) the
 #: extra witnesses are searched for on a new slice before the test is inconclusive (widths 2,2,2,2: 6 of
 #: 60 checks ended inconclusive on their first slice); when a check fails with its search stalled, the
 #: next check starts on a new slice (widths 2,2,2,2, seed 22: a complete fiber failed every check up to
@@ -116,6 +117,7 @@ class Traces:
 
     @classmethod
     def failed(cls, reason: str) -> "Traces":
+        """A pencil whose paths failed or jumped: no traces, only the reason."""
         return cls(np.array([np.inf]), np.zeros(1), np.zeros((0, 1)), reason)
 
     @property
@@ -125,6 +127,7 @@ class Traces:
 
     @property
     def collinear(self) -> bool:
+        """Every trace is affine in τ within its tolerance."""
         return bool(np.all(self.residual <= self.tolerance))
 
     @property
@@ -136,7 +139,8 @@ class Traces:
 
 @dataclass
 class TraceResult:
-    """Outcome of one trace test: ``passed`` when the traces are collinear within TRACE_TOL."""
+    """Outcome of one trace test: ``passed`` when the traces are collinear within ``tolerance`` and
+    dropping any known orbit would show (DETECT_MARGIN)."""
 
     passed: bool
     residual: float
@@ -174,9 +178,8 @@ class TraceTest:
     failed: int = 0
 
     def __post_init__(self) -> None:
-        N, dx = self.network.N, self.network.dx
         self.system = GradientSystem(self.network)
-        self.row = np.arange(dx)                       # W_1's first row: the inputs of neuron n_0
+        self.row = np.arange(self.network.dx)           # W_1's first row: the inputs of neuron n_0
         self.orbit = len(sign_vectors(self.network)) // 2 if self.network.H else 1
         self.slices = 0
         #: orbits of the fiber last checked
@@ -347,9 +350,10 @@ class TraceTest:
     def check(self, representatives: np.ndarray) -> TraceResult:
         """Compare the traces of the fiber (given by its sign-orbit representatives) and the extra
         witnesses, searching for more extra witnesses between tries: the test passes as soon as the
-        traces are collinear; it fails when a round of the search finds no new extra witness and the
-        traces are still not collinear (then the fiber itself is likely incomplete), and is inconclusive
-        when the pencils keep failing numerically (PENCIL_STALL rounds in a row) on SLICE_TRIES slices."""
+        traces are collinear and dropping any known orbit would show; it fails when a round of the search
+        finds no new extra witness and the traces are still not collinear (then the fiber itself is likely
+        incomplete), and is inconclusive when on SLICE_TRIES slices the pencils keep failing numerically
+        (PENCIL_STALL rounds in a row), some orbit stays too faint, or no extra witness is found."""
         if self.stale and self.slices >= SLICE_TRIES and self.verdict[0] == (len(representatives), len(self.extras)):
             # the last check, on the last slice, found no new extra witness, and monodromy has found
             # nothing since: the same traces would fail again (widths 3,2,3 with m = 50: 7 s per repeat,

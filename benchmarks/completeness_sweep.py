@@ -40,7 +40,8 @@ def main() -> None:
             seen[status] += 1
             if status not in VERIFIED:
                 bad += 1
-                why = "; ".join(f"{','.join(map(str, p.widths))}: {p.reason}" for p in res.completeness.parts if p.reason)
+                why = "; ".join(f"{','.join(map(str, p.widths))}: {p.reason}"
+                                for p in res.completeness.parts if p.reason)
                 print(f"  widths {net.text} m={m} seed {seed}: {status} (N_C {res.n_complex}, failed "
                       f"{res.n_failed}) {why}", flush=True)
         tally.update(seen)

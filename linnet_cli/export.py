@@ -37,8 +37,11 @@ def integer_frame(records: list[dict[str, Any]], columns: list[str], int_columns
 
 def _flat(v: Any) -> bool:
     """A number, string, ... or a list of them."""
-    return not isinstance(v, (dict, list, tuple)) or (not isinstance(v, dict)
-                                                      and not any(isinstance(u, (dict, list, tuple)) for u in v))
+    if isinstance(v, dict):
+        return False
+    if isinstance(v, (list, tuple)):
+        return not any(isinstance(u, (dict, list, tuple)) for u in v)
+    return True
 
 
 def _leaf(v: Any) -> bool:

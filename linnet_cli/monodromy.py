@@ -212,8 +212,9 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
     monodromy stops after ``stall_rounds`` rounds in a row that find nothing new (``options``). With
     ``verify`` (base Λ, representatives → a result with ``passed`` and ``inconclusive``, e.g. a
     :class:`~linnet_cli.trace_test.TraceResult`) it stops after ``stall_rounds_verified`` such rounds when
-    the check passes or cannot be carried out, and searches on when it fails, up to ``max_loops``. ``tracker`` sets the path tracker. The fresh pairs land on
-    random sheets of the cover, which makes the search robust where the loops mix the sheets slowly.
+    the check passes or cannot be carried out, and searches on when it fails, up to ``max_loops``.
+    ``tracker`` sets the path tracker. The fresh pairs land on random sheets of the cover, which makes
+    the search robust where the loops mix the sheets slowly.
     ``progress`` hears after every round how many solutions are known ("<count> found", loops so far,
     no total).
     """

@@ -226,8 +226,9 @@ class TraceTest:
     def _track(self, start: np.ndarray, p: tuple, q: tuple, kappa: int,
                retrack: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Track (W, λ) points from the slice p = (Λ, Δ, a, c, τ) to q (the added equation
-        (a·W − c) λ^κ + τ = 0); (endpoints, usable mask, their relative accuracy). Endpoints that Newton pins down to PENCIL_ACCURACY only (ill-conditioned
-        but regular ones) are usable: their error is accounted for in the trace's tolerance. Without
+        (a·W − c) λ^κ + τ = 0); (endpoints, usable mask, their relative accuracy). Endpoints that Newton
+        pins down to PENCIL_ACCURACY only (ill-conditioned but regular ones) are usable: their error is
+        accounted for in the trace's tolerance. Without
         ``retrack``, only paths that reached the end without converging are tracked again (carefully):
         such an endpoint would join the extra witnesses, and the pencil paths from inaccurate ones failed
         on every slice of widths 2,2,2,2,2."""
@@ -354,7 +355,8 @@ class TraceTest:
         finds no new extra witness and the traces are still not collinear (then the fiber itself is likely
         incomplete), and is inconclusive when on SLICE_TRIES slices the pencils keep failing numerically
         (PENCIL_STALL rounds in a row), some orbit stays too faint, or no extra witness is found."""
-        if self.stale and self.slices >= SLICE_TRIES and self.verdict[0] == (len(representatives), len(self.extras)):
+        unchanged = self.verdict[0] == (len(representatives), len(self.extras))
+        if self.stale and self.slices >= SLICE_TRIES and unchanged:
             # the last check, on the last slice, found no new extra witness, and monodromy has found
             # nothing since: the same traces would fail again (widths 3,2,3 with m = 50: 7 s per repeat,
             # up to the loop limit). While checks still find extra witnesses they go on (widths 2,2,2 with
@@ -367,7 +369,6 @@ class TraceTest:
             self.fiber_size, self.slices = len(representatives), min(self.slices, 1)
         known = len(self.extras)
         fiber = self._fiber(representatives)
-        W = fiber[:, :-1]
         residual, reason, tol = np.inf, "no extra witness found", TRACE_TOL
         stalled = broken = rounds = 0
         while rounds < EXTRA_ROUNDS:
@@ -383,39 +384,30 @@ class TraceTest:
                 # no free start pair reaches this slice: along this direction the slice's form is
                 # constant on C (widths 2,1,1,2,2: neuron n_0's inputs do not move with W_4's last
                 # weight), so its pencil could not see anything either
-                reason = "no extra witness found"
+                unusable = f"no extra witness found on {SLICE_TRIES} slices"
+            else:
+                traces = self._pencil(fiber)
+                residual, tol = float(np.max(traces.residual)), float(np.max(traces.tolerance))
+                reason = traces.reason
+                if traces.collinear and traces.power >= DETECT_MARGIN:
+                    return self._result(True, residual, len(fiber), tol=tol)
+                broken = broken + 1 if not np.isfinite(residual) else 0
+                if traces.collinear:
+                    # collinear, but some orbit barely moves along this slice or its noise hides it: its
+                    # absence would go unseen
+                    reason = (f"an orbit moves too little along the pencil to be missed ({traces.power:.1f} "
+                              f"times the tolerance {tol:.0e})")
+                # the pencils keep failing from the same few extra witnesses: another curve has others
+                unusable = reason if traces.collinear or broken >= PENCIL_STALL else ""
+            if unusable or self.stale:
+                # a slice that cannot give a verdict, or the last check's search stalled and the fiber
+                # it has now still fails: a new slice, while the test has one
                 if self.slices < SLICE_TRIES:
                     self._draw_slice()
                     stalled = broken = rounds = 0
                     continue
-                return TraceResult(False, residual, len(W) * self.orbit, 0, self.paths, self.failed,
-                                   f"inconclusive: {reason} on {SLICE_TRIES} slices", tol, inconclusive=True)
-            traces = self._pencil(fiber)
-            residual, tol, reason = float(np.max(traces.residual)), float(np.max(traces.tolerance)), traces.reason
-            if traces.collinear and traces.power >= DETECT_MARGIN:
-                return TraceResult(True, residual, len(W) * self.orbit, len(self.extras) * self.orbit,
-                                   self.paths, self.failed, tolerance=tol)
-            if traces.collinear:
-                # collinear, but some orbit barely moves along this slice or its noise hides it: its
-                # absence would go unseen
-                reason = (f"an orbit moves too little along the pencil to be missed ({traces.power:.1f} times "
-                          f"the tolerance {tol:.0e})")
-                if self.slices < SLICE_TRIES:
-                    self._draw_slice()
-                    stalled = broken = rounds = 0
-                    continue
-                return TraceResult(False, residual, len(W) * self.orbit, len(self.extras) * self.orbit,
-                                   self.paths, self.failed, f"inconclusive: {reason}", tol, inconclusive=True)
-            broken = broken + 1 if not np.isfinite(residual) else 0
-            if (broken >= PENCIL_STALL or self.stale) and self.slices < SLICE_TRIES:
-                # the pencils keep failing from the same few extra witnesses, or the last check's search
-                # stalled and the fiber it has now still fails: another curve has other extra witnesses
-                self._draw_slice()
-                stalled = broken = rounds = 0
-                continue
-            if broken >= PENCIL_STALL:
-                return TraceResult(False, residual, len(W) * self.orbit, len(self.extras) * self.orbit,
-                                   self.paths, self.failed, f"inconclusive: {reason}", tol, inconclusive=True)
+                if unusable:
+                    return self._result(False, residual, len(fiber), f"inconclusive: {unusable}", tol, True)
             if not reason:
                 reason = f"traces not collinear (residual {residual:.1e})"
             if stalled >= EXTRA_STALL:
@@ -423,8 +415,13 @@ class TraceTest:
                 # slice may stay out of reach of its loops: if the next check fails too, it changes slice
                 self.stale = True
                 break
-        result = TraceResult(False, residual, len(W) * self.orbit, len(self.extras) * self.orbit, self.paths,
-                             self.failed, reason, tol)
+        result = self._result(False, residual, len(fiber), reason, tol)
         if len(self.extras) == known:
             self.verdict = ((len(representatives), len(self.extras)), result)
         return result
+
+    def _result(self, passed: bool, residual: float, fiber: int, reason: str = "", tol: float = TRACE_TOL,
+                inconclusive: bool = False) -> TraceResult:
+        """The test's outcome for a fiber of ``fiber`` points under the subgroup, counts in full."""
+        return TraceResult(passed, residual, fiber * self.orbit, len(self.extras) * self.orbit, self.paths,
+                           self.failed, reason, tol, inconclusive)

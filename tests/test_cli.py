@@ -126,7 +126,7 @@ def test_engines_command():
     res = run("engines")
     assert res.exit_code == 0 and "native" in res.output and "julia" in res.output
     if importlib.util.find_spec("juliacall") is None:      # the install hint, brackets and all
-        assert "linnet[julia]" in " ".join(res.output.replace("│", " ").split())
+        assert "linnet-cli[julia]" in " ".join(res.output.replace("│", " ").split())
 
 
 def test_user_text_is_not_read_as_markup(tmp_path):
@@ -157,7 +157,7 @@ def test_emit_formats():
     (["solve", "--widths", "2,2"], "--widths"),
     (["solve", "--widths", "2,2,2", "--d", "2"], "--widths"),
     (["solve", "--engine", "nope"], "unknown engine"),
-    pytest.param(["solve", "--engine", "julia"], "pip install 'linnet[julia]'",
+    pytest.param(["solve", "--engine", "julia"], "pip install 'linnet-cli[julia]'",
                  marks=pytest.mark.skipif(importlib.util.find_spec("juliacall") is not None,
                                           reason="juliacall is installed: the julia engine is available")),
     (["solve", "--threads", "2"], "--engine julia only"),
@@ -214,7 +214,7 @@ def test_non_generic_regularization_warns(tmp_path):
 def test_exact_counts_agree_with_the_solve():
     from linnet_cli import peers
     if peers.find_msolve() is None:
-        pytest.skip("msolve is not installed (pip install 'linnet[crosscheck]')")
+        pytest.skip("msolve is not installed (pip install 'linnet-cli[crosscheck]')")
     import json
     out = CliRunner().invoke(cli, ["solve", "--d", "2", "--dx", "2", "--dy", "2", "--seed", "2", "--exact",
                                    "--format", "json", "-q"])

@@ -18,7 +18,7 @@ from linnet_cli.errors import InputError
 from linnet_cli.table import load_table_spec, run_table, sweep_rows
 
 needs_dask = pytest.mark.skipif(not cluster.dask_status()[0],
-                                reason="Dask is not installed (pip install 'linnet[dask]')")
+                                reason="Dask is not installed (pip install 'linnet-cli[dask]')")
 
 #: A small sweep (H = 1..2, m = 1..2) whose rows take well under a second each.
 SWEEP = ["--d", "1", "--dx", "1..2", "--dy", "1", "--H", "1..2", "--m", "1..2"]
@@ -225,7 +225,7 @@ def test_only_the_native_engine_runs_on_a_cluster():
 def test_without_dask_scheduler_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)        # import distributed now fails
     line = error_line(run("table", "--d", "1", "--dx", "1", "--dy", "1", "--scheduler", "local"))
-    assert "pip install 'linnet[dask]'" in line
+    assert "pip install 'linnet-cli[dask]'" in line
 
 
 def test_engines_shows_dask():
@@ -234,4 +234,4 @@ def test_engines_shows_dask():
     text = " ".join(res.output.replace("│", " ").split())
     ok, why = cluster.dask_status()
     assert f"dask {'yes' if ok else 'no'}" in text
-    assert ("distributed " if ok else "linnet[dask]") in text
+    assert ("distributed " if ok else "linnet-cli[dask]") in text

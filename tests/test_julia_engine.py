@@ -458,11 +458,11 @@ def test_available_without_juliacall_gives_the_install_hint(monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "juliacall" else real(name, *a))
     ok, why = JuliaEngine().available()
-    assert not ok and why.startswith("juliacall is not installed") and "pip install 'linnet[julia]'" in why
+    assert not ok and why.startswith("juliacall is not installed") and "pip install 'linnet-cli[julia]'" in why
     with pytest.raises(InputError) as exc:
         get_engine("julia")
     msg = str(exc.value)
-    assert "pip install 'linnet[julia]'" in msg and "\n" not in msg
+    assert "pip install 'linnet-cli[julia]'" in msg and "\n" not in msg
 
 
 def test_available_with_juliacall_does_not_start_julia(monkeypatch):
@@ -719,7 +719,7 @@ def test_python_and_julia_version_bounds_agree():
 # ---------------------------------------------------------------------------------------------
 # With Julia (skipped here: juliacall is not installed)
 
-julia = pytest.mark.skipif(not HAS_JULIACALL, reason="juliacall is not installed (pip install 'linnet[julia]')")
+julia = pytest.mark.skipif(not HAS_JULIACALL, reason="juliacall is not installed (pip install 'linnet-cli[julia]')")
 
 
 @pytest.mark.julia

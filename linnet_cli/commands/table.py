@@ -22,7 +22,7 @@ from .options import (EngineRequest, Shape, check_files, common_options, engine_
                    "[default: all cores; 1 with --engine julia, which uses --threads]")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Run on a Dask cluster: its scheduler's address (tcp://host:8786), or 'local' for a cluster "
-                   "of --jobs worker processes here. Needs: pip install 'linnet[dask]'.")
+                   "of --jobs worker processes here. Needs: pip install 'linnet-cli[dask]'.")
 @click.option("--bkk/--no-bkk", default=True, show_default=True, help="Compute the BKK columns (mixed volumes).")
 @click.option("--resume", metavar="FILE", default=None, help="Keep the rows of an earlier run's csv/json output.")
 @click.option("--plot", metavar="FILE.png", default=None, help="Draw the N_R histograms of every row to a PNG.")
@@ -59,19 +59,18 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
     """
     from .. import cost
     from ..errors import InputError
-    from ..table import default_jobs, load_table_spec, read_partial, resumable_rows, run_table, sweep_corner
+    from ..table import check_sweep, default_jobs, load_table_spec, read_partial, resumable_rows, run_table
 
     if config and shape.given:
         raise InputError("give a CONFIG file or shape options, not both")
     check_files([("--output", output), ("--plot", plot)], [("CONFIG", config)])
     shape.widths_alone(strict=True)
-    spec = load_table_spec(config)
+    spec = load_table_spec(config, force=force)
     spec.samples = spec.samples if samples is None else samples
     if shape.given:
         if not shape.widths:   # refuse a sweep too large before building its rows
-            corner, count = sweep_corner(shape.d or "1..3", shape.dx or "1..3", shape.dy or "1..3", shape.H or "1",
-                                         shape.m or "1")
-            cost.check(cost.table_estimate([(corner.network, corner.m)], spec.samples, jobs or 1, count), force)
+            check_sweep(shape.d or "1..3", shape.dx or "1..3", shape.dy or "1..3", shape.H or "1", shape.m or "1",
+                        spec.samples, jobs or 1, force)
         spec = spec.sweep(shape.rows())
     spec.seed = spec.seed if seed is None else seed
     spec.distribution = distribution or spec.distribution
@@ -96,8 +95,9 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
     terminal.announce_compilation(quiet, spec.engine.name)
     progress = terminal.LazyProgress(quiet)
     try:
+        # force: the estimate was checked above (refused, or warned about)
         run = run_table(spec, jobs=jobs, bkk=bkk, previous=previous, progress=report, certify=certify, search=search,
-                        scheduler=scheduler)
+                        scheduler=scheduler, force=True)
     finally:
         progress.close()
     if run.resumed and not quiet:

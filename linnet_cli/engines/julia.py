@@ -50,7 +50,7 @@ from ..unique_points import duplicates
 from ..progress import Progress
 from .base import GenericSolution, RawSolutions
 
-INSTALL_HINT = ("install it with `pip install 'linnet[julia]'`; the first run then downloads Julia and "
+INSTALL_HINT = ("install it with `pip install 'linnet-cli[julia]'`; the first run then downloads Julia and "
                 "HomotopyContinuation.jl and compiles them (expect minutes)")
 
 #: Ways to solve at generic parameters (see the module docstring); the first is the default.

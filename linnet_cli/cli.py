@@ -19,13 +19,42 @@ from .commands.maxreal import maxreal
 from .commands.solve import solve
 from .commands.table import table
 
+#: The terms every command's output uses, for ``linnet --help`` (the README opens with the same list).
+GLOSSARY = """\b
+Terms:
+  N_C           complex critical points (isolated, in C^N; N = number of weights)
+  N_C*          those on the torus (C*)^N: no weight is zero
+  N_R           real critical points of a real instance; max N_R: the most over the instances sampled
+  CBB           classical Bézout bound (2H+1)^N on N_C
+  BKK           mixed volume of the Newton polytopes with the origin added: bounds N_C;
+                BKK* (without the origin) bounds N_C*
+  B_C, B_C*     the thesis's bounds (1+4d_y)^d on N_C and (4d_y)^d on N_C*, proved for H = 1, m = 1
+\b
+Completeness of a count, strongest first:
+  proven        certified points (Krawczyk) meet a proven bound, or H = 0 (a linear solve)
+  exact         N_C and N_C* equal msolve's Gröbner-basis counts (--exact)
+  trace test    every sub-network's monodromy set passed a trace test, no path to the instance failed
+  rank test     no sub-network has torus solutions (its map is not dominant)
+  not verified  none of these; the reason is given
+"""
+
 
 class LinnetGroup(click.Group):
     """click group whose errors are one line on stderr (exit code 2 for user errors), never a traceback."""
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command with the first sentence of its help in full (wrapped), never cut with '...'."""
+        rows = [(name, cmd.get_short_help_str(limit=1000)) for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         from .errors import InputError
         extra.pop("standalone_mode", None)
+        if not (sys.argv[1:] if args is None else list(args)):
+            args = ["--help"]       # bare `linnet`: its help, exit code 0 (not a usage error)
         # bounds such as CBB = 3^N are exact integers, printed in full: Python refuses to print more than
         # 4,300 digits by default (a guard for parsing untrusted text; linnet's readers cap their input)
         sys.set_int_max_str_digits(0)
@@ -57,7 +86,7 @@ def cli() -> None:
     Examples:
       linnet solve --d 2 --dx 2 --dy 2      all critical points of one random instance
       linnet bounds                          Bézout, BKK and the thesis's bounds for Table 3.1's shapes
-      linnet table                           regenerate Table 3.1 (configs/table-3.2.toml: Table 3.2)
+      linnet table                           regenerate Table 3.1 (--preset 3.2: Table 3.2)
       linnet maxreal --d 3 --dx 2 --dy 3     search real instances for the most real critical points
       linnet emit --format singular          the gradient system for Singular, msolve, PHCpack, Julia
     """
@@ -65,6 +94,7 @@ def cli() -> None:
 
 for command in (solve, bounds, table, maxreal, emit, engines):
     cli.add_command(command)
+cli.epilog = GLOSSARY
 
 
 def main(argv: list[str] | None = None) -> None:

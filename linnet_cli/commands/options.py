@@ -92,15 +92,22 @@ class Shape:
 
 def shape_options(ranges: bool) -> Callable:
     """--d --dx --dy --H --m --widths, passed as ``shape`` (ranges like 1..3 allowed when ``ranges``)."""
-    kind = "value or range (1..3, 1,2,5)" if ranges else "value"
     metavar = "RANGE" if ranges else "INT"
+    if ranges:   # a sweep: what is not given spans Table 3.1's shapes
+        kind = ": a value or a range (1..3, 1,2,5)"
+        dflt = {"d": "1..3", "dx": "1..3", "dy": "1..3", "H": "1", "m": "1"}
+    else:
+        kind = ""
+        dflt = {"d": "2", "dx": "2", "dy": "2", "H": "1", "m": "1"}
+
+    def text(what: str, key: str) -> str:
+        return f"{what}{kind}. [default: {dflt[key]}]"
     return _bundle("shape", [
-        click.option("--d", "d", metavar=metavar,
-                     help=f"Width of every hidden layer ({kind}).{'' if ranges else ' [default: 2]'}"),
-        click.option("--dx", metavar=metavar, help=f"Input dimension d_x ({kind})."),
-        click.option("--dy", metavar=metavar, help=f"Output dimension d_y ({kind})."),
-        click.option("--H", "H", metavar=metavar, help=f"Number of hidden layers ({kind}). [default: 1]"),
-        click.option("--m", "m", metavar=metavar, help=f"Number of data points ({kind}). [default: 1]"),
+        click.option("--d", "d", metavar=metavar, help=text("Width of every hidden layer", "d")),
+        click.option("--dx", metavar=metavar, help=text("Input dimension d_x", "dx")),
+        click.option("--dy", metavar=metavar, help=text("Output dimension d_y", "dy")),
+        click.option("--H", "H", metavar=metavar, help=text("Number of hidden layers", "H")),
+        click.option("--m", "m", metavar=metavar, help=text("Number of data points", "m")),
         click.option("--widths", metavar="DX,N1,...,DY", multiple=ranges,
                      help="Unequal widths instead of --d/--dx/--dy/--H" + (" (repeatable)." if ranges else ".")),
     ], Shape)

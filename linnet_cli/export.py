@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from .errors import InputError
-from .output_files import write_text_atomic
+from .output_files import write_stdout, write_text_atomic
 
 #: Formats every result-printing command accepts besides the rich ``table``.
 FRAME_FORMATS = ("csv", "json", "markdown", "latex")
@@ -89,9 +89,9 @@ def frame_to_text(frame, fmt: str, records: list[dict[str, Any]] | None = None) 
 
 
 def write_text(text: str, output: str | None, option: str = "output") -> None:
-    """Write to a file atomically, or to standard output when ``output`` is None or '-'."""
+    """Write to a file atomically, or to standard output when ``output`` is None or '-' (every byte
+    checked: see :func:`linnet_cli.output_files.write_stdout`)."""
     if output in (None, "-"):
-        import click
-        click.echo(text, nl=not text.endswith("\n"))
+        write_stdout(text if text.endswith("\n") else text + "\n")
         return
     write_text_atomic(text, output, option)

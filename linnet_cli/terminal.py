@@ -1,11 +1,11 @@
 """What the command line shows: consoles, warnings, a progress bar that appears only for long work, and
-results written as a rich view, JSON or a frame (to the terminal or to a file, atomically).
+results written as a rich view, JSON or a frame (to the terminal or to a file, atomically; every write to
+standard output checked).
 
 Everything here is about the terminal; the library never prints (its warnings are strings on results).
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from typing import Any, Callable
@@ -14,12 +14,18 @@ import click
 
 
 def out_console(output: str | None = None):
-    """Console for results: the terminal, a wide page when piped, or a recording for --output FILE."""
+    """Console for results, rendering into a string (its ``file``, written out by :func:`show`): a
+    recording 160 columns wide for --output FILE, else what the terminal shows (its width and colours),
+    or a page 160 columns wide when standard output is not a terminal."""
+    import io
+
     from rich.console import Console
     if output not in (None, "-"):
-        return Console(record=True, width=160, file=open(os.devnull, "w"))
-    con = Console()
-    return con if con.is_terminal else Console(width=160)
+        return Console(record=True, width=160, file=io.StringIO())
+    term = Console()
+    if term.is_terminal:
+        return Console(file=io.StringIO(), force_terminal=True, color_system=term.color_system, width=term.width)
+    return Console(file=io.StringIO(), width=160)
 
 
 def err_console():
@@ -82,13 +88,18 @@ class LazyProgress:
 
 
 def show(parts: list, output: str | None) -> None:
-    """Print rich renderables to the terminal, or to the file ``output`` as text."""
+    """Print rich renderables to the terminal, or to the file ``output`` as text. The terminal's text
+    is rendered first and written in one checked write (:func:`linnet_cli.output_files.write_stdout`):
+    a failed write is an error, never a table cut short in silence."""
+    from .export import write_text
+    from .output_files import write_stdout
     con = out_console(output)
     for part in parts:
         con.print(part)
     if output not in (None, "-"):
-        from .export import write_text
         write_text(con.export_text(), output)
+    else:
+        write_stdout(con.file.getvalue())
 
 
 def emit(result: Any, fmt: str, output: str | None, view: Callable[[], list]) -> None:

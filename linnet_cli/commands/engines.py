@@ -13,11 +13,10 @@ def engines() -> None:
     Example:
       linnet engines
     """
-    from rich.console import Console
-
+    from .. import terminal
     from ..cluster import dask_status
     from ..engines import engine_status
     from ..render import engines_view
     dask, status = dask_status()
     status += " (linnet table --scheduler)" if dask else ""
-    Console().print(engines_view(engine_status() + [("dask", dask, status)]))
+    terminal.show([engines_view(engine_status() + [("dask", dask, status)])], None)

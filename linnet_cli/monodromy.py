@@ -53,12 +53,25 @@ class MonodromyOptions:
 
     def __post_init__(self) -> None:
         from .errors import InputError
-        for name in ("first_loops", "stall_loops", "stall_rounds", "stall_rounds_verified", "fresh_starts",
-                     "max_loops"):
-            if int(getattr(self, name)) < 1:
-                raise InputError(f"monodromy option {name} must be at least 1, got {getattr(self, name)}")
-        if not 0 < self.loop_spread[0] <= self.loop_spread[1] or self.loop_scale <= 0:
-            raise InputError("monodromy loop sizes must be positive")
+        from .validate import integer, real
+        owner = "monodromy option"
+        for name in ("first_loops", "stall_loops", "min_loop_paths", "stall_rounds", "stall_rounds_verified",
+                     "fresh_starts", "max_loops"):
+            low = 0 if name == "min_loop_paths" else 1
+            object.__setattr__(self, name, integer(getattr(self, name), name, low=low, owner=owner))
+        scale = real(self.loop_scale, "loop_scale", owner)
+        if scale <= 0:
+            raise InputError(f"monodromy option loop_scale must be positive, got {scale}")
+        object.__setattr__(self, "loop_scale", scale)
+        spread = self.loop_spread
+        if isinstance(spread, (str, bytes)) or not hasattr(spread, "__len__") or len(spread) != 2:
+            raise InputError(f"monodromy option loop_spread must be a pair (smallest, largest) of loop sizes, "
+                             f"got {spread!r}")
+        lo, hi = (real(v, "loop_spread", owner) for v in spread)
+        if not 0 < lo <= hi:
+            raise InputError(f"monodromy option loop_spread must be a pair of positive sizes, the smaller "
+                             f"first, got {spread!r}")
+        object.__setattr__(self, "loop_spread", (lo, hi))
 
 
 @dataclass

@@ -32,7 +32,7 @@ class Network:
     widths: tuple[int, ...]
 
     def __post_init__(self) -> None:
-        w = tuple(int(v) for v in self.widths)
+        w = _widths_tuple(self.widths)
         object.__setattr__(self, "widths", w)
         if len(w) < 2:
             raise InputError(f"a network needs at least an input and an output width, got {w}")
@@ -52,6 +52,10 @@ class Network:
         >>> net.widths, net.N, net.label()
         ((3, 2, 1), 8, 'd=2 dx=3 dy=1')
         """
+        from .validate import integer
+        d, dx, dy = (integer(v, name, what=what) for v, name, what in
+                     ((d, "d", "hidden width"), (dx, "dx", "input width"), (dy, "dy", "output width")))
+        H = integer(H, "H", what="number of hidden layers")
         if H < 0:
             raise InputError(f"H (number of hidden layers) must be >= 0, got {H}")
         if H > MAX_HIDDEN:
@@ -141,6 +145,19 @@ class Network:
             h = f" H={self.H}" if self.H != 1 else ""
             return f"d={d} dx={self.dx} dy={self.dy}{h}"
         return "widths " + self.text
+
+
+def _widths_tuple(widths: object) -> tuple[int, ...]:
+    """The widths as a tuple of ints: a tuple, list or 1-d array of integers (numpy integers too); a
+    string (``'222'``), a bool, a float or anything else is refused, never converted."""
+    from .validate import is_integer
+    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__") or getattr(widths, "ndim", 1) != 1:
+        raise InputError(f"{opt('widths')} must be a sequence of integers such as (2, 3, 2), got {widths!r}")
+    w = tuple(widths)
+    bad = [v for v in w if not is_integer(v)]
+    if bad:
+        raise InputError(f"{opt('widths')} must be integers, got {bad[0]!r} in {w!r}")
+    return tuple(int(v) for v in w)
 
 
 def widths_text(widths: Sequence[int]) -> str:

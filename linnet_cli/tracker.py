@@ -83,6 +83,48 @@ class TrackerOptions:
     #: solutions of non-generic instances have cond ≥ 1e14, and double roots fail the convergence test.
     singular_cond: float = 1e12
 
+    def __post_init__(self) -> None:
+        """Refuse (InputError) a setting the tracker cannot work with, saying why; counts must be integers
+        and every other setting a finite real number (never a bool or a string)."""
+        from .errors import InputError
+        from .validate import integer, real
+        owner = "tracker option"
+        for f in fields(self):
+            value = getattr(self, f.name)
+            value = (integer(value, f.name, low=1, owner=owner) if f.name in ("max_steps", "refine_iterations")
+                     else real(value, f.name, owner))
+            object.__setattr__(self, f.name, value)
+
+        def refuse(name: str, must: str, why: str) -> None:
+            raise InputError(f"{owner} {name} must be {must}, got {getattr(self, name)!r}: {why}")
+        if not 0 < self.a < 1:
+            refuse("a", "between 0 and 1 (exclusive)", "Newton must contract by this factor per iteration "
+                   "(0 accepts no step, 1 or more accepts steps that do not converge)")
+        if not self.beta_omega > 0:
+            refuse("beta_omega", "positive", "the step from ω and the local error is divided by it")
+        for name in ("beta_tau", "strict_beta_tau"):
+            if not 0 < getattr(self, name) <= 1:
+                refuse(name, "in (0, 1]", "a step is this fraction of the predictor's trust region")
+        if not 0 < self.max_step <= 1:
+            refuse("max_step", "in (0, 1]", "a step in t, which runs from 0 to 1")
+        # the retracks of failed paths cap their steps further (careful(), RETRACK_LEVELS times)
+        smallest_cap = min(self.max_step, 0.5) * CAREFUL_FACTOR ** RETRACK_LEVELS
+        if not 0 < self.min_step < smallest_cap:
+            refuse("min_step", f"positive and smaller than {smallest_cap:g}",
+                   f"paths fail below it, and the retracks' steps are at most min(max_step, 0.5) · "
+                   f"{CAREFUL_FACTOR ** RETRACK_LEVELS:g} (max_step = {self.max_step:g})")
+        if not self.divergence_norm > 1:
+            refuse("divergence_norm", "greater than 1", "a path whose largest coordinate exceeds it has diverged")
+        for name in ("refine_tol", "corrector_tol", "converged_tol", "track_tol"):
+            if not 0 < getattr(self, name) < 1:
+                refuse(name, "in (0, 1)", "a relative accuracy")
+        if not self.refine_tol <= self.converged_tol <= self.track_tol:
+            refuse("converged_tol", f"between refine_tol ({self.refine_tol:g}) and track_tol ({self.track_tol:g})",
+                   "an endpoint converges when its last correction is below converged_tol, or below what its "
+                   "conditioning allows but never looser than track_tol; refinement aims at refine_tol")
+        if not self.singular_cond > 1:
+            refuse("singular_cond", "greater than 1", "a condition number (at least 1 for every point)")
+
     def careful(self) -> "TrackerOptions":
         """Stricter settings for retracking failed or jumped paths: a smaller share of the trust
         region, a larger safety factor on the step from ω, and a cap on the step."""

@@ -35,6 +35,22 @@ class EngineSpec:
     monodromy: MonodromyOptions | None = None
     tracker: TrackerOptions | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse (InputError) options of the wrong type at once; names and methods are checked by
+        :func:`get_engine`, which knows which engines this machine has."""
+        from ..validate import flag, instance_of, integer
+        instance_of(self.name, "engine", str, "an engine name (" + ", ".join(ENGINES) + ")")
+        if self.threads is not None:
+            object.__setattr__(self, "threads", integer(self.threads, "threads", low=1, high=1024))
+        instance_of(self.method, "julia_method", str, "a method name (polyhedral, monodromy)", none=True)
+        object.__setattr__(self, "trace_test", flag(self.trace_test, "trace_test"))
+        if self.monodromy is not None:
+            from ..monodromy import MonodromyOptions
+            instance_of(self.monodromy, "monodromy", MonodromyOptions, "a MonodromyOptions")
+        if self.tracker is not None:
+            from ..tracker import TrackerOptions
+            instance_of(self.tracker, "tracker", TrackerOptions, "a TrackerOptions")
+
 
 def get_engine(spec: str | EngineSpec) -> Engine:
     """The engine ``spec`` names, ready to use; a clear InputError when it cannot be used here or an

@@ -57,7 +57,8 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
           before_classify: Callable[[RawSolutions], None] | None = None, *, m: int = 1,
           distribution: str = "default", certify: bool = False, verify_patterns: bool = False,
           exact: bool = False, bkk: bool | None = None, trace_test: bool | None = None,
-          monodromy: MonodromyOptions | None = None, tracker: TrackerOptions | None = None) -> SolveResult:
+          monodromy: MonodromyOptions | None = None, tracker: TrackerOptions | None = None,
+          force: bool = False) -> SolveResult:
     """Find and classify every isolated complex critical point of an instance.
 
     Parameters
@@ -78,6 +79,12 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
     progress : called with (description, completed, total).
     before_classify : sees the engine's points first (a front end can check there that classifying and
         writing them fits in memory, now that their number is known).
+    force : skip the cost estimate. Without it, a solve whose estimated memory exceeds what this machine
+        has is refused (InputError) before any work, as on the command line (:mod:`linnet_cli.cost`),
+        and one estimated to run long gets a RuntimeWarning with the estimate.
+
+    Every argument is checked before any work: a wrong type (``seed='1'``, ``m=2.5``, ``certify='no'``)
+    is an InputError naming it, never converted.
 
     Returns
     -------
@@ -90,6 +97,8 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
     >>> res.n_complex, res.n_torus, res.n_failed
     (5, 4, 0)
     """
+    _check_arguments(problem, engine, seed, progress, bounds, before_classify, m, distribution, certify,
+                     verify_patterns, exact, bkk, trace_test, monodromy, tracker, force)
     spec = engine_spec(engine, trace_test, monodromy, tracker)
     seed = draw_seed() if seed is None and isinstance(problem, Network) else seed
     instance = (random_instance(problem, m=m, seed=seed, distribution=distribution)
@@ -120,6 +129,43 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
     if exact:
         _exact(result)
     return result
+
+
+def _check_arguments(problem: object, engine: object, seed: object, progress: object, bounds: object,
+                     before_classify: object, m: object, distribution: object, certify: object,
+                     verify_patterns: object, exact: object, bkk: object, trace_test: object, monodromy: object,
+                     tracker: object, force: object) -> None:
+    """Refuse (InputError) the arguments of :func:`solve` that are not what it takes, before any work,
+    then the checks that cannot be done and a job that cannot fit in memory (unless ``force``); warn
+    (RuntimeWarning) about a job estimated to run long."""
+    import warnings
+
+    from . import cost
+    from .monodromy import MonodromyOptions
+    from .network import MAX_DATA
+    from .tracker import TrackerOptions
+    from .validate import flag, function, instance_of, integer, optional_flag
+    instance_of(problem, "problem", (Network, Instance), "a Network or an Instance")
+    instance_of(engine, "engine", (str, EngineSpec), "an engine name (native, julia) or an EngineSpec")
+    if seed is not None:
+        integer(seed, "seed", low=0)
+    n_data = integer(m, "m", low=1, high=MAX_DATA, what="number of data points")
+    instance_of(distribution, "distribution", str, "the name of a distribution")
+    for name, value in (("certify", certify), ("verify_patterns", verify_patterns), ("exact", exact),
+                        ("force", force)):
+        flag(value, name)
+    optional_flag(bkk, "bkk")
+    optional_flag(trace_test, "trace_test")
+    instance_of(monodromy, "monodromy", MonodromyOptions, "a MonodromyOptions", none=True)
+    instance_of(tracker, "tracker", TrackerOptions, "a TrackerOptions", none=True)
+    instance_of(bounds, "bounds", BoundsRow, "a BoundsRow", none=True)
+    function(progress, "progress")
+    function(before_classify, "before_classify")
+    network, n_data = (problem, n_data) if isinstance(problem, Network) else (problem.network, problem.m)
+    check_request(network, bool(verify_patterns), bool(exact))
+    if not force:
+        for message in cost.check(cost.solve_estimate(network, n_data, verify_patterns=bool(verify_patterns))):
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
 def _result(instance: Instance, eng: Engine, seed: int | None, raw: RawSolutions, bounds: BoundsRow | None,

@@ -63,8 +63,9 @@ def solve(shape: Shape, data, distribution, rational, engine: EngineRequest, ver
 
     progress = terminal.LazyProgress(quiet)
     try:
+        # force: the estimate was checked above (refused, or warned about with the output's cost too)
         result = run(inst, spec, seed, progress, before_classify=check_points, certify=certify,
-                     verify_patterns=verify_patterns, exact=exact, bkk=bkk)
+                     verify_patterns=verify_patterns, exact=exact, bkk=bkk, force=True)
     finally:
         progress.close()
     terminal.warn(quiet, result.solve_warnings())

@@ -7,7 +7,9 @@ Random instances follow a distribution from ``configs/distributions.toml``; user
 from __future__ import annotations
 
 import json
+import stat
 import tomllib
+import zipfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from importlib import resources
@@ -39,6 +41,29 @@ MAX_FILE_NUMBERS = 2 * MAX_WIDTH * MAX_DATA + (MAX_HIDDEN + 1) * MAX_WIDTH ** 2
 MAX_DATA_FILE_BYTES = 32 * MAX_FILE_NUMBERS
 #: Keys of a .json instance (``widths`` and ``seed`` are written by ``--save-instance``).
 JSON_KEYS = ("X", "Y", "Lambda", "widths", "seed")
+#: The first bytes of every .npy file (an .npz archive holds one per array).
+NPY_MAGIC = b"\x93NUMPY"
+#: Smallest positive normal double: a nonzero entry below it (a subnormal, or one that rounds to 0)
+#: has lost its precision, and the solver's arithmetic on it overflows or divides by zero.
+SMALLEST_NORMAL = float(np.finfo(float).tiny)
+
+
+def regular_file(path: str | Path, key: str) -> int:
+    """The size of ``path``, an existing regular file (InputError naming option ``key`` otherwise: a
+    FIFO, a device or a directory is said to be one, and never opened, so reading never blocks)."""
+    p = Path(path)
+    try:
+        mode = p.stat()
+    except FileNotFoundError:
+        raise InputError(f"{opt(key)}: no such file: {p}") from None
+    except OSError as exc:
+        raise InputError(f"{opt(key)}: cannot read {p}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode.st_mode):
+        kinds = [(stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                 (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
+        kind = next((text for test, text in kinds if test(mode.st_mode)), "a special file")
+        raise InputError(f"{opt(key)}: {p} is not a regular file (it is {kind})")
+    return mode.st_size
 
 
 def config_text(name: str) -> str:
@@ -161,7 +186,10 @@ class Instance:
         mags = np.abs(np.concatenate([np.ravel(self.X), np.ravel(self.Y), lam]))
         mags = mags[mags > 0]
         if len(mags) and mags.max() > BADLY_SCALED_RATIO * mags.min():
-            out.append(f"the nonzero entries of X, Y and Λ span {mags.max() / mags.min():.1e} (more than "
+            with np.errstate(over="ignore"):
+                span = float(mags.max() / mags.min())
+            span_text = f"{span:.1e}" if np.isfinite(span) else f"more than {np.finfo(float).max:.1e}"
+            out.append(f"the nonzero entries of X, Y and Λ span {span_text} (more than "
                        f"{BADLY_SCALED_RATIO:.0e}): the system is badly scaled, paths may fail and counts may be "
                        "wrong; rescale the instance")
         return out
@@ -282,11 +310,54 @@ def _read_json(p: Path) -> tuple[list[np.ndarray], Any, Any]:
     return mats, widths, obj.get("seed")
 
 
+def _npy_header(zf: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, p: Path) -> tuple[tuple[int, ...], np.dtype]:
+    """(shape, dtype) of an .npz member from its .npy header alone, nothing of its data read."""
+    fmt = np.lib.format
+    with zf.open(member) as fh:
+        if fh.read(len(NPY_MAGIC)) != NPY_MAGIC:
+            raise InputError(f"{opt('data')}: {p}: {member.filename} is not a .npy array")
+        version = tuple(fh.read(2))
+        if version == (1, 0):
+            shape, _, dtype = fmt.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, _, dtype = fmt.read_array_header_2_0(fh)
+        else:
+            raise InputError(f"{opt('data')}: {p}: array {name} has .npy format version "
+                             f"{'.'.join(map(str, version))}, not 1.0 or 2.0 (numpy.savez writes these)")
+    return shape, dtype
+
+
+def _check_npy_header(name: str, shape: tuple[int, ...], dtype: np.dtype, p: Path) -> None:
+    """Refuse an array by its header: not numeric, not a matrix, or larger than any instance's."""
+    if dtype.hasobject or dtype.fields is not None or not np.issubdtype(dtype, np.number):
+        raise InputError(f"{opt('data')}: array {name} is not numeric (dtype {dtype})")
+    if len(shape) > 2:
+        raise InputError(f"{opt('data')}: {p}: array {name} has shape {shape}, not a matrix")
+    rows, cols = (1, 1) if len(shape) == 0 else (1, shape[0]) if len(shape) == 1 else shape
+    max_columns = MAX_DATA if name in ("X", "Y") else MAX_WIDTH
+    if rows > MAX_WIDTH or cols > max_columns:
+        raise InputError(f"{opt('data')}: {p}: array {name} is {rows:,} × {cols:,}: at most {MAX_WIDTH} rows and "
+                         f"{max_columns:,} columns are supported (refused before reading it)")
+
+
 def _read_npz(p: Path) -> list[np.ndarray]:
-    """The arrays X, Y, Lambda1, ... of a .npz instance (exactly these: any other is an error)."""
+    """The arrays X, Y, Lambda1, ... of a .npz instance (exactly these: any other is an error).
+
+    The archive's names and every array's .npy header (shape, dtype) are checked before any array is
+    read: a small compressed file can declare gigabytes of zeros."""
     try:
-        with np.load(p, allow_pickle=False) as z:
-            names = list(z.files)
+        with open(p, "rb") as fh:
+            head = fh.read(len(NPY_MAGIC))
+    except OSError as exc:
+        raise InputError(f"{opt('data')}: cannot read {p}: {exc.strerror or exc}") from None
+    if not zipfile.is_zipfile(p):
+        looks = ("it looks like a .npy file: write the arrays X, Y, Lambda1, ... with numpy.savez"
+                 if head == NPY_MAGIC else "not a zip file")
+        raise InputError(f"{opt('data')}: cannot read {p}: not an .npz archive ({looks})")
+    try:
+        with zipfile.ZipFile(p) as zf:
+            members = {(i.filename[:-4] if i.filename.endswith(".npy") else i.filename): i for i in zf.infolist()}
+            names = list(members)
             lams = sorted((n for n in names if n.startswith("Lambda") and n[6:].isdigit()), key=lambda n: int(n[6:]))
             extra = sorted(set(names) - {"X", "Y"} - set(lams))
             if extra:
@@ -303,7 +374,12 @@ def _read_npz(p: Path) -> list[np.ndarray]:
             if len(lams) > MAX_HIDDEN + 1:
                 raise InputError(f"{opt('data')}: {p} has {len(lams)} Lambda arrays: at most {MAX_HIDDEN + 1} "
                                  f"({MAX_HIDDEN} hidden layers) are supported")
-            files = {n: z[n] for n in ["X", "Y"] + lams}
+            for n in ["X", "Y"] + lams:
+                _check_npy_header(n, *_npy_header(zf, members[n], n, p), p)
+            files = {}
+            for n in ["X", "Y"] + lams:
+                with zf.open(members[n]) as fh:
+                    files[n] = np.lib.format.read_array(fh, allow_pickle=False)
     except InputError:
         raise
     except Exception as exc:  # numpy raises many types for corrupt archives
@@ -349,12 +425,10 @@ def load_instance(path: str | Path, network: Network | None = None, no_hidden_la
     True
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{opt('data')}: no such file: {p}")
+    size = regular_file(p, "data")
     suffix = p.suffix.lower()
     if suffix not in (".json", ".npz"):
         raise InputError(f"{opt('data')}: unsupported file type {p.suffix!r} (use .npz or .json)")
-    size = p.stat().st_size
     if size > MAX_DATA_FILE_BYTES:
         raise InputError(f"{opt('data')}: {p} has {size:,} bytes, more than any instance within the limits can take "
                          f"({MAX_DATA_FILE_BYTES:,} bytes: widths ≤ {MAX_WIDTH}, m ≤ {MAX_DATA}, "
@@ -365,9 +439,11 @@ def load_instance(path: str | Path, network: Network | None = None, no_hidden_la
     if suffix == ".json":
         mats, widths, seed = _read_json(p)
         exact = tuple(mats)
-        arrays = [m.astype(float) for m in mats]
+        arrays = [_exact_to_float(m, name) for m, name in zip(mats, _array_names(len(mats)))]
     else:
         arrays = _read_npz(p)
+    for a, name in zip(arrays, _array_names(len(arrays))):
+        _check_normal(a, name)
     X, Y, lams = arrays[0], arrays[1], arrays[2:]
     if X.ndim != 2 or Y.ndim != 2:
         raise InputError(f"{opt('data')}: X and Y must be matrices (d_x × m and d_y × m)")
@@ -390,6 +466,39 @@ def load_instance(path: str | Path, network: Network | None = None, no_hidden_la
                          f"give {opt('H', 0)} if that is meant, else add the missing Lambda2, ... (one per layer)")
     return Instance(inferred, X, Y, tuple(lams), seed=seed if type(seed) is int else None,
                     source=str(p), exact=exact)
+
+
+def _array_names(n: int) -> list[str]:
+    return ["X", "Y"] + [f"Lambda{j}" for j in range(1, n - 1)]
+
+
+def _exact_to_float(m: np.ndarray, name: str) -> np.ndarray:
+    """The doubles of exact values; a nonzero value that rounds to 0 is refused as a subnormal would be
+    (:func:`_check_normal`), one beyond the largest double as any entry above 1e100 is."""
+    try:
+        out = m.astype(float)
+    except OverflowError:
+        raise InputError(f"{opt('data')}: {name} has entries of magnitude above {MAX_ABS_ENTRY:.0e}, beyond what "
+                         "double precision can solve with; rescale the instance") from None
+    lost = (out == 0) & (m != 0)
+    if np.any(lost):
+        v = str(m[lost].flat[0])
+        v = v if len(v) <= 40 else v[:37] + "…"
+        raise InputError(f"{opt('data')}: {name} has an entry {v} that is 0 in double precision (below "
+                         f"{SMALLEST_NORMAL:.3g}, the smallest normal double): rescale the instance, or write 0 if "
+                         "it is meant to be zero")
+    return out
+
+
+def _check_normal(a: np.ndarray, name: str) -> None:
+    """Refuse subnormal entries (nonzero, below the smallest normal double): they carry fewer digits
+    than the double precision the solver relies on, and quotients of them overflow."""
+    tiny = (a != 0) & (np.abs(a) < SMALLEST_NORMAL)
+    if np.any(tiny):
+        v = float(np.abs(a[tiny]).max())
+        raise InputError(f"{opt('data')}: {name} has an entry {v:.3g}, below the smallest normal double "
+                         f"({SMALLEST_NORMAL:.3g}): double precision cannot compute with it; rescale the instance, or "
+                         "write 0 if it is meant to be zero")
 
 
 def save_instance(instance: Instance, path: str | Path) -> None:

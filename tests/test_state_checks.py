@@ -1,0 +1,129 @@
+"""Input and saved state that linnet must check before trusting: instance files read by their headers
+first, irregular files, subnormal entries, table runs to resume, BKK cache entries, numba's cache, Dask
+addresses, search targets and plot files. Each bad input gives one `Error:` line and exit code 2."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cli_helpers import error_line, run
+from linnet_cli.errors import InputError
+from linnet_cli.instance import load_instance
+
+
+# --- instance files ------------------------------------------------------------------------------
+
+def _npz_declaring(path: Path, shapes: dict[str, tuple[int, ...]]) -> None:
+    """An .npz whose members declare ``shapes`` in their .npy headers but hold no data: what a
+    compressed bomb looks like until it is decompressed."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, shape in shapes.items():
+            head = io.BytesIO()
+            np.lib.format.write_array_header_1_0(head, {"descr": "<f8", "fortran_order": False, "shape": shape})
+            zf.writestr(f"{name}.npy", head.getvalue())
+
+
+def test_an_npz_is_refused_by_its_headers_before_any_array_is_read(tmp_path, monkeypatch):
+    bomb = tmp_path / "bomb.npz"
+    _npz_declaring(bomb, {"X": (2, 200_000_000), "Y": (1, 1), "Lambda1": (1, 2), "Lambda2": (1, 1)})
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("an array was read")
+    monkeypatch.setattr(np.lib.format, "read_array", no_reading)
+    monkeypatch.setattr(np, "load", no_reading)
+    t0 = time.perf_counter()
+    with pytest.raises(InputError, match=r"array X is 2 × 200,000,000: at most 64 rows and 10,000 columns"):
+        load_instance(bomb)
+    assert time.perf_counter() - t0 < 1
+    line = error_line(run("solve", "--data", str(bomb), "--no-bkk"))
+    assert "array X is 2 × 200,000,000" in line and "refused before reading it" in line
+
+
+def test_npz_headers_of_other_kinds(tmp_path):
+    cube = tmp_path / "cube.npz"
+    _npz_declaring(cube, {"X": (1, 1, 1), "Y": (1, 1), "Lambda1": (1, 1), "Lambda2": (1, 1)})
+    with pytest.raises(InputError, match=r"array X has shape \(1, 1, 1\), not a matrix"):
+        load_instance(cube)
+    wide = tmp_path / "wide.npz"
+    _npz_declaring(wide, {"X": (1, 1), "Y": (1, 1), "Lambda1": (65, 1), "Lambda2": (1, 65)})
+    with pytest.raises(InputError, match="array Lambda1 is 65 × 1"):
+        load_instance(wide)
+    text = tmp_path / "text.npz"
+    np.savez(text, X=np.array([["a"]]), Y=np.ones((1, 1)), Lambda1=np.ones((1, 1)), Lambda2=np.ones((1, 1)))
+    with pytest.raises(InputError, match=r"array X is not numeric \(dtype <U1\)"):
+        load_instance(text)
+    raw = tmp_path / "raw.npz"
+    with zipfile.ZipFile(raw, "w") as zf:
+        for name in ("X", "Y", "Lambda1", "Lambda2"):
+            zf.writestr(f"{name}.npy", b"not an array")
+    with pytest.raises(InputError, match="X.npy is not a .npy array"):
+        load_instance(raw)
+    good = tmp_path / "good.npz"   # 1-D arrays are rows, as before
+    np.savez(good, X=np.array([0.5, -0.2]), Y=np.array([0.3, 0.1]), Lambda1=np.array([[0.2]]),
+             Lambda2=np.array([[0.7]]))
+    assert load_instance(good).X.shape == (1, 2)
+
+
+def test_an_npy_file_named_npz_is_said_to_be_one(tmp_path):
+    fake = tmp_path / "inst.npz"
+    with open(fake, "wb") as fh:
+        np.save(fh, np.ones((2, 2)))
+    line = error_line(run("solve", "--data", str(fake), "--no-bkk"))
+    assert "not an .npz archive (it looks like a .npy file" in line
+    assert "context manager" not in line
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_or_a_device_is_not_a_regular_file(tmp_path):
+    fifo = tmp_path / "inst.json"
+    os.mkfifo(fifo)
+    t0 = time.perf_counter()
+    line = error_line(run("solve", "--data", str(fifo), "--no-bkk"))   # opening it would block forever
+    assert line == f"Error: --data: {fifo} is not a regular file (it is a FIFO (named pipe))"
+    assert time.perf_counter() - t0 < 10
+    if os.path.exists("/dev/zero"):
+        line = error_line(run("solve", "--data", "/dev/zero", "--no-bkk"))
+        assert line == "Error: --data: /dev/zero is not a regular file (it is a character device)"
+    assert "no such file" in error_line(run("solve", "--data", str(tmp_path / "none.json"), "--no-bkk"))
+
+
+def _instance(x00) -> dict:
+    return {"X": [[x00, 0.5]], "Y": [[0.3, 0.7]], "Lambda": [[[0.2]], [[0.4]]]}
+
+
+def test_subnormal_entries_are_refused_without_a_raw_warning(tmp_path):
+    for name, value, shown in (("sub.json", 1e-320, "1e-320"), ("frac.json", "1/1" + "0" * 400, "1/1000")):
+        path = tmp_path / name
+        path.write_text(json.dumps(_instance(value)))
+        res = run("solve", "--data", str(path), "--no-bkk")
+        line = error_line(res)
+        assert "RuntimeWarning" not in res.output and "instance.py" not in res.output
+        assert line.startswith(f"Error: --data: X has an entry {shown}") and "smallest normal double" in line
+    npz = tmp_path / "sub.npz"
+    np.savez(npz, X=np.array([[1e-320, 0.5]]), Y=np.array([[0.3, 0.7]]), Lambda1=np.array([[0.2]]),
+             Lambda2=np.array([[0.4]]))
+    with pytest.raises(InputError, match="X has an entry 1e-320, below the smallest normal double"):
+        load_instance(npz)
+    huge = tmp_path / "huge.json"
+    huge.write_text(json.dumps(_instance("1e400")))
+    assert "X has entries of magnitude above 1e+100" in error_line(run("solve", "--data", str(huge), "--no-bkk"))
+
+
+def test_a_span_beyond_double_precision_is_warned_about_honestly():
+    import warnings
+
+    from linnet_cli.instance import Instance
+    from linnet_cli.network import Network
+    inst = Instance(Network((1, 1, 1)), np.array([[1e-300, 1e50]]), np.array([[1.0, 1.0]]),
+                    (np.array([[0.2]]), np.array([[0.4]])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = inst.genericity_warnings()
+    assert any("span more than 1.8e+308" in w for w in found)

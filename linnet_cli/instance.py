@@ -397,6 +397,16 @@ def _read_npz(p: Path) -> list[np.ndarray]:
     return arrays
 
 
+def _check_load_arguments(path: object, network: object, no_hidden_layer: object) -> None:
+    """Refuse (InputError) arguments of :func:`load_instance` of the wrong type, naming them."""
+    import os
+
+    from .validate import flag, instance_of
+    instance_of(path, "data", (str, os.PathLike), "a file path (str or pathlib.Path)")
+    instance_of(network, "network", Network, "a Network", none=True)
+    flag(no_hidden_layer, "no_hidden_layer")
+
+
 def load_instance(path: str | Path, network: Network | None = None, no_hidden_layer: bool = False) -> Instance:
     """Read an instance from ``.npz`` (X, Y, Lambda1, ...) or ``.json`` (X, Y, Lambda: list of matrices).
 
@@ -424,6 +434,7 @@ def load_instance(path: str | Path, network: Network | None = None, no_hidden_la
     >>> again.network == inst.network and bool((again.X == inst.X).all())
     True
     """
+    _check_load_arguments(path, network, no_hidden_layer)
     p = Path(path)
     size = regular_file(p, "data")
     suffix = p.suffix.lower()
@@ -506,16 +517,6 @@ def save_instance(instance: Instance, path: str | Path) -> None:
     from .export import json_text
     from .output_files import atomic_open
     p = Path(path)
-def _check_load_arguments(path: object, network: object, no_hidden_layer: object) -> None:
-    """Refuse (InputError) arguments of :func:`load_instance` of the wrong type, naming them."""
-    import os
-
-    from .validate import flag, instance_of
-    instance_of(path, "data", (str, os.PathLike), "a file path (str or pathlib.Path)")
-    instance_of(network, "network", Network, "a Network", none=True)
-    flag(no_hidden_layer, "no_hidden_layer")
-
-
     check_instance_suffix(p)
     if p.suffix.lower() == ".json":
         with atomic_open(p, "save_instance") as fh:
@@ -532,4 +533,3 @@ def check_instance_suffix(path: str | Path) -> None:
     if Path(path).suffix.lower() not in (".json", ".npz"):
         raise InputError(f"{opt('save_instance')}: cannot save an instance as {Path(path).suffix!r} (use .npz or .json)")
 
-    _check_load_arguments(path, network, no_hidden_layer)

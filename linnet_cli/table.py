@@ -100,18 +100,27 @@ def default_jobs(engine: EngineSpec) -> int:
 
 
 def _row_from(d: dict[str, Any], where: str) -> RowSpec:
+    from .network import MAX_DATA
+    from .validate import is_integer
+    if not isinstance(d, dict):
+        raise InputError(f"{where}: expected a table of d, dx, dy (or widths), H and m, got {d!r}")
     unknown = set(d) - _ROW_KEYS
     if unknown:
         raise InputError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    try:
-        m = int(d.get("m", 1))
-        if "widths" in d:
-            return RowSpec(parse_widths(str(d["widths"])), m)
-        return RowSpec(Network.uniform(int(d["d"]), int(d["dx"]), int(d["dy"]), int(d.get("H", 1))), m)
-    except KeyError as exc:
-        raise InputError(f"{where}: missing key {exc.args[0]!r} (give d, dx, dy or widths)") from None
-    except (TypeError, ValueError):
-        raise InputError(f"{where}: d, dx, dy, H, m must be integers") from None
+    if "widths" not in d:
+        missing = [k for k in ("d", "dx", "dy") if k not in d]
+        if missing:
+            raise InputError(f"{where}: missing key {missing[0]!r} (give d, dx, dy or widths)")
+    # integers only: 2.5, "2" and true are refused, not converted
+    for k in ("d", "dx", "dy", "H", "m"):
+        if k in d and not is_integer(d[k]):
+            raise InputError(f"{where}: d, dx, dy, H, m must be integers, got {k} = {d[k]!r}")
+    m = d.get("m", 1)
+    if not 1 <= m <= MAX_DATA:
+        raise InputError(f"{where}: m (data points) must be between 1 and {MAX_DATA}, got {m}")
+    if "widths" in d:
+        return RowSpec(parse_widths(str(d["widths"])), m)
+    return RowSpec(Network.uniform(d["d"], d["dx"], d["dy"], d.get("H", 1)), m)
 
 
 def sweep_rows(d: str, dx: str, dy: str, H: str = "1", m: str = "1",
@@ -143,6 +152,16 @@ def sweep_corner(d: str, dx: str, dy: str, H: str = "1", m: str = "1") -> tuple[
     return RowSpec(Network.uniform(*(max(r) for r in ranges[:4])), max(ranges[4])), count
 
 
+def check_sweep(d: str, dx: str, dy: str, H: str = "1", m: str = "1", samples: int = 100, jobs: int = 1,
+                force: bool = False) -> list[str]:
+    """Refuse (InputError) a sweep that cannot fit in memory before its rows are built (ranges can name
+    millions): the estimate of its largest row (every range at its maximum) and of its row list
+    (:func:`linnet_cli.cost.table_estimate`), unless ``force``. Returns the estimate's warnings."""
+    from . import cost
+    corner, count = sweep_corner(d, dx, dy, H, m)
+    return cost.check(cost.table_estimate([(corner.network, corner.m)], samples, jobs, count), force)
+
+
 def read_published(text: str) -> dict[str, dict[str, int]]:
     """Published rows of a TSV (columns d, dx, dy, optional H and m, then the values) by row key."""
     out = {}
@@ -153,14 +172,21 @@ def read_published(text: str) -> dict[str, dict[str, int]]:
     return out
 
 
-def load_table_spec(path: str | Path | None = None) -> TableSpec:
+def load_table_spec(path: str | Path | None = None, *, force: bool = False) -> TableSpec:
     """Read a table definition (TOML); linnet's Table 3.1 when ``path`` is None.
+
+    A ``[sweep]`` is checked before its rows are built, as shape ranges on the command line are
+    (:func:`check_sweep`): one whose largest row or row list cannot fit in memory is refused
+    (InputError) unless ``force``.
 
     >>> spec = load_table_spec()
     >>> spec.title, len(spec.rows), spec.samples
     ('Table 3.1 (H = 1, m = 1)', 26, 100)
     """
     from .instance import config_text
+    from .validate import flag, instance_of
+    instance_of(path, "config", (str, os.PathLike), "a file path (str or pathlib.Path)", none=True)
+    flag(force, "force")
     if path is None:
         text, base, name = config_text("table-3.1.toml"), None, "table-3.1.toml"
     else:
@@ -180,24 +206,28 @@ def load_table_spec(path: str | Path | None = None) -> TableSpec:
     if unknown:
         raise InputError(f"{name}: unknown key(s) {', '.join(sorted(unknown))} "
                          f"(known: {', '.join(sorted(_TOP_KEYS))})")
+    samples, seed = conf.get("samples", 100), conf.get("seed", 0)
+    if not isinstance(samples, int) or isinstance(samples, bool) or not 1 <= samples <= 100_000:
+        raise InputError(f"{name}: samples must be an integer between 1 and 100000, got {samples!r}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise InputError(f"{name}: seed must be a non-negative integer, got {seed!r}")
     rows: list[RowSpec] = []
     if "sweep" in conf:
         sw = conf["sweep"]
+        if not isinstance(sw, dict):
+            raise InputError(f"{name}: sweep must be a table ([sweep]), got {sw!r}")
         bad = set(sw) - _SWEEP_KEYS
         if bad:
             raise InputError(f"{name}: [sweep] has unknown key(s) {', '.join(sorted(bad))}")
         excl = [_row_from(e, f"{name}: sweep.exclude") for e in sw.get("exclude", [])]
-        rows += sweep_rows(*(str(sw.get(k, dflt)) for k, dflt in
-                             (("d", "1"), ("dx", "1"), ("dy", "1"), ("H", "1"), ("m", "1"))), exclude=excl)
+        ranges = [str(sw.get(k, dflt)) for k, dflt in (("d", "1"), ("dx", "1"), ("dy", "1"), ("H", "1"), ("m", "1"))]
+        if path is not None:    # refuse a sweep too large before building its rows (linnet's own table is small)
+            check_sweep(*ranges, samples=samples, force=force)
+        rows += sweep_rows(*ranges, exclude=excl)
     for i, r in enumerate(conf.get("rows", []), 1):
         rows.append(_row_from(r, f"{name}: rows[{i}]"))
     if not rows:
         raise InputError(f"{name}: no rows (give a [sweep] or [[rows]])")
-    samples, seed = conf.get("samples", 100), conf.get("seed", 0)
-    if not isinstance(samples, int) or not 1 <= samples <= 100_000:
-        raise InputError(f"{name}: samples must be an integer between 1 and 100000, got {samples!r}")
-    if not isinstance(seed, int) or seed < 0:
-        raise InputError(f"{name}: seed must be a non-negative integer, got {seed!r}")
     published: dict[str, dict[str, int]] = {}
     if "published" in conf:
         pub = str(conf["published"])
@@ -620,7 +650,7 @@ def _row_worker(row: RowSpec, samples: int, seed: int, distribution: str, engine
 
 def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[RowResult] | None = None,
               progress: Progress | None = None, certify: bool = False, search: int = 0,
-              scheduler: Any = None) -> TableRun:
+              scheduler: Any = None, *, force: bool = False) -> TableRun:
     """Compute every row of a table: bounds, the generic solve, and the real counts of random instances.
 
     Parameters
@@ -634,6 +664,12 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
     certify : prove every point of every instance; search : > 0 adds a search for more real points per
         row (about that many candidate instances).
     progress : called with (row key, instances done, instances in the row).
+    force : skip the cost estimate. Without it, a table whose estimated memory exceeds what this
+        machine has is refused (InputError) before any work, as on the command line
+        (:func:`linnet_cli.cost.table_estimate`), and one estimated to run long gets a RuntimeWarning.
+
+    Every argument (and the spec's samples, seed, distribution and engine) is checked before any work:
+    a wrong type is an InputError naming it, never converted.
 
     Returns
     -------
@@ -647,6 +683,7 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
     >>> [(r.key, r.N_C, r.N_C_star) for r in run.results], run.reproduced()
     ([('1,1,1|m=1', 5, 4), ('2,1,1|m=1', 5, 4)], (12, 12))
     """
+    _check_run_arguments(spec, jobs, bkk, previous, progress, certify, search, force)
     done = {r.key: r for r in previous or []
             if r.samples == spec.samples and (not search or r.search_max_N_R is not None)}
     todo = [r for r in spec.rows if r.key not in done]
@@ -673,6 +710,38 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
         interrupted = True
     ordered = [finished[r.key] for r in spec.rows if r.key in finished]
     return TableRun(spec, ordered, interrupted, resumed, failed)
+
+
+def _check_run_arguments(spec: object, jobs: object, bkk: object, previous: object, progress: object,
+                         certify: object, search: object, force: object) -> None:
+    """Refuse (InputError) the arguments of :func:`run_table` that are not what it takes, before any
+    work, then a table that cannot fit in memory (unless ``force``); warn (RuntimeWarning) about a
+    table estimated to run long."""
+    import warnings
+
+    from . import cost
+    from .validate import flag, function, instance_of, integer
+    instance_of(spec, "spec", TableSpec, "a TableSpec (see load_table_spec)")
+    if not isinstance(spec.rows, list) or not spec.rows or not all(isinstance(r, RowSpec) for r in spec.rows):
+        raise InputError(f"spec.rows must be a non-empty list of RowSpec, got {spec.rows!r:.80}")
+    integer(spec.samples, "samples", low=1, high=100_000, what="spec.samples")
+    integer(spec.seed, "seed", low=0, what="spec.seed")
+    instance_of(spec.distribution, "distribution", str, "the name of a distribution")
+    instance_of(spec.engine, "engine", EngineSpec, "an EngineSpec")
+    integer(jobs, "table_jobs", low=1)
+    flag(bkk, "bkk")
+    if previous is not None and (not isinstance(previous, list)
+                                 or not all(isinstance(r, RowResult) for r in previous)):
+        raise InputError(f"previous must be a list of RowResult or None, got {previous!r:.80}")
+    function(progress, "progress")
+    flag(certify, "certify")
+    integer(search, "search", low=0, what="candidate instances per row")
+    flag(force, "force")
+    spec.check(search)
+    todo = spec.pending(previous)
+    if todo and not force:
+        for message in cost.check(cost.table_estimate(todo, spec.samples, jobs)):
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
 def _run_parallel(todo: list[RowSpec], args: tuple, jobs: int, finished: dict[str, RowResult],

@@ -515,13 +515,17 @@ def raise_max_real(engine: Engine, generic: GenericSolution, n_complex: int, net
 def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = BUDGET, seed: int = 0,
              distribution: str = "default", allow_negative: bool = False, engine: str | EngineSpec = "native",
              jobs: int = 1, chains: int = CHAINS, batch: int = BATCH, target: int | None = None,
-             certify: bool = False, progress: Progress | None = None) -> MaxRealResult:
+             certify: bool = False, progress: Progress | None = None, force: bool = False) -> MaxRealResult:
     """Search for the real instance of a shape with the most real critical points.
 
     The generic solve and the ``samples`` random instances are those of ``linnet table`` for the same
     seed (so the sampled maximum is the table's max N_R); the walk then tracks about ``budget``
     candidates. With ``certify``, every critical point of the record instance is proved (Krawczyk).
+    Without ``force``, a shape whose generic solve and samples cannot fit in memory is refused
+    (InputError) before any work, as a table row is (:func:`linnet_cli.cost.row_estimate`).
     """
+    _check_arguments(network, m, samples, budget, seed, distribution, allow_negative, engine, jobs, chains,
+                     batch, target, certify, progress, force)
     from .engines import get_engine
     from .table import RowSpec, row_seed
 
@@ -582,6 +586,33 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
             warnings.append(f"only {cert.n_certified_real} of the record's {result.record} real points were certified")
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _check_arguments(network: object, m: object, samples: object, budget: object, seed: object,
+                     distribution: object, allow_negative: object, engine: object, jobs: object, chains: object,
+                     batch: object, target: object, certify: object, progress: object, force: object) -> None:
+    """Refuse (InputError) the arguments of :func:`max_real` that are not what it takes, before any
+    work, then a search that cannot fit in memory (unless ``force``); warn (RuntimeWarning) about one
+    estimated to run long."""
+    import warnings
+
+    from . import cost
+    from .validate import flag, function, instance_of, integer
+    instance_of(network, "network", Network, "a Network")
+    integer(m, "m", low=1, high=MAX_DATA, what="number of data points")
+    for name, value, low in (("samples", samples, 1), ("budget", budget, 0), ("seed", seed, 0), ("jobs", jobs, 1),
+                             ("chains", chains, 1), ("batch", batch, 1)):
+        integer(value, name, low=low)
+    if target is not None:
+        integer(target, "target", low=1)
+    instance_of(distribution, "distribution", str, "the name of a distribution")
+    instance_of(engine, "engine", (str, EngineSpec), "an engine name (native, julia) or an EngineSpec")
+    for name, value in (("allow_negative", allow_negative), ("certify", certify), ("force", force)):
+        flag(value, name)
+    function(progress, "progress")
+    if not force:
+        for message in cost.check(cost.row_estimate(network, m, samples)):
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
 def published_max_real(network: Network, m: int) -> tuple[int | None, str | None]:

@@ -6,8 +6,8 @@ import sys
 import click
 
 from .. import terminal
-from .options import (EngineRequest, Shape, check_files, common_options, engine_options, output_options,
-                      pick_seed, shape_options)
+from .options import (EngineRequest, Shape, check_files, common_options, engine_options, force_option,
+                      output_options, pick_seed, shape_options)
 
 
 @click.command()
@@ -28,10 +28,11 @@ from .options import (EngineRequest, Shape, check_files, common_options, engine_
               help="Parallel processes. [default: all cores; 1 with --engine julia]; results do not depend on it")
 @click.option("--certify", is_flag=True, help="Prove every critical point of the record instance (Krawczyk).")
 @click.option("--save-instance", metavar="FILE", default=None, help="Write the record instance to FILE (.json or .npz).")
+@force_option
 @common_options
 @output_options
 def maxreal(shape: Shape, samples, budget, target, chains, batch, allow_negative, distribution, engine: EngineRequest,
-            jobs, certify, save_instance, seed, quiet, fmt, output) -> None:
+            jobs, certify, save_instance, force, seed, quiet, fmt, output) -> None:
     """Search real instances for the most real critical points of a shape.
 
     Samples random instances as `linnet table` does, then walks from the best of them: each
@@ -47,19 +48,21 @@ def maxreal(shape: Shape, samples, budget, target, chains, batch, allow_negative
       linnet maxreal --d 2 --dx 1 --dy 2 --H 2 --budget 640 --format json -o search.json
       linnet solve --data record.json          # the record instance, solved afresh
     """
+    from .. import cost
     from ..maxreal import BATCH, BUDGET, CHAINS, max_real
     from ..table import default_jobs
     spec = engine.spec()
     check_files([("--output", output), ("--save-instance", save_instance)], [], save_instance)
     seed = pick_seed(seed)
     net = shape.network()
+    terminal.warn(quiet, cost.check(cost.row_estimate(net, shape.m_value(), samples), force))
     jobs = 1 if spec.name == "julia" else (jobs or default_jobs(spec))
     progress = terminal.LazyProgress(quiet)
     try:
         result = max_real(net, shape.m_value(), samples=samples, budget=BUDGET if budget is None else budget, seed=seed,
                           distribution=distribution, allow_negative=allow_negative, engine=spec, jobs=jobs,
                           chains=chains or CHAINS, batch=batch or BATCH, target=target, certify=certify,
-                          progress=progress)
+                          progress=progress, force=True)   # the estimate was checked above
     finally:
         progress.close()
     if save_instance:

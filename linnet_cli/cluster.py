@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import socket
+import struct
 import threading
+import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -32,6 +35,10 @@ CONNECT_SECONDS = 5
 #: Retries of a failed task (Dask's ``retries``; on the local cluster also the worker deaths a task
 #: may cause, the scheduler's ``allowed-failures``): a task that fails twice fails its row.
 TASK_RETRIES = 1
+#: A scheduler greets every connection with a handshake message at once: a length (8 bytes,
+#: little-endian) then the message, a few hundred bytes. A first length above this is not Dask's (an
+#: HTTP or SSH server's first bytes read as a length give exabytes, which Dask would try to allocate).
+HANDSHAKE_BYTES = 1 << 20
 #: Paths per chunk of instances, at least: a task costs a few milliseconds of scheduling, tracking
 #: 2000 paths takes 0.1-0.5 s (0.08-0.22 ms a path in Table 3.1's rows, classification included).
 CHUNK_PATHS = 2000
@@ -86,10 +93,14 @@ def connect(scheduler: Any, workers: int) -> Iterator[Any]:
         _workers_ignore_ctrl_c(client)
     else:
         _check_address(scheduler)
+        _check_scheduler_answers(scheduler)
         try:
             client = distributed.Client(scheduler, timeout=CONNECT_SECONDS)
         except OSError as exc:
             raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
+        except (MemoryError, ValueError, TypeError, EOFError) as exc:   # it answered, not in Dask's protocol
+            raise InputError(f"{scheduler} is not a Dask scheduler (its answer is not Dask's: "
+                             f"{type(exc).__name__})") from None
     try:
         yield client
     finally:
@@ -113,6 +124,43 @@ def _check_address(address: str) -> None:
     except (ValueError, TypeError) as exc:
         raise InputError(f"{opt('scheduler', repr(address))} is not a scheduler address ({exc}): give one like "
                          "tcp://host:8786, or 'local'") from None
+
+
+def _check_scheduler_answers(address: str) -> None:
+    """An InputError unless a Dask scheduler answers at a tcp address: within CONNECT_SECONDS it must
+    send the length of its handshake message, as every scheduler does on a new connection. Another
+    server (HTTP, which waits for a request; SSH, which sends a banner) is named as not a scheduler
+    instead of Dask reading its bytes as a message length and trying to allocate exabytes, or waiting
+    for good. Other schemes (tls, ws, ...) are left to Dask."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+    scheme, location = parse_address(address)
+    if scheme != "tcp":
+        return
+    host, port = parse_host_port(location)
+    deadline = time.monotonic() + CONNECT_SECONDS
+    try:
+        sock = socket.create_connection((host, port), timeout=CONNECT_SECONDS)
+    except OSError as exc:
+        raise InputError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
+    head, closed = b"", False
+    try:
+        with sock:
+            while len(head) < 8 and not closed:
+                sock.settimeout(max(0.01, deadline - time.monotonic()))
+                chunk = sock.recv(8 - len(head))
+                closed = not chunk
+                head += chunk
+    except OSError:   # a timeout included: the server stays silent
+        pass
+    if len(head) < 8:
+        why = ("it closed the connection" if closed
+               else f"no Dask handshake came within {CONNECT_SECONDS} s")
+        raise InputError(f"{address} is not a Dask scheduler ({why})")
+    (length,) = struct.unpack("<Q", head)
+    if not 0 < length <= HANDSHAKE_BYTES:
+        text = head.decode("ascii", "replace")
+        shown = f", it sent {text!r}" if text.isprintable() else ""
+        raise InputError(f"{address} is not a Dask scheduler (its answer is not Dask's{shown})")
 
 
 def _workers_ignore_ctrl_c(client: Any) -> None:

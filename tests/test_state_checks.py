@@ -127,3 +127,62 @@ def test_a_span_beyond_double_precision_is_warned_about_honestly():
         warnings.simplefilter("error")
         found = inst.genericity_warnings()
     assert any("span more than 1.8e+308" in w for w in found)
+
+
+# --- Dask scheduler addresses ----------------------------------------------------------------------
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_http_server_is_not_a_dask_scheduler(tmp_path):
+    pytest.importorskip("distributed")
+    import subprocess
+    import sys
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import socket
+        for _ in range(100):   # until it listens
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        t0 = time.perf_counter()
+        line = error_line(run("table", "--d", "1", "--dx", "1", "--dy", "1", "--samples", "2", "--no-bkk",
+                              "--scheduler", f"tcp://127.0.0.1:{port}"))
+        assert line.startswith(f"Error: tcp://127.0.0.1:{port} is not a Dask scheduler")
+        assert "allocate" not in line
+        assert time.perf_counter() - t0 < 15
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def test_a_server_that_greets_otherwise_is_refused_at_once():
+    pytest.importorskip("distributed")
+    import socket
+    import threading
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def banner() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+            time.sleep(1)
+    threading.Thread(target=banner, daemon=True).start()
+    try:
+        t0 = time.perf_counter()
+        line = error_line(run("table", "--d", "1", "--dx", "1", "--dy", "1", "--samples", "2", "--no-bkk",
+                              "--scheduler", f"tcp://127.0.0.1:{port}"))
+        assert line == (f"Error: tcp://127.0.0.1:{port} is not a Dask scheduler (its answer is not Dask's, "
+                        "it sent 'SSH-2.0-')")
+        assert time.perf_counter() - t0 < 3
+    finally:
+        listener.close()

@@ -186,3 +186,41 @@ def test_a_server_that_greets_otherwise_is_refused_at_once():
         assert time.perf_counter() - t0 < 3
     finally:
         listener.close()
+
+
+# --- numba's cache ---------------------------------------------------------------------------------
+
+KERNEL = '''
+from linnet_cli.jit import njit
+
+
+@njit(cache=True)
+def add_one(x):
+    return x + 1
+'''
+
+
+def _run_kernel(tmp_path: Path):
+    import subprocess
+    import sys
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, "-c", "import kernel; print(kernel.add_one(41))"], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("suffix", [".nbi", ".nbc"])
+def test_a_truncated_numba_cache_file_is_rebuilt_once(tmp_path, suffix):
+    (tmp_path / "kernel.py").write_text(KERNEL)
+    first = _run_kernel(tmp_path)
+    assert first.returncode == 0 and first.stdout.strip() == "42", first.stderr
+    files = sorted((tmp_path / "cache").rglob(f"*{suffix}"))
+    assert files
+    files[0].write_bytes(files[0].read_bytes()[:20])          # a killed write, a full disk
+    again = _run_kernel(tmp_path)
+    assert again.returncode == 0 and again.stdout.strip() == "42", again.stderr
+    lines = again.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("linnet: numba's cache of compiled code was unreadable")
+    assert "kernel.add_one" in lines[0] and "rebuilt" in lines[0] and "Traceback" not in again.stderr
+    third = _run_kernel(tmp_path)                               # rebuilt: loaded from the cache, silently
+    assert third.returncode == 0 and third.stdout.strip() == "42" and third.stderr == ""

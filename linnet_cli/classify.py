@@ -59,6 +59,8 @@ class CriticalPoint:
     degenerate: bool = False
     category: Kind = Kind.COMPLEX
     residual: float = 0.0
+    #: paths of the parameter homotopy that end here (special data: > 1 at a multiple point)
+    multiplicity: int = 1
 
     @property
     def kind(self) -> str:

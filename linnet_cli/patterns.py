@@ -20,18 +20,36 @@ from .network import Network
 #: DΦ counts as rank deficient when σ_min / σ_max is below this: exact deficiency shows up at the
 #: level of rounding (~1e-15), while dominant maps at random points stay far above 1e-9.
 RANK_TOL = 1e-9
+#: Zero weights named in a pattern's description at most (the rest are counted).
+MAX_NAMED_ZEROS = 6
 
 
 @dataclass(frozen=True)
 class ZeroPattern:
-    """Active neurons per hidden layer (0-based indices); every other neuron is dead."""
+    """Active neurons per hidden layer (0-based indices); every other neuron is dead.
+
+    ``zeros``, when given, is the whole zero set of a point (flat indices): at special data a critical
+    point can have zero weights besides those of its dead neurons (:mod:`linnet_cli.generic_locus`);
+    None for the dead-neuron patterns themselves, whose zero set the dead neurons make."""
 
     network: Network
     active: tuple[tuple[int, ...], ...]
+    zeros: tuple[int, ...] | None = None
+
+    @classmethod
+    def of_point(cls, network: Network, w: np.ndarray) -> "ZeroPattern":
+        """The zero pattern of a point whose zero coordinates are exact zeros: a hidden neuron is dead
+        when its incoming and outgoing weights are all zero."""
+        mats = network.unflatten(np.asarray(w))
+        active = tuple(tuple(i for i in range(n) if np.any(mats[l][i] != 0) or np.any(mats[l + 1][:, i] != 0))
+                       for l, n in enumerate(network.hidden))
+        return cls(network, active, tuple(int(i) for i in np.flatnonzero(np.asarray(w) == 0)))
 
     @property
     def is_origin(self) -> bool:
-        """True when some hidden layer is empty: only the origin lies on this pattern."""
+        """True when only the origin lies on this pattern (a dead-neuron pattern with an empty hidden layer)."""
+        if self.zeros is not None:
+            return len(self.zeros) == self.network.N
         return any(len(a) == 0 for a in self.active)
 
     @property
@@ -42,6 +60,10 @@ class ZeroPattern:
     def mask(self) -> np.ndarray:
         """Boolean (N,) mask of the coordinates that are nonzero on this pattern."""
         net = self.network
+        if self.zeros is not None:
+            out = np.ones(net.N, bool)
+            out[list(self.zeros)] = False
+            return out
         keep = [np.arange(net.dx)] + [np.array(a, dtype=int) for a in self.active] + [np.arange(net.dy)]
         mats = []
         for l, (r, c) in enumerate(net.shapes):
@@ -74,7 +96,20 @@ class ZeroPattern:
             return "no hidden layer"
         if self.is_origin:
             return "origin"
-        return "all active" if not dead else "dead: " + ", ".join(dead)
+        text = "all active" if not dead else "dead: " + ", ".join(dead)
+        extra = self._extra_zeros()
+        if extra:
+            names = self.network.variable_names()
+            shown = ", ".join(names[i] for i in extra[:MAX_NAMED_ZEROS])
+            text += f"; zero: {shown}" + (f" (+{len(extra) - MAX_NAMED_ZEROS} more)" if len(extra) > MAX_NAMED_ZEROS else "")
+        return text
+
+    def _extra_zeros(self) -> list[int]:
+        """Zero weights that no dead neuron explains (special data only)."""
+        if self.zeros is None:
+            return []
+        implied = ~ZeroPattern(self.network, self.active).mask
+        return [i for i in self.zeros if not implied[i]]
 
 
 def dead_neuron_patterns(network: Network) -> list[ZeroPattern]:

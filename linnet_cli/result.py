@@ -12,6 +12,7 @@ from .patterns import PatternCheck, ZeroPattern
 
 if TYPE_CHECKING:
     from .certify import Certification
+    from .endpoints import PositiveDimensional
     from .exact import ExactCounts
 
 #: Version of the JSON layout of ``linnet solve --format json`` (bumped on incompatible changes).
@@ -45,6 +46,13 @@ class SolveResult:
     exact: ExactCounts | None = None
     #: the first this many ``warnings`` are the instance's own (non-generic data), known before solving
     n_instance_warnings: int = 0
+    #: what makes the data special (empty: generic data; :mod:`linnet_cli.generic_locus`)
+    special_data: list[str] = field(default_factory=list)
+    #: paths that went to infinity (special data: they lose solutions, they do not fail)
+    diverged_paths: int = 0
+    #: points found on positive-dimensional solution sets, with the paths that reach each and the
+    #: Jacobian's corank there (special data; never counted)
+    positive_dimensional: list[PositiveDimensional] = field(default_factory=list)
 
     def __repr__(self) -> str:
         return f"<SolveResult {self.instance.network.label()} m={self.instance.m}: " \
@@ -59,7 +67,10 @@ class SolveResult:
                  f"• {self.n_complex} critical points: {self.n_torus} on the torus, {self.n_real} real, "
                  f"{len(self.local_minima())} local minima ({len(self.spurious_local_minima())} spurious)",
                  f"• {self.paths_tracked} paths tracked, {self.n_failed} failed, "
-                 f"{self.singular_endpoints} singular endpoints"]
+                 f"{self.singular_endpoints} singular endpoints"
+                 + (f", {self.diverged_paths} to infinity" if self.diverged_paths else "")]
+        if self.special_data:
+            lines.append(f"• special data: {'; '.join(self.special_data)}")
         if self.completeness is not None:
             lines.append(f"• completeness: {self.completeness.describe()}")
         if self.certification is not None:
@@ -128,6 +139,11 @@ class SolveResult:
             "completeness": None if self.completeness is None else self.completeness.as_dict(),
             "exact": None if self.exact is None else self.exact.as_dict(),
             "n_singular": self.singular_endpoints, "paths_tracked": self.paths_tracked,
+            "special_data": list(self.special_data), "n_diverged": self.diverged_paths,
+            "n_with_multiplicity": sum(p.multiplicity for p in self.points),
+            "positive_dimensional": [{"paths": c.paths, "jacobian_corank": c.corank,
+                                      "point": [[float(v.real), float(v.imag)] for v in c.point]}
+                                     for c in self.positive_dimensional],
             "seconds": round(self.seconds, 3),
             "bounds": None if b is None else {"CBB": b.CBB, "BKK": b.BKK, "BKK_torus": b.BKK_torus,
                                               "B_C": b.B_C, "B_C_star": b.B_C_star},
@@ -150,6 +166,7 @@ class SolveResult:
                 "index": k, "pattern": p.pattern.describe(), "torus": p.is_torus, "real": p.is_real,
                 "loss": p.loss.real if p.is_real else [p.loss.real, p.loss.imag],
                 "morse_index": p.morse_index, "kind": p.kind, "residual": p.residual,
+                "multiplicity": p.multiplicity,
                 "coordinates": {n: [float(v.real), float(v.imag)] for n, v in zip(names, p.w)},
             })
         return rows

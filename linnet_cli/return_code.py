@@ -24,6 +24,9 @@ class ReturnCode(StrEnum):
     NOT_CONVERGED = "not_converged"  # endpoint refinement (or the start point) did not converge
     LEFT_TORUS = "left_torus"        # a coordinate went to zero where none may (monodromy on the torus)
     ACCURACY_LIMIT = "accuracy_limit"  # the path became too ill-conditioned for double precision
+    # linnet's Cauchy endgame (:mod:`linnet_cli.endgame`); it also uses AT_INFINITY and
+    # TERMINATED_MAX_WINDING_NUMBER under HC.jl's names
+    ENDGAME_NOT_CONVERGED = "endgame_not_converged"  # Cauchy estimates did not agree down to the smallest radius
 
     # HomotopyContinuation.jl's path return codes (its EndgameTrackerCode), under HC.jl's names
     AT_INFINITY = "at_infinity"      # diverged (HC.jl's endgame decided the path goes to infinity)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from .bounds import BoundsRow
-from .completeness import Completeness, Status, overall
+from .completeness import Completeness, Status, overall, special
 from .classify import classify
 from .engines import EngineSpec
 from .engines.base import Engine, Progress, RawSolutions
@@ -119,6 +119,9 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
     if before_classify is not None:
         before_classify(raw)
     result = _result(instance, eng, seed, raw, bounds, time.perf_counter() - t0)
+    if bounds is not None:   # counts above the cached BKK bounds expose a damaged cache entry
+        from .bounds import confirm_bkk
+        result.bounds = confirm_bkk(bounds, result.n_complex, result.n_torus)
     if verify_patterns:
         from .patterns import verify_patterns as check_patterns
         result.pattern_check = check_patterns(network, instance.m, np.random.default_rng(seed))
@@ -172,10 +175,15 @@ def _result(instance: Instance, eng: Engine, seed: int | None, raw: RawSolutions
             seconds: float) -> SolveResult:
     """The classified points of an engine's raw solutions, with warnings and completeness."""
     points = classify(instance, raw.points, [raw.patterns[i] for i in raw.pattern_of])
+    if raw.multiplicity is not None:
+        for p, mult in zip(points, raw.multiplicity):
+            p.multiplicity = int(mult)
     instance_warnings = instance.genericity_warnings()
     warnings = instance_warnings + list(raw.notes)
     n_sing = 0 if raw.singular is None else len(raw.singular)
-    if n_sing:
+    if raw.special:
+        warnings += _special_notes(raw, points)
+    elif n_sing:
         warnings.append(f"{n_sing} path(s) ended at singular endpoints: they are not counted as isolated "
                         "critical points (the instance may not be generic)")
     n_failed = sum(raw.failed.values())
@@ -189,11 +197,36 @@ def _result(instance: Instance, eng: Engine, seed: int | None, raw: RawSolutions
         evidence = Completeness([], Status.PROVEN, ["found by a linear solve: nothing can be missed"])
     elif raw.completeness is None:
         evidence = Completeness([], Status.NOT_VERIFIED, [f"the {eng.name} engine gives no completeness evidence"])
+    elif raw.special:
+        evidence = special(raw.completeness, n_failed)
     else:
         evidence = overall(raw.completeness, n_failed)
     return SolveResult(instance, eng.name, seed, points, raw.patterns, raw.paths_tracked, dict(raw.failed),
                        n_sing, seconds, bounds, warnings, monodromy_failed_loops=raw.monodromy_failed_loops,
-                       completeness=evidence, n_instance_warnings=len(instance_warnings))
+                       completeness=evidence, n_instance_warnings=len(instance_warnings),
+                       special_data=list(raw.special), diverged_paths=raw.diverged,
+                       positive_dimensional=list(raw.positive_dimensional))
+
+
+def _special_notes(raw: RawSolutions, points: list) -> list[str]:
+    """What the solve of special data found besides the isolated points: its method, multiple points,
+    paths to infinity and positive-dimensional solution sets."""
+    out = [f"special data ({'; '.join(raw.special)}): the critical points are counted by the parameter "
+           "homotopy from generic data, which finds every isolated one; dead-neuron patterns are not assumed"]
+    multiple = [p.multiplicity for p in points if p.multiplicity > 1]
+    if multiple:
+        out.append(f"{len(multiple)} critical point(s) are multiple (multiplicities {sorted(multiple, reverse=True)}): "
+                   "each is counted once in N_C")
+    if raw.diverged:
+        out.append(f"{raw.diverged} path(s) went to infinity: these data have fewer finite critical points than "
+                   "generic data")
+    if raw.positive_dimensional:
+        paths = sum(c.paths for c in raw.positive_dimensional)
+        corank = max(c.corank for c in raw.positive_dimensional)
+        out.append(f"positive-dimensional solution sets: {len(raw.positive_dimensional)} endpoint(s) of {paths} "
+                   f"path(s) lie on them (local dimension at most {corank}); their critical points are not "
+                   "isolated and are not counted")
+    return out
 
 
 def _certify(result: SolveResult) -> None:

@@ -154,11 +154,14 @@ class TraceResult:
     #: the traces could not be computed (pencil paths failed numerically): neither passed nor a sign
     #: that the fiber is incomplete
     inconclusive: bool = False
+    #: the detection margin: how far the least visible orbit stands above the tolerance (what dropping
+    #: it would leave / tolerance, :attr:`Traces.power`); a pass needs DETECT_MARGIN. None: no traces
+    margin: float | None = None
 
     def as_dict(self) -> dict:
         return {"passed": self.passed, "residual": self.residual, "fiber": self.fiber, "extras": self.extras,
                 "paths": self.paths, "failed": self.failed, "reason": self.reason, "tolerance": self.tolerance,
-                "inconclusive": self.inconclusive}
+                "inconclusive": self.inconclusive, "margin": self.margin}
 
 
 @dataclass
@@ -369,7 +372,7 @@ class TraceTest:
             self.fiber_size, self.slices = len(representatives), min(self.slices, 1)
         known = len(self.extras)
         fiber = self._fiber(representatives)
-        residual, reason, tol = np.inf, "no extra witness found", TRACE_TOL
+        residual, reason, tol, power = np.inf, "no extra witness found", TRACE_TOL, None
         stalled = broken = rounds = 0
         while rounds < EXTRA_ROUNDS:
             # a check first takes the traces with the extra witnesses it has (their graph is closed)
@@ -389,8 +392,9 @@ class TraceTest:
                 traces = self._pencil(fiber)
                 residual, tol = float(np.max(traces.residual)), float(np.max(traces.tolerance))
                 reason = traces.reason
+                power = float(traces.power) if not traces.reason and len(traces.share) else None
                 if traces.collinear and traces.power >= DETECT_MARGIN:
-                    return self._result(True, residual, len(fiber), tol=tol)
+                    return self._result(True, residual, len(fiber), tol=tol, margin=power)
                 broken = broken + 1 if not np.isfinite(residual) else 0
                 if traces.collinear:
                     # collinear, but some orbit barely moves along this slice or its noise hides it: its
@@ -407,7 +411,7 @@ class TraceTest:
                     stalled = broken = rounds = 0
                     continue
                 if unusable:
-                    return self._result(False, residual, len(fiber), f"inconclusive: {unusable}", tol, True)
+                    return self._result(False, residual, len(fiber), f"inconclusive: {unusable}", tol, True, power)
             if not reason:
                 reason = f"traces not collinear (residual {residual:.1e})"
             if stalled >= EXTRA_STALL:
@@ -415,13 +419,13 @@ class TraceTest:
                 # slice may stay out of reach of its loops: if the next check fails too, it changes slice
                 self.stale = True
                 break
-        result = self._result(False, residual, len(fiber), reason, tol)
+        result = self._result(False, residual, len(fiber), reason, tol, margin=power)
         if len(self.extras) == known:
             self.verdict = ((len(representatives), len(self.extras)), result)
         return result
 
     def _result(self, passed: bool, residual: float, fiber: int, reason: str = "", tol: float = TRACE_TOL,
-                inconclusive: bool = False) -> TraceResult:
+                inconclusive: bool = False, margin: float | None = None) -> TraceResult:
         """The test's outcome for a fiber of ``fiber`` points under the subgroup, counts in full."""
         return TraceResult(passed, residual, fiber * self.orbit, len(self.extras) * self.orbit, self.paths,
-                           self.failed, reason, tol, inconclusive)
+                           self.failed, reason, tol, inconclusive, margin)

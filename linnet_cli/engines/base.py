@@ -9,6 +9,7 @@ import numpy as np
 
 from ..instance import Instance
 from ..completeness import Part, overall
+from ..endpoints import PositiveDimensional
 from ..network import Network
 from ..patterns import ZeroPattern
 from ..progress import Progress
@@ -39,6 +40,14 @@ class RawSolutions:
     #: points are found by a method that cannot miss any (a linear solve: the count is proven)
     completeness: list[Part] | None = None
     exact: bool = False
+    #: special data (:mod:`linnet_cli.generic_locus`): what makes them special (empty for generic data);
+    #: the number of paths that reach each point (its multiplicity; None: all 1); paths that went to
+    #: infinity (solutions the special data lose, not failures); and the points found on
+    #: positive-dimensional solution sets (also in ``singular``, never counted)
+    special: list[str] = field(default_factory=list)
+    multiplicity: np.ndarray | None = None
+    diverged: int = 0
+    positive_dimensional: list[PositiveDimensional] = field(default_factory=list)
 
 
 class GenericSolution(ABC):

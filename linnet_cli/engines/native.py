@@ -15,16 +15,19 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..gradient import GradientSystem
+from ..endgame import CauchyEndgame, EndgameOptions
+from ..endpoints import PositiveDimensional, group_endpoints
+from ..generic_locus import equivalent_data, special_features
+from ..gradient import GradientSystem, Parameters
 from ..completeness import Part, Status
 from ..instance import Instance
 from ..monodromy import MonodromyOptions, TorusSolutions, monodromy_solve, random_lambda
 from ..network import Network, widths_text
 from ..patterns import ZeroPattern, origin_pattern, pattern_groups
-from ..symmetry import canonical, expand_orbits
+from ..symmetry import canonical, expand_orbits, sign_vectors
 from ..trace_test import TraceResult, TraceTest
 from ..return_code import ReturnCode
-from ..tracker import RETRACK_LEVELS, ParameterHomotopy, Tracker, TrackerOptions
+from ..tracker import RETRACK_LEVELS, ParameterHomotopy, TrackedPaths, Tracker, TrackerOptions
 from ..unique_points import duplicates, merge_new
 from ..progress import Progress
 from .base import GenericSolution, RawSolutions
@@ -51,11 +54,13 @@ class StartSystem(GenericSolution):
             if not tor.dominant:
                 parts.append(Part(widths, len(pats), 0, Status.RANK_TEST))
             elif v is not None and v.passed:
-                parts.append(Part(widths, len(pats), tor.count, Status.TRACE_TEST, v.residual, v.extras))
+                parts.append(Part(widths, len(pats), tor.count, Status.TRACE_TEST, v.residual, v.extras,
+                                  tolerance=v.tolerance, margin=v.margin))
             else:
                 why = (v.reason if v is not None else "no trace test") + (" (loop limit reached)" if tor.hit_loop_limit else "")
                 parts.append(Part(widths, len(pats), tor.count, Status.NOT_VERIFIED,
-                                  None if v is None else v.residual, None if v is None else v.extras, why))
+                                  None if v is None else v.residual, None if v is None else v.extras, why,
+                                  None if v is None else v.tolerance, None if v is None else v.margin))
         return parts
 
     @property
@@ -149,6 +154,26 @@ def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.nd
         lost = lost[codes[lost] != ReturnCode.SUCCESS]
 
 
+def retrack_jumps(tracker: Tracker, res: TrackedPaths, x0: np.ndarray, blocks: np.ndarray, sub: Network) -> np.ndarray:
+    """Path jumping shows up as coinciding endpoints within one block (paths of one instance and
+    pattern, which end at distinct points of the sub-network): retrack those carefully, more carefully
+    at each level. Returns the paths' codes, with endpoints that still coincide marked NOT_CONVERGED
+    (which of them is right cannot be told)."""
+    def jumped() -> np.ndarray:
+        return np.concatenate([b[duplicates(canonical(sub, res.x[b]))[1]] for b in blocks])
+
+    suspect, careful = jumped(), tracker
+    for _ in range(RETRACK_LEVELS):
+        if not len(suspect):
+            break
+        careful = careful.careful()
+        careful.retrack(res, x0, suspect)
+        suspect = jumped()
+    codes = res.codes.copy()
+    codes[suspect[codes[suspect] == ReturnCode.SUCCESS]] = ReturnCode.NOT_CONVERGED
+    return codes
+
+
 def track_to(start: StartSystem, instances: Sequence[Instance], progress: Progress | None = None,
              options: TrackerOptions | None = None) -> list[RawSolutions]:
     """Critical points of every instance by parameter homotopy from the start system."""
@@ -177,23 +202,8 @@ def track_to(start: StartSystem, instances: Sequence[Instance], progress: Progre
         tracker = Tracker(ParameterHomotopy(GradientSystem(sub), (tor.X, tor.Y, tor.lam), (X1, Y1, lam1)), options,
                           torus=True)
         res = tracker.track(x0)
-        # path jumping shows up as coinciding endpoints of one (instance, pattern): retrack those
-        # carefully, more carefully at each level
         blocks = np.arange(len(x0)).reshape(n_inst * Pn, R)
-
-        def jumped() -> np.ndarray:
-            return np.concatenate([b[duplicates(canonical(sub, res.x[b]))[1]] for b in blocks])
-
-        suspect, careful = jumped(), tracker
-        for _ in range(RETRACK_LEVELS):
-            if not len(suspect):
-                break
-            careful = careful.careful()
-            careful.retrack(res, x0, suspect)
-            suspect = jumped()
-        codes = res.codes.copy()
-        # still coinciding: cannot tell which is right
-        codes[suspect[codes[suspect] == ReturnCode.SUCCESS]] = ReturnCode.NOT_CONVERGED
+        codes = retrack_jumps(tracker, res, x0, blocks, sub)
         lost = np.flatnonzero((codes != ReturnCode.SUCCESS) & (codes != ReturnCode.SINGULAR))
         if len(lost):
             detour(tracker, x0, res, codes, lost, blocks, sub)
@@ -222,6 +232,121 @@ def track_to(start: StartSystem, instances: Sequence[Instance], progress: Progre
     return out
 
 
+@dataclass
+class _PatternPaths:
+    """The paths of one sub-network's patterns to an instance with special data: start points x0 (the
+    torus representatives, once per pattern), end parameters per path, and where each path ended."""
+
+    sub: Network
+    pats: list[ZeroPattern]
+    start: tuple[np.ndarray, np.ndarray, np.ndarray]
+    end: tuple[np.ndarray, np.ndarray, np.ndarray]
+    x0: np.ndarray
+    x: np.ndarray = field(init=False)
+    codes: np.ndarray = field(init=False)
+    segments: int = 0
+
+    def track(self, which: np.ndarray, options: TrackerOptions | None, endgame: EndgameOptions | None) -> None:
+        """Track the paths ``which`` to the instance; those that do not end at a regular point go through
+        the Cauchy endgame."""
+        tracker = Tracker(ParameterHomotopy(GradientSystem(self.sub), self.start, self.end), options)
+        if not hasattr(self, "x"):
+            res = tracker.track(self.x0)
+            self.codes = retrack_jumps(tracker, res, self.x0, np.arange(len(self.x0)).reshape(len(self.pats), -1),
+                                       self.sub)
+            self.x = res.x.copy()
+        else:
+            res = tracker.track(self.x0[which])
+            self.x[which], self.codes[which] = res.x, res.codes
+        self.segments += len(which)
+        rest = which[self.codes[which] != ReturnCode.SUCCESS]
+        if len(rest):
+            game = CauchyEndgame(self.sub, self.start, self.end, len(self.x0), endgame, options).run(self.x0[rest], rest)
+            self.x[rest], self.codes[rest] = game.x, game.codes
+            self.segments += game.paths
+
+    def endpoints(self) -> tuple[np.ndarray, np.ndarray]:
+        """The finite endpoints in the whole network's variables, every point of each orbit, and the
+        path (index into x0) each comes from."""
+        R = len(self.x0) // len(self.pats)
+        orbit = len(sign_vectors(self.sub))
+        ok = np.flatnonzero(self.codes == ReturnCode.SUCCESS)
+        pts = [self.pats[k // R].embed(expand_orbits(self.sub, self.x[k:k + 1])) for k in ok]
+        return (np.vstack(pts) if pts else np.zeros((0, self.pats[0].network.N), complex)), np.repeat(ok, orbit)
+
+
+def track_special(start: StartSystem, instance: Instance, rng: np.random.Generator, progress: Progress | None = None,
+                  options: TrackerOptions | None = None, endgame: EndgameOptions | None = None) -> RawSolutions:
+    """Every isolated critical point of an instance with special data, by the coefficient-parameter
+    homotopy from the generic solutions (docs/design.md §9).
+
+    Each generic solution (every pattern's torus points and the origin) is tracked to the instance in
+    its pattern's variables, which is the path of the whole system (the pattern's coordinate subspace
+    is invariant along the homotopy). Paths that do not end at a regular point go through the Cauchy
+    endgame (:mod:`linnet_cli.endgame`), which tells finite endpoints from paths to infinity. The finite
+    endpoints are grouped into points (:mod:`linnet_cli.endpoints`): each isolated point, with the
+    number of paths that reach it as its multiplicity, and the points of positive-dimensional solution
+    sets, which are reported and not counted. A regular point that several paths reach shows a path
+    that jumped: those paths are tracked again, more carefully at each level (RETRACK_LEVELS); what
+    still coincides counts as failed. The zero pattern of each point is its actual zero set."""
+    net = instance.network
+    system = GradientSystem(net)
+    params = Parameters.from_instance(instance)
+    families: list[_PatternPaths] = []
+    for k, (widths, pats) in enumerate(start.groups.items()):
+        tor = start.torus[widths]
+        if len(tor.representatives):
+            lam = np.repeat(np.stack([instance.lambda_flat[p.coordinates] for p in pats]), len(tor.representatives), axis=0)
+            fam = _PatternPaths(Network(widths), pats, (tor.X, tor.Y, tor.lam), (instance.X, instance.Y, lam),
+                                np.tile(tor.representatives, (len(pats), 1)))
+            fam.track(np.arange(len(fam.x0)), options, endgame)
+            families.append(fam)
+        if progress is not None:
+            progress("parameter homotopy", k + 1, len(start.groups))
+    careful = options or TrackerOptions()
+    for level in range(RETRACK_LEVELS + 1):
+        ends, owner = [np.zeros((1, net.N), complex)], [np.array([-1])]      # the origin's path: constant
+        for f, fam in enumerate(families):
+            pts, paths = fam.endpoints()
+            ends.append(pts)
+            owner.append(paths * len(families) + f)
+        owners = np.concatenate(owner)
+        groups = group_endpoints(system, params, np.vstack(ends), rng, options)
+        jumped = [g for g in groups if g.regular and g.multiplicity > 1]
+        if not jumped or level == RETRACK_LEVELS:
+            break
+        careful = careful.careful()
+        suspects = np.unique(np.concatenate([owners[g.paths] for g in jumped]))
+        for f, fam in enumerate(families):
+            mine = suspects[(suspects >= 0) & (suspects % len(families) == f)] // len(families)
+            if len(mine):
+                fam.track(mine, careful, endgame)
+    failed: dict[str, int] = defaultdict(int)
+    diverged = 0
+    for fam in families:
+        orbit = len(sign_vectors(fam.sub))
+        for code in fam.codes[fam.codes != ReturnCode.SUCCESS]:
+            if code == ReturnCode.AT_INFINITY:
+                diverged += orbit
+            else:
+                failed[code.value] += orbit
+    if jumped:
+        failed[ReturnCode.DUPLICATE.value] += sum(g.multiplicity - 1 for g in jumped)
+    isolated = [g for g in groups if not g.positive_dimensional]
+    on_sets = [g for g in groups if g.positive_dimensional]
+    points = np.array([g.point for g in isolated]).reshape(-1, net.N)
+    of_point = [ZeroPattern.of_point(net, w) for w in points]
+    patterns = list(dict.fromkeys(of_point))
+    pid = {p: i for i, p in enumerate(patterns)}
+    raw = RawSolutions(points, np.array([pid[p] for p in of_point], int), patterns,
+                       1 + sum(fam.segments for fam in families), dict(failed),
+                       np.array([g.point for g in on_sets]).reshape(-1, net.N))
+    raw.multiplicity = np.array([g.multiplicity for g in isolated], int)
+    raw.diverged = diverged
+    raw.positive_dimensional = [PositiveDimensional(g.point, g.multiplicity, g.corank) for g in on_sets]
+    return raw
+
+
 class NativeEngine:
     """The default engine: compiled path tracking (numba), no Julia needed. ``trace_test`` checks every
     monodromy set for completeness (:mod:`linnet_cli.trace_test`); ``monodromy`` and ``tracker`` set
@@ -241,7 +366,20 @@ class NativeEngine:
 
     def solve(self, instance: Instance, rng: np.random.Generator,
               progress: Progress | None = None) -> RawSolutions:
-        """Monodromy with the instance's own data, then a homotopy in Λ alone to the instance."""
+        """Monodromy with the instance's own data, then a homotopy in Λ alone to the instance; for
+        special data (:func:`~linnet_cli.generic_locus.special_features`), which that assumes away,
+        the homotopy in (X, Y, Λ) from a generic solve instead (:func:`track_special`)."""
+        special = special_features(instance)
+        if special:
+            same = equivalent_data(instance)
+            generic = self.generic_solve(same.network, same.m, rng, progress)
+            raw = track_special(generic, same, rng, progress, self.tracker)
+            raw.special = special
+            raw.paths_tracked += generic.paths_tracked
+            raw.monodromy_failed_loops = sum(generic.failed.values())
+            raw.notes.extend(_start_notes(generic))
+            raw.completeness = generic.parts()
+            return raw
         start = start_system(instance.network, instance.X, instance.Y, rng, progress, self.trace_test,
                              self.monodromy, self.tracker)
         raw = track_to(start, [instance], progress, self.tracker)[0]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+import sys
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 import time
 from typing import TYPE_CHECKING
@@ -108,15 +109,30 @@ def cached_bkk(network: Network, m: int, progress: PartProgress | None = None) -
     """(BKK, BKK torus) of a shape: computed by mixed volume once, then read from a small JSON cache
     (``$LINNET_CACHE_DIR`` or ``~/.cache/linnet``). Mixed volumes depend only on the shape, so caching
     them is exact; the N = 15 rows take seconds to compute, N = 18 minutes. A cache entry that is not
-    a valid pair of bounds (a corrupt or edited file) is ignored and recomputed. A shape whose mixed
-    volumes cannot fit in memory is refused (InputError) before any work."""
-    from .errors import InputError
-    from .mixed_volume import bkk_bounds
-    from .output_files import write_text_atomic
+    a valid pair of bounds (a corrupt or edited file) is ignored, recomputed and replaced, and a line on
+    stderr says so. A shape whose mixed volumes cannot fit in memory is refused (InputError) before
+    any work."""
     cache = _read_cache()
     hit = _cached_value(cache, network, m)
     if hit is not None:
         return hit
+    entry = cache.get(network.key(m))
+    if entry is not None:
+        _say(f"the cached BKK bounds {json.dumps(entry)[:40]} of {network.label()} m={m} are not two integers "
+             f"with 0 ≤ BKK* ≤ BKK ≤ CBB = {bezout(network)}: discarded, recomputed and replaced in {_cache_file()}")
+    return _compute_and_cache(network, m, cache, progress)
+
+
+def _say(text: str) -> None:
+    """One line on stderr about the BKK cache."""
+    sys.stderr.write(f"linnet: {text}\n")
+
+
+def _compute_and_cache(network: Network, m: int, cache: dict, progress: PartProgress | None) -> tuple[int, int]:
+    """Compute a shape's (BKK, BKK torus) and write it into the cache (``cache``: the file's entries)."""
+    from .errors import InputError
+    from .mixed_volume import bkk_bounds
+    from .output_files import write_text_atomic
     path = _cache_file()
     key = network.key(m)
     check_bkk_memory(network, m)
@@ -128,6 +144,30 @@ def cached_bkk(network: Network, m: int, progress: PartProgress | None = None) -
     except (OSError, InputError):
         pass  # an unwritable cache only costs time
     return value
+
+
+def confirm_bkk(bounds: BoundsRow, n_complex: int, n_torus: int,
+                progress: PartProgress | None = None) -> BoundsRow:
+    """``bounds`` checked against counts a solve found: BKK bounds the isolated critical points in C^N
+    and BKK* those on the torus, for any data, so N_C > BKK or N_C* > BKK* means that one of the two is
+    wrong. When the bounds are the cache's entry (an edited or damaged cache file), the entry is
+    discarded, recomputed and replaced, and a line on stderr says so; the bounds returned are the
+    recomputed ones. Otherwise (bounds not from the cache, or the counts within them) ``bounds``."""
+    if bounds.BKK is None or bounds.BKK_torus is None:
+        return bounds
+    if n_complex <= bounds.BKK and n_torus <= bounds.BKK_torus:
+        return bounds
+    network = Network(bounds.widths)
+    cache = _read_cache()
+    if _cached_value(cache, network, bounds.m) != (bounds.BKK, bounds.BKK_torus):
+        return bounds
+    found = (f"N_C = {n_complex} critical points were found" if n_complex > bounds.BKK
+             else f"N_C* = {n_torus} critical points on the torus were found")
+    _say(f"the cached BKK bounds of {network.label()} m={bounds.m} (BKK {bounds.BKK}, BKK* {bounds.BKK_torus}) "
+         f"cannot be right: {found}; discarded, recomputed and replaced in {_cache_file()}")
+    cache.pop(network.key(bounds.m), None)
+    mv, mv_t = _compute_and_cache(network, bounds.m, cache, progress)
+    return replace(bounds, BKK=mv, BKK_torus=mv_t)
 
 
 @dataclass

@@ -224,3 +224,43 @@ def test_a_truncated_numba_cache_file_is_rebuilt_once(tmp_path, suffix):
     assert "kernel.add_one" in lines[0] and "rebuilt" in lines[0] and "Traceback" not in again.stderr
     third = _run_kernel(tmp_path)                               # rebuilt: loaded from the cache, silently
     assert third.returncode == 0 and third.stdout.strip() == "42" and third.stderr == ""
+
+
+# --- the BKK cache -------------------------------------------------------------------------------
+
+def test_a_cached_bkk_entry_below_the_counts_found_is_recomputed(tmp_path, monkeypatch, capsys):
+    from linnet_cli import solve
+    from linnet_cli.network import Network
+    monkeypatch.setenv("LINNET_CACHE_DIR", str(tmp_path))
+    cache = tmp_path / "bkk.json"
+    cache.write_text(json.dumps({"2,2,2|m=1": [7, 3]}))            # valid-looking, but below N_C = 33
+    res = solve(Network.uniform(2, 2, 2), seed=1)
+    assert (res.n_complex, res.n_torus) == (33, 16)
+    assert (res.bounds.BKK, res.bounds.BKK_torus) == (1089, 1024)
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "cached BKK bounds of d=2 dx=2 dy=2 m=1 (BKK 7, BKK* 3) cannot be right" in err[0]
+    assert "N_C = 33" in err[0] and "recomputed and replaced" in err[0]
+    assert json.loads(cache.read_text())["2,2,2|m=1"] == [1089, 1024]
+    again = solve(Network.uniform(2, 2, 2), seed=1)                 # the replaced entry is right: silence
+    assert again.bounds.BKK == 1089 and capsys.readouterr().err == ""
+
+
+def test_the_torus_count_exposes_a_cached_entry_too(tmp_path, monkeypatch):
+    from linnet_cli.network import Network
+    from linnet_cli.table import RowSpec, start_row
+    from linnet_cli.solver import solver_for
+    monkeypatch.setenv("LINNET_CACHE_DIR", str(tmp_path))
+    (tmp_path / "bkk.json").write_text(json.dumps({"1,1,1|m=1": [5, 3]}))   # BKK* 3 < N_C* = 4
+    net = Network((1, 1, 1))
+    start = start_row(RowSpec(net, 1), 0, solver_for(net, "native"))
+    assert (start.bounds.BKK, start.bounds.BKK_torus) == (5, 4)
+    assert json.loads((tmp_path / "bkk.json").read_text())["1,1,1|m=1"] == [5, 4]
+
+
+def test_an_invalid_cached_bkk_entry_is_said_to_be_replaced(tmp_path, monkeypatch):
+    monkeypatch.setenv("LINNET_CACHE_DIR", str(tmp_path))
+    (tmp_path / "bkk.json").write_text(json.dumps({"1,1,1|m=1": [999, 5]}))   # above CBB = 9
+    res = run("bounds", "--d", "1", "--dx", "1", "--dy", "1", "--format", "csv")
+    assert res.exit_code == 0
+    assert "the cached BKK bounds [999, 5] of d=1 dx=1 dy=1 m=1 are not two integers" in res.stderr
+    assert res.stdout.splitlines()[1].split(",")[7:9] == ["5", "4"]

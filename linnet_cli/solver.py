@@ -122,9 +122,6 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
     if bounds is not None:   # counts above the cached BKK bounds expose a damaged cache entry
         from .bounds import confirm_bkk
         result.bounds = confirm_bkk(bounds, result.n_complex, result.n_torus)
-    if bounds is not None:   # counts above the cached BKK bounds expose a damaged cache entry
-        from .bounds import confirm_bkk
-        result.bounds = confirm_bkk(bounds, result.n_complex, result.n_torus)
     if verify_patterns:
         from .patterns import verify_patterns as check_patterns
         result.pattern_check = check_patterns(network, instance.m, np.random.default_rng(seed))

@@ -1,6 +1,6 @@
 """Sweep of special data: every count compared with an exact Gröbner-basis count where one is possible.
 
-Real data are special (docs/design.md §9): exact zeros, one-hot inputs or targets, sparse features,
+Real data are special (docs/design.md §5a): exact zeros, one-hot inputs or targets, sparse features,
 duplicated data points, zero or tied regularization constants. For each kind and shape this draws
 a random instance, makes it special, solves it, and compares with msolve's count over a prime field
 (N ≤ 15, when msolve is installed). msolve counts the degree of the gradient ideal, that is the

@@ -22,6 +22,9 @@ from .unique_points import SAME_POINT_TOL, close_pairs
 #: endpoints are refined to ~1e-14 and Cauchy-endgame endpoints agree to ~1e-9 (EndgameOptions.tol),
 #: while nonzero coordinates of the solutions met here are far above 1e-7.
 ZERO_TOL = 1e-7
+#: A coordinate below ZERO_TOL is zero when setting it to zero leaves the relative residual at most
+#: this (rounding of a refined regular point is ~1e-15), or within 10× the point's own residual.
+SNAP_RESIDUAL = 1e-12
 #: Newton iterations at most when a regular endpoint is refined in the whole network's variables.
 REFINE_ITERATIONS = 4
 #: The local dimension test steps this far (relative to max(1, ‖x‖)) along the Jacobian's kernel. A
@@ -83,11 +86,29 @@ def refine(system: GradientSystem, params: Parameters, x: np.ndarray) -> np.ndar
     return x
 
 
-def snap_zeros(x: np.ndarray) -> np.ndarray:
-    """The points with their numerically zero coordinates (ZERO_TOL) set to exact zeros."""
+def snap_zeros(system: GradientSystem, params: Parameters, x: np.ndarray) -> np.ndarray:
+    """The points (P, N) with their zero coordinates set to exact zeros: those below ZERO_TOL (relative)
+    whose zeroing leaves the residual at the level of rounding (SNAP_RESIDUAL) or of the point's own
+    residual. A tiny coordinate that is not zero (data within 1e-10 of special make critical points
+    with coordinates of that size) raises the residual of a regular point far above rounding when
+    zeroed, and is kept."""
     x = np.array(x, complex)
-    scale = np.maximum(1.0, np.linalg.norm(x, axis=-1, keepdims=True))
-    x[np.abs(x) <= ZERO_TOL * scale] = 0
+    scale = np.maximum(1.0, np.linalg.norm(x, axis=-1))
+
+    def residual(y: np.ndarray) -> np.ndarray:
+        return np.linalg.norm(system.evaluate(y, params), axis=-1) / scale
+
+    allowed = np.maximum(SNAP_RESIDUAL, 10 * residual(x))
+    small = np.abs(x) <= ZERO_TOL * scale[:, None]
+    snapped = np.where(small, 0, x)
+    ok = residual(snapped) <= allowed
+    x[ok] = snapped[ok]
+    for k in np.flatnonzero(~ok):          # one coordinate at a time
+        for i in np.flatnonzero(small[k]):
+            y = x[k:k + 1].copy()
+            y[0, i] = 0
+            if residual(y)[0] * scale[k] <= allowed[k] * scale[k]:
+                x[k] = y[0]
     return x
 
 
@@ -116,11 +137,11 @@ def group_endpoints(system: GradientSystem, params: Parameters, x: np.ndarray,
     for r in np.unique(roots):
         members = np.flatnonzero(roots == r)
         groups.append((members, x[members].mean(axis=0)))
-    centres = refine(system, params, np.array([c for _, c in groups]))
+    centres = snap_zeros(system, params, refine(system, params, np.array([c for _, c in groups])))
     cond = scaled_cond(system.jacobian(centres, params), centres)
     out = []
     for (members, _), c, k in zip(groups, centres, cond):
-        g = EndpointGroup(snap_zeros(c[None])[0], members, bool(k <= singular_cond))
+        g = EndpointGroup(c, members, bool(k <= singular_cond))
         if not g.regular:
             g.positive_dimensional, g.corank = on_positive_dimensional_set(system, params, c, rng)
         out.append(g)

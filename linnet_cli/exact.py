@@ -25,19 +25,27 @@ EXACT_TIMEOUT = 900.0
 
 @dataclass
 class ExactCounts:
-    """N_C and N_C* of one instance over GF(prime), and how long msolve took."""
+    """N_C and N_C* of one instance over GF(prime), and how long msolve took. msolve counts the degree
+    of the ideal: each isolated point with its multiplicity (special data can have multiple points).
+    ``positive_dimensional``: msolve found the solution set positive-dimensional (no counts)."""
 
-    n_complex: int
-    n_torus: int
+    n_complex: int | None
+    n_torus: int | None
     prime: int
     seconds: float
+    positive_dimensional: bool = False
 
-    def agrees(self, n_complex: int, n_torus: int) -> bool:
+    def agrees(self, n_complex: int, n_torus: int, positive_dimensional: bool = False) -> bool:
+        """Whether a solve's counts (with multiplicities) and its finding of positive-dimensional
+        solution sets match these."""
+        if self.positive_dimensional or positive_dimensional:
+            return self.positive_dimensional == positive_dimensional
         return (self.n_complex, self.n_torus) == (n_complex, n_torus)
 
     def as_dict(self) -> dict:
         return {"n_complex": self.n_complex, "n_torus": self.n_torus, "prime": self.prime,
-                "seconds": round(self.seconds, 2), "tool": "msolve"}
+                "seconds": round(self.seconds, 2), "tool": "msolve",
+                "positive_dimensional": self.positive_dimensional}
 
 
 def check_exact_possible(N: int) -> None:
@@ -59,6 +67,8 @@ def exact_counts(instance: Instance, timeout: float = EXACT_TIMEOUT) -> ExactCou
         n_t = peers.msolve_counts(instance, timeout=timeout, prime=EXACT_PRIME, torus=True)[0]
     except peers.PeerTimeout:
         raise InputError(f"msolve did not finish within {timeout:.0f} s: no exact counts for this shape") from None
+    except peers.NotZeroDimensional:
+        return ExactCounts(None, None, EXACT_PRIME, time.perf_counter() - t0, positive_dimensional=True)
     except peers.PeerError as exc:
         raise InputError(f"msolve failed: {exc}") from None
     return ExactCounts(int(n_c), int(n_t), EXACT_PRIME, time.perf_counter() - t0)

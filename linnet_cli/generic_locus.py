@@ -3,16 +3,17 @@
 The fast solve (docs/design.md §2–§5) counts critical points by dead-neuron zero patterns, finds each
 sub-network's torus points by monodromy at the instance's own data and decides dominance by a rank
 test there. All three assume generic data: the thesis proves the zero-pattern structure for generic
-(X, Y, Λ) only. Special data break them. A zero in X or Y, a rank-deficient X, Y or Y Xᵀ (repeated or
-collinear data points among at most d_x of them), and zero or tied regularization constants all occur
-in real data (one-hot targets, sparse or centred features, one shared weight decay). There the critical points can have zero sets that are no
-dead-neuron pattern, coincide, go to infinity or form positive-dimensional components.
+(X, Y, Λ) only. Special data break them. A zero in X or Y, a rank-deficient X, Y or Y Xᵀ (repeated
+or collinear data points among at most d_x of them), and zero or tied regularization constants all
+occur in real data (one-hot targets, sparse or centred features, one shared weight decay). There the
+critical points can have zero sets that are no dead-neuron pattern, coincide, go to infinity or form
+positive-dimensional components.
 
 :func:`special_features` names every such feature of an instance (empty for generic data). The solver
 then uses the coefficient-parameter homotopy from a generic solve, which is right for any data
-(:mod:`linnet_cli.special_solve`). Exact features are found by exact comparisons; *near* ones, within
-a scale-aware tolerance, are named as well, because the fast solve's rank test misreads data that are
-special up to rounding.
+(:func:`linnet_cli.engines.native.track_special`, docs/design.md §5a). Exact features are found by
+exact comparisons; *near* ones, within a scale-aware tolerance, are named as well, because the fast
+solve's rank test misreads data that are special up to rounding.
 """
 from __future__ import annotations
 
@@ -38,36 +39,36 @@ def _scale(a: np.ndarray) -> float:
     return float(np.max(np.abs(a), initial=0.0))
 
 
-def _zeros(name: str, a: np.ndarray) -> list[str]:
-    """The exact and the near zeros of one matrix, as phrases."""
+def _zeros(name: str, a: np.ndarray) -> list[tuple[str, bool]]:
+    """The exact and the near zeros of one matrix, as (phrase, near)."""
     a = np.asarray(a, dtype=float)
     out = []
     exact = int(np.sum(a == 0))
     if exact:
-        out.append(f"{name} has {exact} zero entr{'y' if exact == 1 else 'ies'}")
+        out.append((f"{name} has {exact} zero entr{'y' if exact == 1 else 'ies'}", False))
     scale = _scale(a)
     near = int(np.sum((a != 0) & (np.abs(a) <= NEAR_ZERO * scale)))
     if near:
-        out.append(f"{name} has {near} entr{'y' if near == 1 else 'ies'} within {NEAR_ZERO:.0e} "
-                   "(relative) of zero")
+        out.append((f"{name} has {near} entr{'y' if near == 1 else 'ies'} within {NEAR_ZERO:.0e} "
+                    "(relative) of zero", True))
     return out
 
 
-def _rank(name: str, a: np.ndarray, full: int) -> list[str]:
-    """A phrase when ``a`` has rank below ``full`` (exactly, or nearly)."""
+def _rank(name: str, a: np.ndarray, full: int) -> list[tuple[str, bool]]:
+    """(phrase, near) when ``a`` has rank below ``full`` (exactly, or nearly)."""
     s = np.linalg.svd(np.asarray(a, dtype=float), compute_uv=False)
     if full == 0 or not len(s) or s[0] == 0:
-        return [f"{name} is zero"] if full and (not len(s) or s[0] == 0) else []
+        return [(f"{name} is zero", False)] if full and (not len(s) or s[0] == 0) else []
     ratio = s[full - 1] / s[0] if full <= len(s) else 0.0
     if ratio <= EXACT_RANK_TOL:
         rank = int(np.sum(s > EXACT_RANK_TOL * s[0]))
-        return [f"{name} has rank {rank} < {full}"]
+        return [(f"{name} has rank {rank} < {full}", False)]
     if ratio <= NEAR_RANK_TOL:
-        return [f"{name} is nearly rank-deficient (σ_min/σ_max = {ratio:.1e})"]
+        return [(f"{name} is nearly rank-deficient (σ_min/σ_max = {ratio:.1e})", True)]
     return []
 
 
-def _tied_neurons(net, Lambda) -> list[str]:
+def _tied_neurons(net, Lambda) -> list[tuple[str, bool]]:
     """A phrase per hidden layer with two neurons whose constants are tied: the same constants on their
     incoming weights (rows of Λ_l) and on their outgoing weights (columns of Λ_{l+1}). Rotating the two
     neurons into each other then leaves the loss unchanged (W_l → Q W_l, W_{l+1} → W_{l+1} Qᵀ with Q
@@ -80,7 +81,8 @@ def _tied_neurons(net, Lambda) -> list[str]:
         pairs = sum(1 for i in range(n) for j in range(i + 1, n)
                     if np.abs(rows[i] - rows[j]).max() <= tol and np.abs(cols[:, i] - cols[:, j]).max() <= tol)
         if pairs:
-            out.append(f"hidden layer {l + 1} has {pairs} pair(s) of neurons with tied regularization constants")
+            out.append((f"hidden layer {l + 1} has {pairs} pair(s) of neurons with tied regularization constants",
+                        False))
     return out
 
 
@@ -98,6 +100,17 @@ def special_features(instance: Instance) -> list[str]:
     >>> special_features(Instance(inst.network, X, inst.Y, inst.Lambda))[:1]
     ['X has 1 zero entry']
     """
+    return list(dict.fromkeys(phrase for phrase, _ in _features(instance)))
+
+
+def near_features(instance: Instance) -> list[str]:
+    """The features of :func:`special_features` that hold only within a tolerance: the data are
+    generic, but critical points can have coordinates as small as the data's near-zeros, at the limit
+    of what double precision tells from zero."""
+    return list(dict.fromkeys(phrase for phrase, near in _features(instance) if near))
+
+
+def _features(instance: Instance) -> list[tuple[str, bool]]:
     net = instance.network
     X, Y = np.asarray(instance.X, float), np.asarray(instance.Y, float)
     lam = np.asarray(instance.lambda_flat, float)
@@ -108,7 +121,7 @@ def special_features(instance: Instance) -> list[str]:
     out += _rank("X", X, min(net.dx, m)) + _rank("Y", Y, min(net.dy, m))
     out += _rank("Y Xᵀ", Y @ X.T, min(net.dx, net.dy, m))
     out += _tied_neurons(net, instance.Lambda)
-    return list(dict.fromkeys(out))
+    return out
 
 
 def equivalent_data(instance: Instance) -> Instance:

@@ -182,7 +182,7 @@ def _result(instance: Instance, eng: Engine, seed: int | None, raw: RawSolutions
     warnings = instance_warnings + list(raw.notes)
     n_sing = 0 if raw.singular is None else len(raw.singular)
     if raw.special:
-        warnings += _special_notes(raw, points)
+        warnings += _special_notes(raw, points, instance)
     elif n_sing:
         warnings.append(f"{n_sing} path(s) ended at singular endpoints: they are not counted as isolated "
                         "critical points (the instance may not be generic)")
@@ -208,11 +208,16 @@ def _result(instance: Instance, eng: Engine, seed: int | None, raw: RawSolutions
                        positive_dimensional=list(raw.positive_dimensional))
 
 
-def _special_notes(raw: RawSolutions, points: list) -> list[str]:
+def _special_notes(raw: RawSolutions, points: list, raw_instance: Instance) -> list[str]:
     """What the solve of special data found besides the isolated points: its method, multiple points,
     paths to infinity and positive-dimensional solution sets."""
     out = [f"special data ({'; '.join(raw.special)}): the critical points are counted by the parameter "
            "homotopy from generic data, which finds every isolated one; dead-neuron patterns are not assumed"]
+    from .generic_locus import near_features
+    if near_features(raw_instance):
+        out.append("the data are only nearly special: critical points can have coordinates as small as the "
+                   "data's near-zeros, which double precision tells from zero only down to about 1e-12 "
+                   "(relative); zero patterns and N_C* may be misjudged there")
     multiple = [p.multiplicity for p in points if p.multiplicity > 1]
     if multiple:
         out.append(f"{len(multiple)} critical point(s) are multiple (multiplicities {sorted(multiple, reverse=True)}): "
@@ -243,10 +248,15 @@ def _exact(result: SolveResult) -> None:
     """Compare the counts of ``result`` with msolve's exact ones over a prime field."""
     from .exact import exact_counts
     counts = result.exact = exact_counts(result.instance)
-    agree = counts.agrees(result.n_complex, result.n_torus)
+    # msolve counts each point with its multiplicity
+    n_c = sum(p.multiplicity for p in result.points)
+    n_t = sum(p.multiplicity for p in result.torus())
+    agree = counts.agrees(n_c, n_t, bool(result.positive_dimensional))
     if result.completeness is not None:
         result.completeness = result.completeness.with_evidence(exact=agree)
     if not agree:
-        result.warnings.append(f"DISAGREEMENT: linnet found N_C = {result.n_complex}, N_C* = {result.n_torus}; "
-                               f"msolve over GF({counts.prime}) counts N_C = {counts.n_complex}, "
-                               f"N_C* = {counts.n_torus}")
+        mine = ("positive-dimensional solution sets" if result.positive_dimensional
+                else f"N_C = {n_c}, N_C* = {n_t} (with multiplicities)")
+        theirs = ("a positive-dimensional solution set" if counts.positive_dimensional
+                  else f"N_C = {counts.n_complex}, N_C* = {counts.n_torus}")
+        result.warnings.append(f"DISAGREEMENT: linnet found {mine}; msolve over GF({counts.prime}) finds {theirs}")

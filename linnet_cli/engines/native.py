@@ -278,7 +278,7 @@ class _PatternPaths:
 def track_special(start: StartSystem, instance: Instance, rng: np.random.Generator, progress: Progress | None = None,
                   options: TrackerOptions | None = None, endgame: EndgameOptions | None = None) -> RawSolutions:
     """Every isolated critical point of an instance with special data, by the coefficient-parameter
-    homotopy from the generic solutions (docs/design.md §9).
+    homotopy from the generic solutions (docs/design.md §5a).
 
     Each generic solution (every pattern's torus points and the origin) is tracked to the instance in
     its pattern's variables, which is the path of the whole system (the pattern's coordinate subspace
@@ -371,15 +371,7 @@ class NativeEngine:
         the homotopy in (X, Y, Λ) from a generic solve instead (:func:`track_special`)."""
         special = special_features(instance)
         if special:
-            same = equivalent_data(instance)
-            generic = self.generic_solve(same.network, same.m, rng, progress)
-            raw = track_special(generic, same, rng, progress, self.tracker)
-            raw.special = special
-            raw.paths_tracked += generic.paths_tracked
-            raw.monodromy_failed_loops = sum(generic.failed.values())
-            raw.notes.extend(_start_notes(generic))
-            raw.completeness = generic.parts()
-            return raw
+            return self._solve_special(instance, special, rng, progress)
         start = start_system(instance.network, instance.X, instance.Y, rng, progress, self.trace_test,
                              self.monodromy, self.tracker)
         raw = track_to(start, [instance], progress, self.tracker)[0]
@@ -387,6 +379,29 @@ class NativeEngine:
         raw.monodromy_failed_loops = sum(start.failed.values())
         raw.notes.extend(_start_notes(start))
         raw.completeness = start.parts()
+        if raw.failed or len(raw.singular):
+            # data on the discriminant (two critical points meet, one goes to infinity) show no feature
+            # that special_features names, only paths that end singular or fail: the homotopy from
+            # generic data is right there too, and it tells what those paths are
+            lost = sum(raw.failed.values()) + len(raw.singular)
+            again = self._solve_special(instance, [f"{lost} path(s) to the data ended singular or failed, as at "
+                                                   "data where critical points meet or go to infinity"], rng, progress)
+            again.paths_tracked += raw.paths_tracked
+            return again
+        return raw
+
+    def _solve_special(self, instance: Instance, special: list[str], rng: np.random.Generator,
+                       progress: Progress | None) -> RawSolutions:
+        """The coefficient-parameter homotopy from a generic solve to special data (:func:`track_special`),
+        on the equivalent data with the fewest points."""
+        same = equivalent_data(instance)
+        generic = self.generic_solve(same.network, same.m, rng, progress)
+        raw = track_special(generic, same, rng, progress, self.tracker)
+        raw.special = special
+        raw.paths_tracked += generic.paths_tracked
+        raw.monodromy_failed_loops = sum(generic.failed.values())
+        raw.notes.extend(_start_notes(generic))
+        raw.completeness = generic.parts()
         return raw
 
     def generic_solve(self, network: Network, m: int, rng: np.random.Generator,

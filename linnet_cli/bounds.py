@@ -105,6 +105,17 @@ def _cached_value(cache: dict, network: Network, m: int) -> tuple[int, int] | No
     return (entry[0], entry[1]) if valid_bkk(entry, network) else None
 
 
+def cached_bkk_value(network: Network, m: int, cache: dict | None = None) -> tuple[int, int] | None:
+    """The cached (BKK, BKK torus) of a shape when the cache holds a valid entry, else None (nothing
+    is computed). ``cache``: the cache's entries when already read."""
+    return _cached_value(_read_cache() if cache is None else cache, network, m)
+
+
+def read_bkk_cache() -> dict:
+    """Every entry of the BKK cache (empty when there is none or it cannot be read)."""
+    return _read_cache()
+
+
 def cached_bkk(network: Network, m: int, progress: PartProgress | None = None) -> tuple[int, int]:
     """(BKK, BKK torus) of a shape: computed by mixed volume once, then read from a small JSON cache
     (``$LINNET_CACHE_DIR`` or ``~/.cache/linnet``). Mixed volumes depend only on the shape, so caching

@@ -484,28 +484,211 @@ class PartialRun:
     runs: list[dict[str, Any]]     # per row: seed, distribution, config as written
 
 
+#: Columns every row of a run to resume has (the others may be absent, or empty where a row has no value).
+RESUME_COLUMNS = ("dx", "dy", "H", "m", "N", "CBB", "N_C", "N_C_star", "max_N_R", "samples", "failed_paths",
+                  "widths", "N_R_histogram", "spurious_minimum_instances", "N_C_mismatch_instances",
+                  "monodromy_failed_paths", "paths_tracked")
+#: Integer columns that may be empty (not computed, or undefined for the shape).
+_OPTIONAL_INTEGERS = ("d", "BKK", "BKK_torus", "B_C", "B_C_star", "certified_instances", "uncertified_points",
+                      "certified_N_C", "certified_N_C_star", "certified_max_N_R", "search_max_N_R",
+                      "search_candidates")
+
+
 def read_partial(path: str | Path) -> PartialRun:
-    """Rows of an earlier (possibly interrupted) run, from its csv or json output (--resume)."""
+    """Rows of an earlier (possibly interrupted) run, from its csv or json output (--resume).
+
+    The file must be one linnet wrote: a csv whose header has the row columns (:data:`RESUME_COLUMNS`),
+    or a json object of schema ``linnet.table/1``. Every row is checked before it is trusted: each
+    column holds a value of its type, the shape's columns agree with its widths, and its counts with
+    the shape's bounds (N_C ≤ CBB, BKK and the proven B_C; N_C* ≤ N_C, BKK* and B_C*; max N_R ≤ N_C;
+    the N_R histogram counts ``samples`` instances). A row that fails is an InputError naming it (csv
+    line, or json row) and the problem: a row no linnet run can have written is never resumed."""
+    from .instance import regular_file
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{opt('resume')}: no such file: {p}")
+    regular_file(p, "resume")
+    suffix = p.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise InputError(f"{opt('resume')}: use the .csv or .json output of an earlier run, not {p.suffix!r}")
     try:
         text = p.read_text()
-        if p.suffix.lower() == ".json":
-            obj = json.loads(text)
-            recs = obj["rows"] if isinstance(obj, dict) else obj
-        elif p.suffix.lower() == ".csv":
-            recs = list(csv.DictReader(text.splitlines()))
-        else:
-            raise InputError(f"{opt('resume')}: use the .csv or .json output of an earlier run, not {p.suffix!r}")
-        if not isinstance(recs, list) or not all(isinstance(r, dict) for r in recs):
-            raise ValueError("no list of rows")
-        runs = [{c: r.get(c) for c in RUN_COLUMNS} for r in recs]
-        return PartialRun(str(p), [RowResult.from_record(r) for r in recs], runs)
-    except InputError:
-        raise
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{opt('resume')}: cannot read rows from {p}: {exc}") from None
+    recs = _json_rows(p, text) if suffix == ".json" else _csv_rows(p, text)
+    from .bounds import read_bkk_cache
+    cache = read_bkk_cache()
+    rows = []
+    for where, rec in recs:
+        row = _row_of_record(p, where, rec)
+        _check_row(p, where, row, cache)
+        rows.append(row)
+    runs = [{c: r.get(c) for c in RUN_COLUMNS} for _, r in recs]
+    return PartialRun(str(p), rows, runs)
+
+
+def _not_partial(p: Path, why: str) -> InputError:
+    return InputError(f"{opt('resume')}: {p} is not a linnet table partial file ({why}): cannot resume from it")
+
+
+def _csv_rows(p: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
+    """(``line n``, record) of every row of a run's csv output; its header must have the row columns."""
+    reader = csv.DictReader(text.splitlines())
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        raise _not_partial(p, f"not csv: {exc}") from None
+    if not header:
+        raise _not_partial(p, "it is empty")
+    missing = [c for c in RESUME_COLUMNS if c not in header]
+    if missing:
+        more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+        raise _not_partial(p, f"its header has no column {', '.join(missing[:6])}{more}")
+    out = []
+    try:
+        for rec in reader:
+            where = f"line {reader.line_num}"
+            if None in rec:
+                raise InputError(f"{opt('resume')}: {p}, {where}: {len(header) + len(rec[None])} fields, the header "
+                                 f"has {len(header)}")
+            absent = [c for c, v in rec.items() if v is None]
+            if absent:
+                raise InputError(f"{opt('resume')}: {p}, {where}: {len(header) - len(absent)} fields, the header has "
+                                 f"{len(header)} (no {', '.join(absent[:3])}{', ...' if len(absent) > 3 else ''}): "
+                                 "the row is cut short")
+            out.append((where, rec))
+    except csv.Error as exc:
+        raise InputError(f"{opt('resume')}: {p}, line {reader.line_num}: not csv: {exc}") from None
+    return out
+
+
+def _json_rows(p: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
+    """(``row n``, record) of every row of a run's json output (schema ``linnet.table/1``)."""
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise _not_partial(p, f"not valid JSON: {exc}") from None
+    if not isinstance(obj, dict) or "rows" not in obj:
+        raise _not_partial(p, "not a JSON object with rows")
+    if obj.get("schema") != TABLE_SCHEMA:
+        raise _not_partial(p, f"schema {obj.get('schema')!r}, not {TABLE_SCHEMA!r}")
+    if not isinstance(obj["rows"], list):
+        raise _not_partial(p, "its rows are not a list")
+    out = []
+    for i, rec in enumerate(obj["rows"], 1):
+        where = f"row {i}"
+        if not isinstance(rec, dict):
+            raise InputError(f"{opt('resume')}: {p}, {where}: not a JSON object")
+        missing = [c for c in RESUME_COLUMNS if c not in rec]
+        if missing:
+            raise InputError(f"{opt('resume')}: {p}, {where}: no {', '.join(missing[:6])}"
+                             f"{', ...' if len(missing) > 6 else ''}")
+        out.append((where, rec))
+    return out
+
+
+def _integer(value: Any) -> int | None:
+    """A non-negative integer of a csv or json cell (``"12"``, ``12``, ``12.0``), None when empty; a
+    ValueError for anything else."""
+    if value is None or (isinstance(value, str) and value.strip() in ("", "nan")):
+        return None
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError
+        value = int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[:-2] if text.endswith(".0") else text
+        if not digits.isdigit() or not digits.isascii():
+            raise ValueError
+        value = int(digits)
+    if not isinstance(value, int) or value < 0:
+        raise ValueError
+    return value
+
+
+def _row_of_record(p: Path, where: str, rec: dict[str, Any]) -> RowResult:
+    """The row of a record whose every column holds a value of its type (InputError naming the row and
+    the column otherwise)."""
+    def bad(text: str) -> InputError:
+        return InputError(f"{opt('resume')}: {p}, {where}: {text}")
+    for col in RESUME_COLUMNS + _OPTIONAL_INTEGERS:
+        if col in ("widths", "N_R_histogram"):
+            continue
+        try:
+            value = _integer(rec.get(col))
+        except ValueError:
+            raise bad(f"{col} is {rec.get(col)!r}, not a non-negative integer") from None
+        if value is None and col in RESUME_COLUMNS:
+            raise bad(f"{col} is empty")
+    widths = rec.get("widths")
+    try:
+        net = Network(tuple(int(w) for w in str(widths).split(",")))
+    except (ValueError, InputError) as exc:
+        raise bad(f"widths {widths!r} are not a network's widths ({exc})") from None
+    hist = str(rec.get("N_R_histogram"))
+    try:
+        pairs = [tuple(int(x) for x in part.split(":")) for part in hist.split(";") if part]
+        if not pairs or any(len(pr) != 2 or min(pr) < 0 for pr in pairs):
+            raise ValueError
+    except ValueError:
+        raise bad(f"N_R_histogram {hist!r} is not a histogram (\"n:count;...\")") from None
+    seconds = rec.get("seconds")
+    try:
+        if seconds not in (None, "") and not float(seconds) >= 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise bad(f"seconds is {seconds!r}, not a number of seconds") from None
+    row = RowResult.from_record({**rec, "widths": widths_text(net.widths)})
+    return row
+
+
+def _check_row(p: Path, where: str, row: RowResult, cache: dict) -> None:
+    """A row's shape columns against its widths, and its counts against the shape's bounds."""
+    from .bounds import bezout, cached_bkk_value, thesis_bounds
+
+    def bad(text: str) -> InputError:
+        return InputError(f"{opt('resume')}: {p}, {where}: {text}: no linnet run writes such a row")
+    net = Network(row.bounds.widths)
+    shape = f"{net.label()} m={row.m}"
+    b_c, b_cs = thesis_bounds(net, row.m)
+    expected = {"d": net.d, "dx": net.dx, "dy": net.dy, "H": net.H, "N": net.N, "CBB": bezout(net), "B_C": b_c,
+                "B_C_star": b_cs}
+    for col, want in expected.items():
+        have = getattr(row, col)
+        if have != want and not (col == "d" and have is None):
+            raise bad(f"{col} = {'empty' if have is None else have}, but widths {net.text} give {col} = "
+                      f"{'none' if want is None else want}")
+    bkk, bkk_t = row.BKK, row.BKK_torus
+    if (bkk is None) != (bkk_t is None) or (bkk is not None and not bkk_t <= bkk <= row.CBB):
+        raise bad(f"BKK = {bkk} and BKK* = {bkk_t} are not bounds with BKK* ≤ BKK ≤ CBB = {row.CBB}")
+    known = cached_bkk_value(net, row.m, cache)
+    if bkk is not None and known is not None and (bkk, bkk_t) != known:
+        raise bad(f"BKK = {bkk}, BKK* = {bkk_t}, but the mixed volumes of {shape} are {known[0]} and {known[1]}")
+    if bkk is None and known is not None:
+        bkk, bkk_t = known
+
+    def least(*bounds: tuple[str, int | None]) -> tuple[str, int]:
+        return min(((n, v) for n, v in bounds if v is not None), key=lambda nv: nv[1])
+    for count, value, bound in (
+            ("N_C", row.N_C, least(("the proven bound B_C", b_c), ("BKK", bkk), ("CBB", row.CBB))),
+            ("N_C*", row.N_C_star, least(("the proven bound B_C*", b_cs), ("BKK*", bkk_t), ("N_C", row.N_C))),
+            ("max N_R", row.max_N_R, ("N_C", row.N_C)),
+            ("the search's max N_R", row.search_max_N_R, ("N_C", row.N_C)),
+            ("certified N_C", row.certified_N_C, ("N_C", row.N_C)),
+            ("certified N_C*", row.certified_N_C_star, ("N_C*", row.N_C_star)),
+            ("certified max N_R", row.certified_max_N_R, ("N_C", row.N_C))):
+        if value is not None and value > bound[1]:
+            raise bad(f"{count} = {value} is above {bound[0]} = {bound[1]} for {shape}")
+    hist = row.N_R_histogram
+    if sum(hist.values()) != row.samples:
+        raise bad(f"its N_R histogram counts {sum(hist.values())} instances, not samples = {row.samples}")
+    if max(hist) != row.max_N_R:
+        raise bad(f"max N_R = {row.max_N_R}, but its N_R histogram's largest N_R is {max(hist)}")
+    for col in ("spurious_minimum_instances", "N_C_mismatch_instances", "certified_instances"):
+        value = getattr(row, col)
+        if value is not None and value > row.samples:
+            raise bad(f"{col} = {value} is above samples = {row.samples}")
 
 
 def run_identity(spec: TableSpec) -> dict[str, Any]:

@@ -264,3 +264,105 @@ def test_an_invalid_cached_bkk_entry_is_said_to_be_replaced(tmp_path, monkeypatc
     assert res.exit_code == 0
     assert "the cached BKK bounds [999, 5] of d=1 dx=1 dy=1 m=1 are not two integers" in res.stderr
     assert res.stdout.splitlines()[1].split(",")[7:9] == ["5", "4"]
+
+
+# --- runs to resume --------------------------------------------------------------------------------
+
+TINY = ("--d", "1", "--dx", "1", "--dy", "1", "--samples", "3", "--seed", "3", "--jobs", "1")
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> dict[str, str]:
+    """A one-row run's csv and json output (d = d_x = d_y = 1: N_C = 5 = B_C, N_C* = 4)."""
+    out = tmp_path_factory.mktemp("run")
+    texts = {}
+    for fmt in ("csv", "json"):
+        path = out / f"t.{fmt}"
+        assert run("table", *TINY, "--format", fmt, "-o", str(path), "-q").exit_code == 0
+        texts[fmt] = path.read_text()
+    return texts
+
+
+def _edited_csv(text: str, **cells: str) -> str:
+    import csv
+    rows = list(csv.reader(text.splitlines()))
+    for col, value in cells.items():
+        rows[1][rows[0].index(col)] = value
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
+
+
+def test_a_resumed_row_above_a_proven_bound_is_refused(tmp_path, finished_run):
+    path = tmp_path / "t.csv"
+    path.write_text(finished_run["csv"])
+    assert run("table", *TINY, "--resume", str(path), "-q").exit_code == 0     # the run as written resumes
+    path.write_text(_edited_csv(finished_run["csv"], N_C="999"))
+    line = error_line(run("table", *TINY, "--resume", str(path)))
+    assert line == (f"Error: --resume: {path}, line 2: N_C = 999 is above the proven bound B_C = 5 for "
+                    "d=1 dx=1 dy=1 m=1: no linnet run writes such a row")
+    obj = json.loads(finished_run["json"])
+    obj["rows"][0]["N_C"] = 999
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(obj))
+    assert f"{path}, row 1: N_C = 999 is above the proven bound B_C = 5" in error_line(
+        run("table", *TINY, "--resume", str(path)))
+
+
+@pytest.mark.parametrize("cells, problem", [
+    ({"N_C_star": "6"}, "N_C* = 6 is above the proven bound B_C* = 4"),
+    ({"max_N_R": "7", "N_R_histogram": "7:3"}, "max N_R = 7 is above N_C = 5"),
+    ({"N_R_histogram": "1:1;3:1"}, "its N_R histogram counts 2 instances, not samples = 3"),
+    ({"max_N_R": "1"}, "max N_R = 1, but its N_R histogram's largest N_R is 3"),
+    ({"N": "3"}, "N = 3, but widths 1,1,1 give N = 2"),
+    ({"BKK_torus": "6"}, "BKK = 5 and BKK* = 6 are not bounds with BKK* ≤ BKK ≤ CBB = 9"),
+    ({"N_C": "5.5"}, "N_C is '5.5', not a non-negative integer"),
+    ({"N_C": "-1"}, "N_C is '-1', not a non-negative integer"),
+    ({"samples": ""}, "samples is empty"),
+    ({"widths": "None"}, "widths 'None' are not a network's widths"),
+    ({"N_R_histogram": "many"}, "N_R_histogram 'many' is not a histogram"),
+])
+def test_resumed_rows_are_checked_column_by_column(tmp_path, finished_run, cells, problem):
+    from linnet_cli.table import read_partial
+    path = tmp_path / "t.csv"
+    path.write_text(_edited_csv(finished_run["csv"], **cells))
+    with pytest.raises(InputError, match="line 2: " + problem.replace("*", r"\*").replace("(", r"\(")):
+        read_partial(path)
+
+
+def test_resumed_bkk_columns_must_be_the_cached_mixed_volumes(tmp_path, finished_run, monkeypatch):
+    from linnet_cli.table import read_partial
+    monkeypatch.setenv("LINNET_CACHE_DIR", str(tmp_path))
+    path = tmp_path / "t.csv"
+    path.write_text(_edited_csv(finished_run["csv"], BKK="6"))
+    assert read_partial(path).rows[0].BKK == 6                        # nothing known to contradict it
+    (tmp_path / "bkk.json").write_text(json.dumps({"1,1,1|m=1": [5, 4]}))
+    with pytest.raises(InputError, match=r"line 2: BKK = 6, BKK\* = 4, but the mixed volumes of d=1 dx=1 dy=1 m=1 "
+                                         "are 5 and 4"):
+        read_partial(path)
+
+
+def test_a_short_row_or_a_garbage_file_is_named(tmp_path, finished_run):
+    header, row = finished_run["csv"].splitlines()[:2]
+    short = tmp_path / "short.csv"
+    short.write_text(f"{header}\n{row}\n1,1,1,1,1\n")
+    line = error_line(run("table", *TINY, "--resume", str(short)))
+    assert f"{short}, line 3: 5 fields, the header has {len(header.split(','))}" in line and "cut short" in line
+    assert "invalid literal" not in line
+    for name, text in (("garbage.csv", "this is not a table\n"), ("empty.csv", ""),
+                       ("garbage.json", '{"rows": []}'), ("list.json", "[1, 2]")):
+        path = tmp_path / name
+        path.write_text(text)
+        line = error_line(run("table", *TINY, "--resume", str(path)))
+        assert line.startswith(f"Error: --resume: {path} is not a linnet table partial file"), line
+    header_only = tmp_path / "none.csv"        # a run stopped before its first row: nothing to keep, no error
+    header_only.write_text(header + "\n")
+    assert run("table", *TINY, "--resume", str(header_only), "-q").exit_code == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_to_resume_from_is_not_read(tmp_path):
+    fifo = tmp_path / "t.csv"
+    os.mkfifo(fifo)
+    assert error_line(run("table", *TINY, "--resume", str(fifo))) == (
+        f"Error: --resume: {fifo} is not a regular file (it is a FIFO (named pipe))")

@@ -219,7 +219,13 @@ def load_table_spec(path: str | Path | None = None, *, force: bool = False) -> T
         bad = set(sw) - _SWEEP_KEYS
         if bad:
             raise InputError(f"{name}: [sweep] has unknown key(s) {', '.join(sorted(bad))}")
-        excl = [_row_from(e, f"{name}: sweep.exclude") for e in sw.get("exclude", [])]
+        exclude = sw.get("exclude", [])
+        if not isinstance(exclude, list):   # a string would be read letter by letter
+            kind = {str: "a string", dict: "a table", bool: "a boolean", int: "an integer", float: "a number"}.get(
+                type(exclude), type(exclude).__name__)
+            raise InputError(f"{name}: sweep.exclude must be a list of rows (exclude = [{{d = 1, dx = 1, dy = 1}}, "
+                             f"...]), not {kind} ({exclude!r})")
+        excl = [_row_from(e, f"{name}: sweep.exclude[{i}]") for i, e in enumerate(exclude, 1)]
         ranges = [str(sw.get(k, dflt)) for k, dflt in (("d", "1"), ("dx", "1"), ("dy", "1"), ("H", "1"), ("m", "1"))]
         if path is not None:    # refuse a sweep too large before building its rows (linnet's own table is small)
             check_sweep(*ranges, samples=samples, force=force)

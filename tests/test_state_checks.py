@@ -366,3 +366,21 @@ def test_a_fifo_to_resume_from_is_not_read(tmp_path):
     os.mkfifo(fifo)
     assert error_line(run("table", *TINY, "--resume", str(fifo))) == (
         f"Error: --resume: {fifo} is not a regular file (it is a FIFO (named pipe))")
+
+
+# --- table definitions -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, said", [('"nothing"', "not a string ('nothing')"),
+                                         ("{d = 1, dx = 1, dy = 1}", "not a table"),
+                                         ("3", "not an integer (3)")])
+def test_a_sweep_exclude_that_is_not_a_list_is_said_to_be_one(tmp_path, value, said):
+    config = tmp_path / "t.toml"
+    config.write_text(f'samples = 2\n[sweep]\nd = "1"\ndx = "1"\ndy = "1..2"\nexclude = {value}\n')
+    line = error_line(run("table", str(config), "--no-bkk"))
+    assert line.startswith(f"Error: {config}: sweep.exclude must be a list of rows") and said in line
+    assert "unknown key" not in line
+    config.write_text('samples = 2\n[sweep]\nd = "1"\ndx = "1"\ndy = "1..2"\nexclude = [{d = 1, dx = 1, dy = 1}, 5]\n')
+    assert "sweep.exclude[2]: expected a table" in error_line(run("table", str(config), "--no-bkk"))
+    config.write_text('samples = 2\n[sweep]\nd = "1"\ndx = "1"\ndy = "1..2"\nexclude = [{d = 1, dx = 1, dy = 1}]\n')
+    res = run("table", str(config), "--no-bkk", "--format", "csv", "-q", "--jobs", "1")
+    assert res.exit_code == 0 and [ln.split(",")[2] for ln in res.stdout.splitlines()[1:]] == ["2"]

@@ -536,12 +536,14 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
     if chains < 1 or batch < 1 or budget < 0 or samples < 1:
         raise InputError("samples, chains and batch must be at least 1 and the budget non-negative")
     search_space(network, m, distribution, allow_negative)      # a bad distribution fails before any work
+    check_target(network, m, target)
     t0 = time.perf_counter()
     ss = row_seed(seed, RowSpec(network, m))
     solver_seed, inst_seed = ss.spawn(2)
     search_seed = ss.spawn(1)[0]
     generic = eng.generic_solve(network, m, np.random.default_rng(solver_seed), progress)
     n_c = generic.n_complex
+    check_target(network, m, target, n_c)
     # the julia engine's generic solve lives in this process's Julia: no worker processes
     evaluate = Evaluator(eng, generic, n_c, jobs if spec.name == "native" else 1, spec)
     try:
@@ -613,6 +615,29 @@ def _check_arguments(network: object, m: object, samples: object, budget: object
     if not force:
         for message in cost.check(cost.row_estimate(network, m, samples)):
             warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+def check_target(network: Network, m: int, target: int | None, n_complex: int | None = None) -> None:
+    """Refuse (InputError) a target N_R no real instance of the shape can reach: above N_C (the
+    generic number of complex critical points, ``n_complex`` once the generic solve has found it; no
+    instance has more isolated critical points, real or not), or, before the solve, above the least
+    upper bound known without computing: CBB, the proven B_C (H = 1, m = 1) or a cached BKK."""
+    if target is None:
+        return
+    from .bounds import bezout, cached_bkk_value, thesis_bounds
+    shape = f"{network.label()}" + (f" m={m}" if m != 1 else "")
+    if n_complex is not None:
+        if target > n_complex:
+            raise InputError(f"{opt('target', target)} is above N_C = {n_complex}, the number of complex critical "
+                             f"points of {shape} (its generic solve): no real instance has more real ones")
+        return
+    cached = cached_bkk_value(network, m)
+    bounds = [("the proven bound B_C", thesis_bounds(network, m)[0]), ("BKK", cached[0] if cached else None),
+              ("CBB", bezout(network))]
+    name, bound = min(((n, b) for n, b in bounds if b is not None), key=lambda nb: nb[1])
+    if target > bound:
+        raise InputError(f"{opt('target', target)} is above {name} = {bound}, more critical points than any "
+                         f"instance of {shape} has, real or not")
 
 
 def published_max_real(network: Network, m: int) -> tuple[int | None, str | None]:

@@ -384,3 +384,28 @@ def test_a_sweep_exclude_that_is_not_a_list_is_said_to_be_one(tmp_path, value, s
     config.write_text('samples = 2\n[sweep]\nd = "1"\ndx = "1"\ndy = "1..2"\nexclude = [{d = 1, dx = 1, dy = 1}]\n')
     res = run("table", str(config), "--no-bkk", "--format", "csv", "-q", "--jobs", "1")
     assert res.exit_code == 0 and [ln.split(",")[2] for ln in res.stdout.splitlines()[1:]] == ["2"]
+
+
+# --- maxreal targets -------------------------------------------------------------------------------
+
+def test_a_target_above_what_the_shape_has_is_refused():
+    t0 = time.perf_counter()
+    line = error_line(run("maxreal", "--d", "2", "--dx", "2", "--dy", "2", "--target", "100000"))
+    assert line == ("Error: --target 100000 is above the proven bound B_C = 81, more critical points than any "
+                    "instance of d=2 dx=2 dy=2 has, real or not")
+    assert time.perf_counter() - t0 < 5                          # before any solve
+    line = error_line(run("maxreal", "--d", "2", "--dx", "2", "--dy", "2", "--target", "34", "--samples", "2"))
+    assert line.startswith("Error: --target 34 is above N_C = 33, the number of complex critical points of "
+                           "d=2 dx=2 dy=2")
+    line = error_line(run("maxreal", "--widths", "1,2,1,1", "--target", "1000000", "--samples", "2"))
+    assert "is above CBB = " in line                              # H = 2: no proven B_C
+    ok = run("maxreal", "--d", "1", "--dx", "1", "--dy", "1", "--target", "5", "--samples", "2", "--budget", "0",
+             "--format", "json", "--jobs", "1")
+    assert ok.exit_code == 0, ok.output
+
+
+def test_max_real_refuses_the_target_as_a_library_call():
+    from linnet_cli.maxreal import max_real
+    from linnet_cli.network import Network
+    with pytest.raises(InputError, match=r"^target=6 is above the proven bound B_C = 5"):
+        max_real(Network.uniform(1, 1, 1), target=6)

@@ -32,6 +32,8 @@ OPTION_NAMES: dict[str, str] = {
     "allow_negative": "allow_negative=True",
     "verify_patterns": "verify_patterns",
     "format": "format",
+    "columns": "columns",
+    "preset": "preset",
     "target": "target",
 }
 

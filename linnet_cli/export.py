@@ -12,11 +12,19 @@ from .output_files import write_stdout, write_text_atomic
 FRAME_FORMATS = ("csv", "json", "markdown", "latex")
 
 
-def _cell(v: Any) -> str:
+#: Integer columns that are identifiers, not counts: written without thousands separators.
+IDENTIFIERS = ("seed", "index", "row", "no", "#")
+
+
+def _cell(v: Any, column: str = "") -> str:
+    """A cell of a markdown or LaTeX table (read by people): counts with thousands separators
+    (``531,441``), identifiers (a seed, an index) as they are; csv and json never get separators."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     if isinstance(v, float):
         return f"{v:.6g}"
+    if isinstance(v, int) and not isinstance(v, bool) and column not in IDENTIFIERS:
+        return f"{v:,}"
     return str(v)
 
 
@@ -73,17 +81,19 @@ def frame_to_text(frame, fmt: str, records: list[dict[str, Any]] | None = None) 
         rows = records if records is not None else json.loads(frame.to_json(orient="records"))
         return json_text(rows)
     cols = [str(c) for c in frame.columns]
-    rows = [[_cell(v) for v in r] for r in frame.astype(object).where(frame.notna(), None).itertuples(index=False)]
+    rows = [[_cell(v, c) for v, c in zip(r, cols)]
+            for r in frame.astype(object).where(frame.notna(), None).itertuples(index=False)]
     if fmt == "markdown":
-        lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        from .paper import markdown_escape
+        lines = ["| " + " | ".join(markdown_escape(c) for c in cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+        lines += ["| " + " | ".join(markdown_escape(c) for c in r) + " |" for r in rows]
         return "\n".join(lines) + "\n"
-    if fmt == "latex":
-        esc = lambda s: s.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")  # noqa: E731
-        lines = [r"\begin{tabular}{" + "r" * len(cols) + "}", r"\hline",
-                 " & ".join(esc(c) for c in cols) + r" \\", r"\hline"]
-        lines += [" & ".join(esc(c) for c in r) + r" \\" for r in rows]
-        lines += [r"\hline", r"\end{tabular}"]
+    if fmt == "latex":     # booktabs rules (\\usepackage{booktabs})
+        from .paper import latex_escape
+        lines = [r"\begin{tabular}{" + "r" * len(cols) + "}", r"\toprule",
+                 " & ".join(latex_escape(c) for c in cols) + r" \\", r"\midrule"]
+        lines += [" & ".join(latex_escape(c) for c in r) + r" \\" for r in rows]
+        lines += [r"\bottomrule", r"\end{tabular}"]
         return "\n".join(lines) + "\n"
     raise InputError(f"unknown format {fmt!r}")
 

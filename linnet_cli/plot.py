@@ -11,61 +11,95 @@ from .output_files import atomic_open
 MAX_TICKS = 7
 
 
-def parity_ticks(n_complex: int) -> list[int]:
-    """Tick positions for an axis of N_R from 0 to N_C: values of N_C's parity (the only ones N_R takes for
-    real data), evenly spaced, N_C included."""
+def parity_ticks(n_complex: int, top: int | None = None) -> list[int]:
+    """Tick positions for an axis of N_R from 0 to ``top`` (default N_C): values of N_C's parity (the only
+    ones N_R takes for real data), evenly spaced, the last one ``top`` (raised to N_C's parity)."""
     lo = n_complex % 2
-    step = 2 * max(1, math.ceil((n_complex - lo) / 2 / (MAX_TICKS - 1)))
-    ticks = list(range(lo, n_complex + 1, step))
-    if ticks[-1] != n_complex and n_complex - ticks[-1] < step / 2:
-        ticks[-1] = n_complex
-    elif ticks[-1] != n_complex:
-        ticks.append(n_complex)
+    end = n_complex if top is None else max(lo, top + (top - lo) % 2)
+    step = 2 * max(1, math.ceil((end - lo) / 2 / (MAX_TICKS - 1)))
+    ticks = list(range(lo, end + 1, step))
+    if ticks[-1] != end and end - ticks[-1] < step / 2:
+        ticks[-1] = end
+    elif ticks[-1] != end:
+        ticks.append(end)
     return ticks
+
+
+def require_matplotlib() -> None:
+    """Refuse (InputError) a plot when matplotlib is not installed, before any work (a table takes
+    minutes; finding out at its end would waste them). Nothing is imported."""
+    import importlib.util
+    if importlib.util.find_spec("matplotlib") is None:
+        raise InputError(f"{opt('plot')} needs matplotlib: pip install 'linnet-cli[plot]'")
 
 
 def plot_histograms(results: list, path: str | Path, title: str, highlight: list[str] | None = None,
                     published: dict[str, dict[str, int]] | None = None) -> None:
-    """One bar chart of the distribution of N_R per row, in a grid, on an axis from 0 to N_C; the published
-    max N_R (dashed) and the search's record (solid) are marked; rows in ``highlight`` stand out."""
+    """One bar chart of the distribution of N_R per row, in a grid. Each panel's axis runs from 0 to the
+    largest N_R it shows (sampled, published or found by the search; ticks on N_C's parity, N_C in the
+    title), so that its bars use the panel's width; the published max N_R (dashed) and the search's record
+    (solid) are marked, their values written in the headroom above the bars; rows in ``highlight`` stand
+    out. A legend under the grid says what is what."""
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
     except ImportError:
         raise InputError(f"{opt('plot')} needs matplotlib: pip install 'linnet-cli[plot]'") from None
     n = len(results)
     cols = min(n, 6)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.4 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.4 * rows + 0.6), squeeze=False)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
+    marked = {"highlight": False, "published": False, "search": False}
     for ax, r in zip(axes.ravel(), results):
         ks = sorted(r.N_R_histogram)
-        color = "tab:red" if highlight and r.key in highlight else "tab:blue"
-        ax.bar(ks, [r.N_R_histogram[k] for k in ks], width=max(1.2, r.N_C / 120), color=color)
+        lit = bool(highlight and r.key in highlight)
+        marked["highlight"] |= lit
+        color = "tab:red" if lit else "tab:blue"
         pub = (published or {}).get(r.key, {}).get("maxNR")
-        # the published value's label left of its line, the search's right of its own: both stay legible
-        marks = [(pub, "--", "black", f"published {pub}", "right")]
-        if r.search_max_N_R is not None:
-            marks.append((r.search_max_N_R, "-", "tab:green", f"search {r.search_max_N_R}", "left"))
-        for x, style, c, text, side in marks:
+        shown = ks + [v for v in (pub, r.search_max_N_R) if v is not None]
+        top = max(1, max(shown))
+        ticks = parity_ticks(r.N_C, top)
+        ax.bar(ks, [r.N_R_histogram[k] for k in ks], width=max(0.8, ticks[-1] / 60), color=color)
+        ax.set_xlim(-1, ticks[-1] + 1)
+        ax.set_xticks(ticks)
+        peak = max(r.N_R_histogram.values())
+        ax.set_ylim(0, peak * 1.45)     # headroom above the bars for the marks' values
+        marks = [(pub, "--", "black", f"published {pub}", "published"),
+                 (r.search_max_N_R, "-", "tab:green", f"search {r.search_max_N_R}", "search")]
+        texts = []
+        for x, style, c, text, kind in marks:
             if x is None:
                 continue
+            marked[kind] = True
             ax.axvline(x, linestyle=style, color=c, linewidth=1)
-            ax.text(x, 0.97, text, transform=ax.get_xaxis_transform(), rotation=90, va="top", ha=side,
-                    fontsize=7, color=c, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+            texts.append((x, c, text))
+        for i, (x, c, text) in enumerate(sorted(texts)):
+            # in the headroom, on the side of its line with more room; two marks one above the other
+            left = x > (ticks[-1] / 2)
+            ax.text(x + (-0.01 if left else 0.01) * ticks[-1], 0.95 - 0.11 * i, text, fontsize=7, color=c,
+                    transform=ax.get_xaxis_transform(), va="top", ha="right" if left else "left")
         label = f"d={r.d}, dx={r.dx}, dy={r.dy}" if r.d is not None else f"widths {r.widths}"
         if r.H != 1 or r.m != 1:
             label += f", H={r.H}, m={r.m}"
-        ax.set_title(f"{label} (N_C = {r.N_C})", fontsize=9)
+        ax.set_title(f"{label} (N_C = {r.N_C:,})", fontsize=9)
         ax.set_xlabel("N_R (real critical points)", fontsize=8)
         ax.set_ylabel("instances", fontsize=8)
         ax.tick_params(labelsize=7)
-        ax.set_xlim(-1, r.N_C + 1)
-        ax.set_xticks(parity_ticks(r.N_C))
+    handles = [Patch(color="tab:blue", label="instances with N_R real critical points")]
+    if marked["highlight"]:
+        handles.append(Patch(color="tab:red", label="the same, rows the table definition highlights"))
+    if marked["published"]:
+        handles.append(Line2D([], [], color="black", linestyle="--", linewidth=1, label="published max N_R"))
+    if marked["search"]:
+        handles.append(Line2D([], [], color="tab:green", linewidth=1, label="max N_R found by the search"))
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.6 / (2.4 * rows + 0.6), 1, 1))
     try:
         with atomic_open(path, "plot", binary=True) as fh:
             fig.savefig(fh, dpi=110, format="png")

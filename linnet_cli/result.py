@@ -189,5 +189,11 @@ class SolveResult:
             row["seed"] = self.seed     # makes the run repeatable from the csv alone
             row["completeness"] = None if self.completeness is None else self.completeness.overall.value
             rows.append(row)
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows)
+        if len(frame):
+            # integers stay integers: morse_index is missing for non-real points, which would make it a
+            # float column (2.0); a nullable integer column keeps 2 and leaves those cells empty
+            for col in ("index", "morse_index", "seed"):
+                frame[col] = frame[col].astype("Int64")
+        return frame
 

@@ -247,6 +247,30 @@ def load_table_spec(path: str | Path | None = None, *, force: bool = False) -> T
                      published, hist, EngineSpec(str(conf.get("engine", "native"))))
 
 
+#: The table definitions shipped with linnet (``linnet table --preset``), by the thesis's table number.
+PRESETS = {"3.1": "table-3.1.toml", "3.2": "table-3.2.toml"}
+
+
+def load_preset(name: str, *, force: bool = False) -> TableSpec:
+    """A table definition shipped with linnet (Table 3.1 or 3.2 of the thesis), read from the installed
+    package ``linnet_cli.configs`` (or, from a plain checkout, its ``configs/``): unlike a path, it is found
+    wherever linnet runs.
+
+    >>> spec = load_preset("3.2")
+    >>> spec.title, len(spec.rows), spec.seed
+    ('Table 3.2 (H = 2, m = 1)', 12, 32)
+    """
+    from importlib import resources
+    if name not in PRESETS:
+        raise InputError(f"{opt('preset', name)}: unknown preset; known: {', '.join(PRESETS)}")
+    try:
+        shipped = resources.files("linnet_cli.configs").joinpath(PRESETS[name])
+        with resources.as_file(shipped) as path:
+            return load_table_spec(path, force=force)
+    except ModuleNotFoundError:     # a plain checkout, not installed: its configs/ folder
+        return load_table_spec(Path(__file__).resolve().parent.parent / "configs" / PRESETS[name], force=force)
+
+
 def row_seed(master: int, row: RowSpec) -> np.random.SeedSequence:
     """The seed sequence of a row: from the master seed and the row's shape only."""
     return np.random.SeedSequence([master, row.m, *row.network.widths])

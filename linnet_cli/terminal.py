@@ -6,6 +6,7 @@ Everything here is about the terminal; the library never prints (its warnings ar
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any, Callable
@@ -25,7 +26,9 @@ def out_console(output: str | None = None):
     term = Console()
     if term.is_terminal:
         return Console(file=io.StringIO(), force_terminal=True, color_system=term.color_system, width=term.width)
-    return Console(file=io.StringIO(), width=160)
+    # piped: a page 160 columns wide, or the width the environment asks for (COLUMNS=80 linnet table | less)
+    columns = os.environ.get("COLUMNS", "")
+    return Console(file=io.StringIO(), width=int(columns) if columns.isdigit() and int(columns) > 0 else 160)
 
 
 def err_console():
@@ -102,13 +105,17 @@ def show(parts: list, output: str | None) -> None:
         write_stdout(con.file.getvalue())
 
 
-def emit(result: Any, fmt: str, output: str | None, view: Callable[[], list]) -> None:
+def emit(result: Any, fmt: str, output: str | None, view: Callable[[], list],
+         paper: Callable[[str], str] | None = None) -> None:
     """Write a result: ``view()`` (rich renderables) for the table format, else ``result.to_dict()`` as
-    json or ``result.to_frame()`` as csv, markdown or latex."""
+    json, ``paper(fmt)`` (a table for a paper) as markdown or latex when given, else ``result.to_frame()``
+    as csv, markdown or latex."""
     from .export import frame_to_text, json_text, write_text
     if fmt == "table":
         show(view(), output)
     elif fmt == "json":
         write_text(json_text(result.to_dict()), output)
+    elif paper is not None and fmt in ("markdown", "latex"):
+        write_text(paper(fmt), output)
     else:
         write_text(frame_to_text(result.to_frame(), fmt), output)

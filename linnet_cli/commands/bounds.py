@@ -13,8 +13,12 @@ from .options import Shape, check_files, output_options, shape_options
 @click.option("--engine", default="native", show_default=True,
               help="Who computes the mixed volumes: native (linnet's own, cached) or julia (HomotopyContinuation.jl).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--columns", metavar="LIST", default=None,
+              help="Columns of the table, markdown and latex formats: names such as N,BKK,B_C (the shape is "
+                   "always shown), or 'all'. [default: every column that fits the terminal; in markdown and "
+                   "latex all]")
 @output_options
-def bounds(shape: Shape, bkk, engine, quiet, fmt, output) -> None:
+def bounds(shape: Shape, bkk, engine, quiet, columns, fmt, output) -> None:
     """Bounds on the number of critical points: N, CBB, BKK, B_C, B_C*.
 
     With no options: the 26 shapes of Table 3.1 (H = 1, m = 1). Ranges not given
@@ -28,14 +32,21 @@ def bounds(shape: Shape, bkk, engine, quiet, fmt, output) -> None:
       linnet bounds --d 2 --dx 2 --dy 2 --H 1..2 --m 1..2
       linnet bounds --widths 2,3,1,2
       linnet bounds --d 2 --dx 2 --dy 2 --engine julia
+      linnet bounds --format latex -o bounds.tex
     """
     from ..bounds import BOUND_COLUMNS, bkk_progress, bounds_records, bounds_row
+    from ..columns import BOUNDS_COLUMNS, parse_columns
     from ..engines import EngineSpec, get_engine
+    from ..errors import InputError, opt
     from ..export import frame_to_text, integer_frame, write_text
     from ..network import parse_range
     from ..table import load_table_spec
 
     eng = get_engine(EngineSpec(engine))
+    cols = parse_columns(columns, BOUNDS_COLUMNS)
+    if cols is not None and fmt in ("csv", "json"):
+        raise InputError(f"{opt('columns')} chooses the columns of the table, markdown and latex formats; "
+                         "csv and json always hold every column")
     check_files([("--output", output)])
     shape.widths_alone(strict=True)
     if shape.widths or any(v is not None for v in (shape.d, shape.dx, shape.dy, shape.H)):
@@ -57,7 +68,11 @@ def bounds(shape: Shape, bkk, engine, quiet, fmt, output) -> None:
         progress.close()
     if fmt == "table":
         from ..render import bounds_view
-        terminal.show([bounds_view(rows)], output)
+        terminal.show([bounds_view(rows, cols)], output)
+        return
+    if fmt in ("markdown", "latex"):
+        from ..paper import bounds_paper
+        write_text(bounds_paper(rows, cols).text(fmt), output)
         return
     records, cols = bounds_records(rows)
     write_text(frame_to_text(integer_frame(records, cols, list(BOUND_COLUMNS)), fmt, records), output)

@@ -1,6 +1,7 @@
 """``linnet table``: Table 3.1, another table definition, or a sweep of shapes (:func:`linnet_cli.run_table`)."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -28,6 +29,13 @@ from .options import (EngineRequest, Shape, check_files, common_options, engine_
 @click.option("--plot", metavar="FILE.png", default=None, help="Draw the N_R histograms of every row to a PNG.")
 @click.option("--histograms", type=click.Choice(["config", "all", "none"]), default="config", show_default=True,
               help="Which rows' N_R histograms to print in the terminal.")
+@click.option("--preset", type=click.Choice(["3.1", "3.2"]), default=None,
+              help="A table shipped with linnet: the thesis's Table 3.1 or 3.2 (found wherever linnet is "
+                   "installed, unlike a CONFIG path). [default: 3.1 when no CONFIG or shape is given]")
+@click.option("--columns", metavar="LIST", default=None,
+              help="Columns of the table, markdown and latex formats: names such as N_C,N_C_star,max_N_R,failed "
+                   "(the shape is always shown), or 'all'. [default: the thesis's columns; in the terminal those "
+                   "that fit its width, and linnet's own where a row needs attention]")
 @click.option("--certify", is_flag=True, help="Prove every critical point of every instance (Krawczyk).")
 @click.option("--search", "search", type=click.IntRange(0, 10_000_000), default=0, metavar="BUDGET",
               help="Per row, also search real instances for more real points (about BUDGET candidates, "
@@ -36,14 +44,14 @@ from .options import (EngineRequest, Shape, check_files, common_options, engine_
 @common_options
 @output_options
 def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jobs, scheduler, bkk, resume, plot,
-          histograms, certify, search, force, seed, quiet, fmt, output) -> None:
-    """Regenerate Table 3.1, or any sweep of shapes, with sampled real counts.
+          histograms, preset, columns, certify, search, force, seed, quiet, fmt, output) -> None:
+    """Regenerate Table 3.1 or 3.2, or any sweep of shapes, with sampled real counts.
 
-    With no argument: Table 3.1 (configs/table-3.1.toml), every column computed and compared with
-    the published value. CONFIG is another table definition (TOML), e.g. configs/table-3.2.toml;
-    shape ranges build a sweep on the fly (the published values of Tables 3.1 and 3.2 are still
-    shown where a row coincides with one of theirs). Every published value not reproduced is
-    labelled impossible, sampling or mismatch (the audit).
+    With no argument: Table 3.1 (--preset 3.1), every column computed and compared with the
+    published value; --preset 3.2: Table 3.2. CONFIG is another table definition (TOML, see
+    configs/table-3.1.toml in the sources); shape ranges build a sweep on the fly (the published
+    values of Tables 3.1 and 3.2 are still shown where a row coincides with one of theirs). Every
+    published value not reproduced is labelled impossible, sampling or mismatch (the audit).
 
     \b
     Examples:
@@ -53,7 +61,9 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
       linnet table --plot histograms.png --format json -o table.json
       linnet table --resume table.json -o table.json --format json
       linnet table --engine julia --threads 2 --samples 20
-      linnet table configs/table-3.2.toml --plot table-3.2.png
+      linnet table --preset 3.2 --plot table-3.2.png
+      linnet table --columns all
+      linnet table --format latex -o table-3.1.tex
       linnet table --d 3 --dx 1..2 --dy 3 --search 320
       linnet table --scheduler tcp://head-node:8786 --format csv -o table.csv
     """
@@ -63,9 +73,26 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
 
     if config and shape.given:
         raise InputError("give a CONFIG file or shape options, not both")
+    from ..columns import TABLE_COLUMNS, parse_columns
+    from ..errors import opt
+    from ..table import PRESETS, load_preset
+    if preset and (config or shape.given):
+        raise InputError(f"{opt('preset')} is a whole table: give it, a CONFIG file or shape options, not two of them")
+    cols = parse_columns(columns, TABLE_COLUMNS)
+    if cols is not None and fmt in ("csv", "json"):
+        raise InputError(f"{opt('columns')} chooses the columns of the table, markdown and latex formats; "
+                         "csv and json always hold every column")
+    if config and not os.path.isfile(config):
+        shipped = {v: k for k, v in PRESETS.items()}.get(os.path.basename(config))
+        raise InputError(f"table definition not found: {config}"
+                         + (f" (the shipped one is {opt('preset', shipped)})" if shipped else
+                            f" (the shipped tables: {', '.join(opt('preset', k) for k in PRESETS)})"))
+    if plot:
+        from ..plot import require_matplotlib
+        require_matplotlib()      # before the work, not after it
     check_files([("--output", output), ("--plot", plot)], [("CONFIG", config)])
     shape.widths_alone(strict=True)
-    spec = load_table_spec(config, force=force)
+    spec = load_preset(preset, force=force) if preset else load_table_spec(config, force=force)
     spec.samples = spec.samples if samples is None else samples
     if shape.given:
         if not shape.widths:   # refuse a sweep too large before building its rows
@@ -104,10 +131,12 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
         terminal.err_console().print(f"resumed {run.resumed} finished row(s) from {resume}")
     closing = run.closing_line()
 
+    from ..paper import table_paper
+
     def view() -> list:
         from ..render import audit_view, histogram_view, table_view
         keys = {"config": set(spec.histograms), "all": {r.key for r in run.results}, "none": set()}[histograms]
-        return ([table_view(run)] + [histogram_view(r) for r in run.results if r.key in keys]
+        return ([table_view(run, cols)] + [histogram_view(r) for r in run.results if r.key in keys]
                 + [part for part in (audit_view(run), closing) if part])
     terminal.emit(run, fmt, output, view)
     if closing and fmt != "table" and not quiet and output not in (None, "-"):

@@ -236,7 +236,8 @@ def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: En
     """
     b_c, b_cs = thesis_bounds(network, m)
     mv = mv_t = None
-    native = engine is None or engine.name == "native"
+    # linnet's own mixed volumes also for H = 0, whose engine (a linear solve) computes none
+    native = engine is None or engine.name in ("native", "least-squares")
     if bkk is None:
         bkk = native and (network.N <= CHEAP_BKK_N or _cached_value(_read_cache(), network, m) is not None)
     if bkk and native:

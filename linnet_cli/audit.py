@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
+from .columns import thousands as _n
+
 if TYPE_CHECKING:
     from .table import RowResult, TableSpec
 
@@ -90,12 +92,12 @@ def _certified(r: RowResult, column: str) -> str:
     cert = {"N_C": r.certified_N_C, "N_C_star": r.certified_N_C_star}[column]
     ours = getattr(r, column)
     if cert is None:
-        return f"linnet finds {ours} (not certified)"
+        return f"linnet finds {_n(ours)} (not certified)"
     tight = [b for b, v in _bounds(r, column == "N_C_star") if v == cert]
     if cert == ours and tight:
-        return (f"linnet's {ours} is exact: {cert} points certified (Krawczyk), a proven lower bound, "
-                f"and {tight[0]} = {cert} a proven upper bound")
-    return f"linnet finds {ours}; {cert} points certified on one instance (Krawczyk), a proven lower bound"
+        return (f"linnet's {_n(ours)} is exact: {_n(cert)} points certified (Krawczyk), a proven lower bound, "
+                f"and {tight[0]} = {_n(cert)} a proven upper bound")
+    return f"linnet finds {_n(ours)}; {_n(cert)} points certified on one instance (Krawczyk), a proven lower bound"
 
 
 def _audit_count(r: RowResult, column: str, pub: int, published: dict[str, int]) -> tuple[str, str]:
@@ -103,9 +105,9 @@ def _audit_count(r: RowResult, column: str, pub: int, published: dict[str, int])
     above = [(b, v) for b, v in _bounds(r, torus) if pub > v]
     if above:
         b, v = above[0]
-        return "impossible", f"above the proven bound {b} = {v}"
+        return "impossible", f"above the proven bound {b} = {_n(v)}"
     if torus and published.get("NC") is not None and pub > published["NC"]:
-        return "impossible", f"N_C* = {pub} > N_C = {published['NC']} as published"
+        return "impossible", f"N_C* = {_n(pub)} > N_C = {_n(published['NC'])} as published"
     return "mismatch", _certified(r, column)
 
 
@@ -113,21 +115,21 @@ def _audit_max_real(r: RowResult, pub: int, published: dict[str, int]) -> tuple[
     above = [(b, v) for b, v in _bounds(r, False) if pub > v]
     if above:
         b, v = above[0]
-        return "impossible", f"above the proven bound {b} = {v}"
+        return "impossible", f"above the proven bound {b} = {_n(v)}"
     n_c = [(who, v) for who, v in (("linnet's", r.N_C), ("the published", published.get("NC"))) if v is not None]
     for who, v in n_c:
         if pub > v:
-            return "impossible", f"more real critical points than {who} N_C = {v}"
+            return "impossible", f"more real critical points than {who} N_C = {_n(v)}"
     if row_complete(r) and (pub - r.N_C) % 2:
         parity = "odd" if r.N_C % 2 else "even"
-        return "impossible", (f"parity: N_C = {r.N_C} is {parity}, so N_R is {parity} (non-real points pair up "
-                              f"by conjugation; all paths of the row's {r.samples} instances succeeded)")
+        return "impossible", (f"parity: N_C = {_n(r.N_C)} is {parity}, so N_R is {parity} (non-real points pair up "
+                              f"by conjugation; all paths of the row's {_n(r.samples)} instances succeeded)")
     best, how = best_real(r)
     if pub < best:
-        cert = "" if r.certified_max_N_R is None else f", {r.certified_max_N_R} real points certified"
-        text = f"below linnet's max N_R = {best} ({how}{cert})"
+        cert = "" if r.certified_max_N_R is None else f", {_n(r.certified_max_N_R)} real points certified"
+        text = f"below linnet's max N_R = {_n(best)} ({how}{cert})"
     else:
-        text = (f"above linnet's max N_R = {best} ({how}): more samples or a search "
+        text = (f"above linnet's max N_R = {_n(best)} ({how}): more samples or a search "
                 "over real instances (maxreal) may reach it")
     if not row_complete(r) and (pub - r.N_C) % 2:
         text += "; parity not checked (some paths failed)"
@@ -137,8 +139,8 @@ def _audit_max_real(r: RowResult, pub: int, published: dict[str, int]) -> tuple[
 def best_real(r: RowResult) -> tuple[int, str]:
     """linnet's max N_R of a row and how it was found (sampled, or raised by the search)."""
     if r.search_max_N_R is not None and r.search_max_N_R > r.max_N_R:
-        return r.search_max_N_R, f"search; sampled {r.max_N_R}"
-    return r.max_N_R, f"sampled, {r.samples} instances"
+        return r.search_max_N_R, f"search; sampled {_n(r.max_N_R)}"
+    return r.max_N_R, f"sampled, {_n(r.samples)} instances"
 
 
 def audit_row(r: RowResult, published: dict[str, int] | None) -> dict[str, Verdict]:
@@ -162,7 +164,7 @@ def audit_row(r: RowResult, published: dict[str, int] | None) -> dict[str, Verdi
         else:
             how = {"N": "the number of weights", "CBB": "(2H+1)^N", "BKK": "linnet's exact mixed volume",
                    "B_C": "(1+4d_y)^d", "B_C_star": "(4d_y)^d"}[col]
-            out[col] = Verdict(col, pub, ours, "mismatch", f"{name(col)} = {how} = {ours}")
+            out[col] = Verdict(col, pub, ours, "mismatch", f"{name(col)} = {how} = {_n(ours)}")
     return out
 
 
@@ -200,12 +202,12 @@ def closing_line(results: list[RowResult], spec: TableSpec) -> str | None:
     sampled = [v for v in values if v.column == "max_N_R"]
     ok = sum(v.label == REPRODUCED for v in exact)
     compared = [name(c) for c in AUDITED if c != "max_N_R" and any(v.column == c for v in exact)]
-    text = f"{ok} of {len(exact)} published values reproduced ({', '.join(compared)})"
+    text = f"{_n(ok)} of {_n(len(exact))} published values reproduced ({', '.join(compared)})"
     if sampled:
-        text += (f"; max N_R equals the published value in {sum(v.label == REPRODUCED for v in sampled)} of "
-                 f"{len(sampled)} rows")
+        text += (f"; max N_R equals the published value in {_n(sum(v.label == REPRODUCED for v in sampled))} of "
+                 f"{_n(len(sampled))} rows")
     counts = tally(verdicts)
     off = sum(counts.values())
     if off:
-        text += f"; the {off} other published value(s): " + ", ".join(f"{n} {k}" for k, n in counts.items())
+        text += f"; the {_n(off)} other published value(s): " + ", ".join(f"{_n(n)} {k}" for k, n in counts.items())
     return text

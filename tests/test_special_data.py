@@ -175,7 +175,7 @@ def test_duplicated_data_point_gives_the_count_of_the_data_without_it():
 def test_multiple_point_is_counted_once_with_its_multiplicity():
     """d = d_x = d_y = 1, x = 1, y = λ_1 = λ_2 = 1/2: the two points w_1 = w_2 = ±√(y − λ) meet the origin,
     a triple point; the other two are ±(i, −i). msolve's degree counts 5. No feature of the data shows
-    it: the fast solve's failed path sends it to the homotopy from generic data."""
+    it: the fast solve's path that ends singular sends it to the homotopy from generic data."""
     inst = Instance(Network((1, 1, 1)), np.array([[1.0]]), np.array([[0.5]]),
                     (np.array([[0.5]]), np.array([[0.5]])))
     assert special_features(inst) == []
@@ -183,7 +183,7 @@ def test_multiple_point_is_counted_once_with_its_multiplicity():
     assert res.n_complex == 3 and sorted(p.multiplicity for p in res.points) == [1, 1, 3]
     origin = [p for p in res.points if p.multiplicity == 3][0]
     assert np.all(origin.w == 0)
-    assert res.special_data and "ended singular or failed" in res.special_data[0]
+    assert res.special_data and "ended singular or at infinity" in res.special_data[0]
     assert res.n_failed == 0 and res.completeness.overall.value == "parameter homotopy"
 
 

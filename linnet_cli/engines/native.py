@@ -27,7 +27,7 @@ from ..patterns import ZeroPattern, origin_pattern, pattern_groups
 from ..symmetry import canonical, expand_orbits, sign_vectors
 from ..trace_test import TraceResult, TraceTest
 from ..return_code import ReturnCode
-from ..tracker import RETRACK_LEVELS, ParameterHomotopy, TrackedPaths, Tracker, TrackerOptions
+from ..tracker import RETRACK_LEVELS, ParameterHomotopy, TrackedPaths, Tracker, TrackerOptions, scaled_cond
 from ..unique_points import duplicates, merge_new
 from ..progress import Progress
 from .base import GenericSolution, RawSolutions
@@ -154,6 +154,35 @@ def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.nd
         lost = lost[codes[lost] != ReturnCode.SUCCESS]
 
 
+def settle(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.ndarray, blocks: np.ndarray,
+           sub: Network) -> None:
+    """Send the ``lost`` paths of ``tracker``'s homotopy (failed, or ended singular) through the Cauchy
+    endgame (:mod:`linnet_cli.endgame`), so that each ends with a code that says what it is: a regular
+    point, new in its block, is taken (SUCCESS: the path only failed numerically near its end); a
+    singular one, or one where several sheets meet, is SINGULAR; a path to infinity is AT_INFINITY
+    (``res.x`` and ``codes``, in place). At generic data no path of a homotopy in Λ alone goes to
+    infinity or ends singular: either makes the data special (:meth:`NativeEngine.solve`)."""
+    hom = tracker.homotopy
+    game = CauchyEndgame(sub, hom.start, hom.end, len(x0), tracker=tracker.options).run(x0[lost], lost)
+    block = {int(i): b for b in blocks for i in b}
+    system = GradientSystem(sub)
+    for k, i in enumerate(lost.tolist()):
+        code = game.codes[k]
+        if code == ReturnCode.SUCCESS:
+            x = game.x[k:k + 1]
+            end = [np.asarray(v)[i] if np.ndim(v) == nd else v for v, nd in zip(hom.end, (3, 3, 2))]
+            params = Parameters.from_data(*end)
+            regular = scaled_cond(system.jacobian(x, params), x)[0] <= tracker.options.singular_cond
+            b = block[i]
+            known = canonical(sub, res.x[b[codes[b] == ReturnCode.SUCCESS]])
+            if regular and game.winding[k] == 1 and len(merge_new(known, canonical(sub, x))):
+                res.x[i], codes[i] = x[0], ReturnCode.SUCCESS
+            elif not regular or game.winding[k] > 1:
+                res.x[i], codes[i] = x[0], ReturnCode.SINGULAR
+        elif code == ReturnCode.AT_INFINITY:
+            res.x[i], codes[i] = game.x[k], ReturnCode.AT_INFINITY
+
+
 def retrack_jumps(tracker: Tracker, res: TrackedPaths, x0: np.ndarray, blocks: np.ndarray, sub: Network) -> np.ndarray:
     """Path jumping shows up as coinciding endpoints within one block (paths of one instance and
     pattern, which end at distinct points of the sub-network): retrack those carefully, more carefully
@@ -207,6 +236,9 @@ def track_to(start: StartSystem, instances: Sequence[Instance], progress: Progre
         lost = np.flatnonzero((codes != ReturnCode.SUCCESS) & (codes != ReturnCode.SINGULAR))
         if len(lost):
             detour(tracker, x0, res, codes, lost, blocks, sub)
+            lost = np.flatnonzero(codes != ReturnCode.SUCCESS)
+            if len(lost):
+                settle(tracker, x0, res, codes, lost, blocks, sub)
         for k in range(n_inst):
             for q, p in enumerate(pats):
                 sl = slice((k * Pn + q) * R, (k * Pn + q + 1) * R)
@@ -380,14 +412,31 @@ class NativeEngine:
         raw.notes.extend(_start_notes(start))
         raw.completeness = start.parts()
         if raw.failed or len(raw.singular):
-            # data on the discriminant (two critical points meet, one goes to infinity) show no feature
-            # that special_features names, only paths that end singular or fail: the homotopy from
-            # generic data is right there too, and it tells what those paths are
-            lost = sum(raw.failed.values()) + len(raw.singular)
-            again = self._solve_special(instance, [f"{lost} path(s) to the data ended singular or failed, as at "
-                                                   "data where critical points meet or go to infinity"], rng, progress)
-            again.paths_tracked += raw.paths_tracked
-            return again
+            return self._solve_again(instance, raw, rng, progress)
+        return raw
+
+    def _solve_again(self, instance: Instance, fast: RawSolutions, rng: np.random.Generator,
+                     progress: Progress | None) -> RawSolutions:
+        """The homotopy from generic data, for data whose fast solve left paths that ended singular, went
+        to infinity or failed. Data on the discriminant (critical points meet, or one goes to infinity)
+        show no feature that :func:`special_features` names, only such paths; the homotopy from generic
+        data is right for them too and says what they are. When it finds nothing special (every point
+        simple and finite), the fast solve's paths had failed numerically only: the data count as
+        generic, and the count stands on the generic solution set's own evidence."""
+        meet = len(fast.singular) + fast.failed.get(ReturnCode.AT_INFINITY.value, 0)
+        lost = sum(fast.failed.values()) + len(fast.singular)
+        raw = self._solve_special(instance, [f"{meet} path(s) of the solve at the data's own X and Y ended "
+                                             "singular or at infinity, as where critical points meet or go to "
+                                             "infinity"] if meet else [], rng, progress)
+        raw.paths_tracked += fast.paths_tracked
+        special = raw.diverged or raw.positive_dimensional or (raw.multiplicity is not None and (raw.multiplicity > 1).any())
+        if not special:
+            raw.special = []
+            raw.notes.append(f"{lost} path(s) of the solve at the data's own X and Y failed numerically; the "
+                             "points were found again by the homotopy from generic data, every one simple")
+        elif not raw.special:
+            raw.special = ["the homotopy from generic data finds multiple points, paths to infinity or "
+                           "positive-dimensional sets at these data"]
         return raw
 
     def _solve_special(self, instance: Instance, special: list[str], rng: np.random.Generator,

@@ -1,4 +1,5 @@
-"""PNG histograms of N_R per row (``linnet table --plot``); matplotlib is an optional extra."""
+"""Histograms of N_R per row (``linnet table --plot``), in the format the file's suffix names (PNG, PDF,
+SVG, ...); matplotlib is an optional extra."""
 from __future__ import annotations
 
 import math
@@ -31,6 +32,33 @@ def require_matplotlib() -> None:
     import importlib.util
     if importlib.util.find_spec("matplotlib") is None:
         raise InputError(f"{opt('plot')} needs matplotlib: pip install 'linnet-cli[plot]'")
+
+
+def check_plot(path: str | Path) -> str:
+    """The format of a plot file (its suffix, e.g. ``png``, ``pdf``, ``svg``), checked before any work:
+    InputError when matplotlib is not installed, when the suffix names no format matplotlib writes
+    (``.txt``), or when the file has no suffix. ``pgf`` also needs the TeX system matplotlib runs."""
+    import importlib.util
+    if importlib.util.find_spec("matplotlib") is None:
+        raise InputError(f"{opt('plot')} needs matplotlib: pip install 'linnet-cli[plot]'")
+    from matplotlib.backend_bases import FigureCanvasBase
+    formats = FigureCanvasBase.get_supported_filetypes()
+    suffix = Path(path).suffix.lower().lstrip(".")
+    known = ", ".join(f".{f}" for f in sorted(formats))
+    if not suffix:
+        raise InputError(f"{opt('plot')} {path} has no suffix to say its format: name it e.g. histograms.png "
+                         f"(formats: {known})")
+    if suffix not in formats:
+        raise InputError(f"{opt('plot')} {path}: matplotlib cannot write .{suffix} files (formats: {known})")
+    if suffix == "pgf":
+        import shutil
+
+        import matplotlib
+        tex = matplotlib.rcParams["pgf.texsystem"]
+        if shutil.which(tex) is None:
+            raise InputError(f"{opt('plot')} {path}: a .pgf plot needs {tex} (matplotlib's pgf.texsystem), which "
+                             "is not installed; use .pdf or .svg")
+    return suffix
 
 
 def plot_histograms(results: list, path: str | Path, title: str, highlight: list[str] | None = None,
@@ -102,6 +130,6 @@ def plot_histograms(results: list, path: str | Path, title: str, highlight: list
     fig.tight_layout(rect=(0, 0.6 / (2.4 * rows + 0.6), 1, 1))
     try:
         with atomic_open(path, "plot", binary=True) as fh:
-            fig.savefig(fh, dpi=110, format="png")
+            fig.savefig(fh, dpi=110, format=check_plot(path))
     finally:
         plt.close(fig)

@@ -409,3 +409,39 @@ def test_max_real_refuses_the_target_as_a_library_call():
     from linnet_cli.network import Network
     with pytest.raises(InputError, match=r"^target=6 is above the proven bound B_C = 5"):
         max_real(Network.uniform(1, 1, 1), target=6)
+
+
+# --- plot files ------------------------------------------------------------------------------------
+
+def test_a_plot_suffix_matplotlib_cannot_write_is_refused_before_any_work(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import linnet_cli.table as table_mod
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the table ran")
+    monkeypatch.setattr(table_mod, "run_table", no_work)
+    for name, said in (("out.txt", "matplotlib cannot write .txt files (formats: "),
+                       ("out", "has no suffix to say its format")):
+        line = error_line(run("table", *TINY, "--no-bkk", "--plot", str(tmp_path / name)))
+        assert line.startswith(f"Error: --plot {tmp_path / name}") and said in line
+        assert not (tmp_path / name).exists()
+
+
+def test_a_plot_is_written_in_the_format_its_suffix_names(tmp_path):
+    pytest.importorskip("matplotlib")
+    magic = {"histograms.PDF": b"%PDF", "histograms.svg": b"<?xml", "histograms.png": b"\x89PNG"}
+    for name, head in magic.items():
+        res = run("table", *TINY, "--no-bkk", "-q", "--format", "csv", "--plot", str(tmp_path / name))
+        assert res.exit_code == 0, res.output
+        assert (tmp_path / name).read_bytes().startswith(head), name
+
+
+def test_a_plot_without_matplotlib_is_refused_before_any_work(tmp_path, monkeypatch):
+    import importlib.util
+
+    import linnet_cli.table as table_mod
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    monkeypatch.setattr(table_mod, "run_table", lambda *a, **k: pytest.fail("the table ran"))
+    line = error_line(run("table", *TINY, "--no-bkk", "--plot", str(tmp_path / "h.png")))
+    assert line.startswith("Error: --plot needs matplotlib")

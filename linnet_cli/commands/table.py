@@ -26,7 +26,9 @@ from .options import (EngineRequest, Shape, check_files, common_options, engine_
                    "of --jobs worker processes here. Needs: pip install 'linnet-cli[dask]'.")
 @click.option("--bkk/--no-bkk", default=True, show_default=True, help="Compute the BKK columns (mixed volumes).")
 @click.option("--resume", metavar="FILE", default=None, help="Keep the rows of an earlier run's csv/json output.")
-@click.option("--plot", metavar="FILE.png", default=None, help="Draw the N_R histograms of every row to a PNG.")
+@click.option("--plot", metavar="FILE.png", default=None,
+              help="Draw the N_R histograms of every row to FILE, in the format its suffix names "
+                   "(.png, .pdf, .svg, ...).")
 @click.option("--histograms", type=click.Choice(["config", "all", "none"]), default="config", show_default=True,
               help="Which rows' N_R histograms to print in the terminal.")
 @click.option("--preset", type=click.Choice(["3.1", "3.2"]), default=None,
@@ -90,6 +92,9 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
     if plot:
         from ..plot import require_matplotlib
         require_matplotlib()      # before the work, not after it
+    if plot:
+        from ..plot import check_plot
+        check_plot(plot)          # matplotlib there, and the format it writes: before the work, not after it
     check_files([("--output", output), ("--plot", plot)], [("CONFIG", config)])
     shape.widths_alone(strict=True)
     spec = load_preset(preset, force=force) if preset else load_table_spec(config, force=force)

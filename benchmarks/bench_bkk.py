@@ -19,6 +19,7 @@ are peer time / linnet time.
     python benchmarks/bench_bkk.py --set table-3.2 --set large  # the shapes past Table 3.1
     python benchmarks/bench_bkk.py --set table-3.1 --rows 18-26 --timeout 60
     python benchmarks/bench_bkk.py --set all --no-peers
+    python benchmarks/bench_bkk.py --smoke       # rows 1-5 of Table 3.1, no peers (seconds)
 """
 from __future__ import annotations
 
@@ -168,7 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per peer call")
     ap.add_argument("--phc-max-n", type=int, default=12, help="run phc only up to this many variables")
     ap.add_argument("--threads", type=int, default=None, help="linnet's threads (default: all cores)")
+    ap.add_argument("--smoke", action="store_true", help="rows 1-5 of Table 3.1 without peers (seconds)")
     args = ap.parse_args(argv)
+    if args.smoke:
+        args.sets, args.rows, args.peers = ["table-3.1"], "1-5", False
 
     names = [s for s in SETS if s in (args.sets or ["table-3.1"]) or "all" in (args.sets or [])]
     todo = [c for name in names for c in cases(name, parse_rows(args.rows))]

@@ -12,6 +12,10 @@
 
 Usage: python benchmarks/bench_maxreal.py [--seed 31] [--jobs 1] [--target 27] [--max-samples 5000]
        [--budget 320] [--table configs/table-3.1.toml] [--rows 13..26] [--skip-compare] [--skip-rows]
+       [--out-dir benchmarks] [--smoke]
+
+--smoke runs both parts on rows 1-2 of Table 3.1 with a few candidates and writes to a temporary
+directory (seconds: a check that the script runs, not a measurement).
 """
 from __future__ import annotations
 
@@ -34,10 +38,19 @@ from linnet_cli.instance import load_instance, random_instance
 from linnet_cli.maxreal import max_real
 from linnet_cli.network import parse_range
 from linnet_cli.solver import solve
-from linnet_cli.table import INSTANCE_BATCH, RowSpec, load_table_spec, row_seed
+from linnet_cli.cost import instance_batch
+from linnet_cli.table import RowSpec, load_table_spec, row_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks"
+
+
+def shown(path: Path) -> str:
+    """A path as printed and recorded: relative to the checkout when inside it."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -65,8 +78,9 @@ def sample_until(row: RowSpec, seed: int, target: int, max_samples: int) -> tupl
     n_c = generic.n_complex
     seeds = inst_seed.generate_state(max_samples, dtype=np.uint32)
     best = 0
-    for start in range(0, max_samples, INSTANCE_BATCH):
-        batch = [random_instance(row.network, row.m, seed=int(s)) for s in seeds[start:start + INSTANCE_BATCH]]
+    size = instance_batch(n_c, row.network.N, max_samples)     # as `linnet table` batches them
+    for start in range(0, max_samples, size):
+        batch = [random_instance(row.network, row.m, seed=int(s)) for s in seeds[start:start + size]]
         for k, raw in enumerate(eng.track_instances(generic, batch)):
             best = max(best, int(real_mask(raw.points).sum()))
             if best >= target:
@@ -97,7 +111,7 @@ def compare(spec, table_name: str, row_no: int, seed: int, target: int, max_samp
     path = OUT / "maxreal-instances" / f"{table_name}-row-{row_no}-first-{target}.json"
     atomic_write(path, json.dumps(res.instance.to_dict(), indent=1))
     again = solve_again(path)
-    print(f"linnet solve --data {path.relative_to(ROOT)}: N_R = {again['n_real']}, N_C = {again['n_complex']}, "
+    print(f"linnet solve --data {shown(path)}: N_R = {again['n_real']}, N_C = {again['n_complex']}, "
           f"failed paths {again['n_failed']}")
     n, best, secs, n_c = sample_until(row, seed, target, max_samples)
     if n is None:
@@ -125,7 +139,7 @@ def records(spec, table_name: str, rows: list[int], seed: int, budget: int, jobs
                "certified_real": res.certification.n_certified_real, "solve_N_R": again.n_real,
                "record_at_least_published": None if pub is None else res.record >= pub,
                "found_by": res.found_by, "candidates": res.candidates, "seconds": round(res.seconds, 1),
-               "seed": seed, "instance": str(path.relative_to(ROOT))}
+               "seed": seed, "instance": shown(path)}
         out_rows.append(rec)
         print(", ".join(f"{k} {v}" for k, v in rec.items() if k not in ("widths", "H", "m", "seed")), flush=True)
     buf = io.StringIO()
@@ -136,10 +150,11 @@ def records(spec, table_name: str, rows: list[int], seed: int, budget: int, jobs
     atomic_write(target, buf.getvalue())
     ok = sum(r["record_at_least_published"] is True for r in out_rows)
     print(f"record >= published max N_R on {ok} of {sum(r['published_max_N_R'] is not None for r in out_rows)} rows; "
-          f"written to {target.relative_to(ROOT)}")
+          f"written to {shown(target)}")
 
 
 def main() -> None:
+    global OUT
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=31, help="master seed (31: the seed of configs/table-3.1.toml)")
     ap.add_argument("--jobs", type=int, default=1)
@@ -151,7 +166,16 @@ def main() -> None:
     ap.add_argument("--budget", type=int, default=320)
     ap.add_argument("--skip-compare", action="store_true")
     ap.add_argument("--skip-rows", action="store_true")
+    ap.add_argument("--out-dir", default=str(OUT), help="where the csv and the record instances go")
+    ap.add_argument("--smoke", action="store_true",
+                    help="rows 1-2 of Table 3.1, a few candidates, output to a temporary directory (seconds)")
     args = ap.parse_args()
+    if args.smoke:
+        args.table, args.compare_row, args.target, args.max_samples = str(ROOT / "configs" / "table-3.1.toml"), 1, 3, 50
+        args.rows, args.budget = "1..2", 8
+        if args.out_dir == str(OUT):
+            args.out_dir = tempfile.mkdtemp(prefix="bench-maxreal-smoke-")
+    OUT = Path(args.out_dir)
     spec = load_table_spec(args.table)
     table_name = Path(args.table).stem
     if not args.skip_compare:

@@ -3,7 +3,9 @@ PHCpack on the same exact instance, the shapes past Table 3.1, the cold-cache co
 `linnet table`, and N_C / N_C* of all 26 rows of Table 3.1 over several seeds.
 
 Usage: python benchmarks/bench_solve.py [--seeds 3] [--no-peers] [--timeout 400] [--skip-rows]
-                                        [--skip-table] [--skip-cold] [--only LABEL]
+                                        [--skip-table] [--skip-cold] [--only LABEL] [--smoke]
+
+--smoke: the first shape, one seed, no peers, nothing else (seconds: a check that the script runs).
 """
 from __future__ import annotations
 
@@ -150,7 +152,11 @@ def main() -> None:
     ap.add_argument("--only", default=None, help="time only the shapes whose label contains this text")
     for part in ("rows", "table", "cold"):
         ap.add_argument(f"--skip-{part}", action="store_true")
+    ap.add_argument("--smoke", action="store_true", help="the first shape, one seed, no peers, nothing else")
     args = ap.parse_args()
+    if args.smoke:
+        args.seeds, args.peers, args.only = 1, False, SHAPES[0][0]
+        args.skip_rows = args.skip_table = args.skip_cold = True
     bench_shapes(args)
     if not args.skip_cold:
         bench_cold(args)

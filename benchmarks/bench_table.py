@@ -5,12 +5,16 @@ process and all its workers: less sensitive than the wall clock to other work on
 overhead ratio of the cluster (median, and the spread over the pairs) against the target, and whether
 both give the same rows.
 
-Usage: python benchmarks/bench_table.py [--repeats 3] [--samples 100] [--workers 2]
+Usage: python benchmarks/bench_table.py [--repeats 3] [--samples 100] [--workers 2] [--smoke]
+
+--smoke: one pair of runs of a two-row sweep with 2 instances per row (seconds: a check that the script
+runs, not a measurement; the cluster's run needs Dask and is skipped without it).
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import resource
 import statistics
 import subprocess
@@ -33,6 +37,10 @@ def cpu_of_children() -> float:
     return use.ru_utime + use.ru_stime
 
 
+#: The rows of --smoke: a sweep of two small shapes instead of Table 3.1.
+SMOKE_ROWS = ["--d", "1", "--dx", "1..2", "--dy", "1", "--no-bkk"]
+
+
 def timed_table(opts: list[str], samples: int, out: Path) -> tuple[float, float, list[dict]]:
     """Wall clock and CPU time of one `linnet table` (its workers included: they are waited for), and
     its rows (without the time column)."""
@@ -49,13 +57,20 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--samples", type=int, default=100)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--smoke", action="store_true", help="one pair of runs of a two-row sweep, 2 instances per row")
     args = ap.parse_args()
-    jobs = ["--jobs", str(args.workers)]
+    shape: list[str] = []
+    if args.smoke:
+        args.repeats, args.samples, shape = 1, 2, SMOKE_ROWS
+    jobs = [*shape, "--jobs", str(args.workers)]
     runs = {"--jobs": jobs, "--scheduler local": ["--scheduler", "local", *jobs]}
+    if importlib.util.find_spec("distributed") is None:
+        print("Dask is not installed (pip install 'linnet-cli[dask]'): only local processes are timed")
+        del runs["--scheduler local"]
     print(f"== `linnet table` (Table 3.1, {args.samples} instances per row): {args.workers} processes against a "
           f"LocalCluster of {args.workers} workers, whole commands ==")
-    # the BKK column is cached per shape after its first computation: fill the cache first
-    subprocess.run(linnet_cmd() + ["bounds"], check=True, stdout=subprocess.DEVNULL)
+    if not args.smoke:   # the BKK column is cached per shape after its first computation: fill the cache first
+        subprocess.run(linnet_cmd() + ["bounds"], check=True, stdout=subprocess.DEVNULL)
     times: dict[str, list[float]] = {k: [] for k in runs}
     cpus: dict[str, list[float]] = {k: [] for k in runs}
     rows: dict[str, list[dict]] = {}
@@ -69,6 +84,8 @@ def main() -> None:
     for label, ts in times.items():
         print(f"{label:>17}: wall clock median {statistics.median(ts):.1f} s (min {min(ts):.1f}, max {max(ts):.1f}); "
               f"CPU median {statistics.median(cpus[label]):.1f} s")
+    if "--scheduler local" not in runs:
+        return
     ratios = [c / j for j, c in zip(times["--jobs"], times["--scheduler local"])]
     cpu_ratios = [c / j for j, c in zip(cpus["--jobs"], cpus["--scheduler local"])]
     ratio = statistics.median(ratios)

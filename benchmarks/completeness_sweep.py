@@ -2,7 +2,8 @@
 cross-checked against Singular or msolve, widths 2,3,2 with m = 2, and the rows of Table 3.1.
 
 Every solve should report `trace test` (or `rank test` / `proven`); anything else is listed with its
-reason. Usage: python benchmarks/completeness_sweep.py [--seeds 1 2 3] [--no-rows]
+reason. Usage: python benchmarks/completeness_sweep.py [--seeds 1 2 3] [--no-rows] [--smoke]
+(--smoke: the first two shapes, seed 1, no rows: seconds, a check that the script runs)
 """
 from __future__ import annotations
 
@@ -25,8 +26,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--no-rows", dest="rows", action="store_false")
+    ap.add_argument("--smoke", action="store_true", help="the first two shapes, seed 1, no rows")
     args = ap.parse_args()
     shapes = [(ln.Network(w), m) for w, m in SHAPES]
+    if args.smoke:
+        shapes, args.seeds, args.rows = shapes[:2], [1], False
     if args.rows:
         with (ROOT / "configs" / "table-3.1-published.tsv").open() as fh:     # the rows' shapes
             shapes += [(ln.Network.uniform(int(r["d"]), int(r["dx"]), int(r["dy"])), 1)

@@ -4,6 +4,8 @@ For d_x ≤ m the count of a shape does not depend on m (the data enter through 
 generic for every m ≥ d_x), so one shape solved for m = 3, 5, 50 must give one count; a count that varies
 with m or the seed means a solve stopped early. Every solve also reports its completeness evidence.
 Usage: python benchmarks/stress_counts.py [--widths 3,2,3] [--m 3 5 50] [--seeds 1 2 3] [--no-trace-test]
+                                          [--smoke]
+(--smoke: widths 1,1,1 for m = 1, 2 and seed 1: seconds, a check that the script runs)
 """
 from __future__ import annotations
 
@@ -19,7 +21,10 @@ def main() -> None:
     ap.add_argument("--m", type=int, nargs="+", default=[3, 5, 50])
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--no-trace-test", dest="trace_test", action="store_false")
+    ap.add_argument("--smoke", action="store_true", help="widths 1,1,1, m = 1, 2, seed 1")
     args = ap.parse_args()
+    if args.smoke:
+        args.widths, args.m, args.seeds = "1,1,1", [1, 2], [1]
     net = ln.Network(tuple(int(w) for w in args.widths.split(",")))
     counts = set()
     print(f"{'m':>4} {'seed':>5} {'N_C':>6} {'N_C*':>6} {'failed':>6} {'loops not closed':>16} "

@@ -4,7 +4,8 @@ A count that varies with the seed means the stop rule ended too early for some s
 monodromy is checked by the trace test (which decides when it stops); --no-trace-test uses the
 heuristic stop rule alone.
 Usage: python benchmarks/stress_monodromy.py [--seeds 20] [--shapes 1,1,1,1 2,1,1,2 ...] [--m 1]
-                                             [--no-trace-test]
+                                             [--no-trace-test] [--smoke]
+(--smoke: two small shapes, two seeds: seconds, a check that the script runs)
 """
 from __future__ import annotations
 
@@ -27,7 +28,10 @@ def main() -> None:
     ap.add_argument("--m", type=int, default=1)
     ap.add_argument("--shapes", nargs="*", default=DEFAULT_SHAPES)
     ap.add_argument("--no-trace-test", dest="trace_test", action="store_false")
+    ap.add_argument("--smoke", action="store_true", help="shapes 1,1,1 and 1,1,1,1, two seeds")
     args = ap.parse_args()
+    if args.smoke:
+        args.seeds, args.shapes = 2, ["1,1,1", "1,1,1,1"]
     bad = 0
     for shape in args.shapes:
         net = Network(tuple(int(v) for v in shape.split(",")))

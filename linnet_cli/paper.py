@@ -90,7 +90,8 @@ class PaperTable:
                                               if self.caption else ".")
         lines = [f"% linnet: {latex_escape(self.title)}; needs "
                  + " and ".join(rf"\usepackage{{{p}}}" for p in LATEX_PACKAGES),
-                 r"\begin{table}[htbp]", r"\centering", rf"\caption{{{caption}}}",
+                 r"\begin{table}[htbp]", r"\centering", r"\small", r"\setlength{\tabcolsep}{4pt}",
+                 rf"\caption{{{caption}}}",
                  r"\begin{tabular}{" + "r" * len(self.heads) + "}", r"\toprule",
                  " & ".join(tex for _, tex in self.heads) + r" \\", r"\midrule"]
         for row in self.rows:

@@ -143,7 +143,7 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
         keys = {"config": set(spec.histograms), "all": {r.key for r in run.results}, "none": set()}[histograms]
         return ([table_view(run, cols)] + [histogram_view(r) for r in run.results if r.key in keys]
                 + [part for part in (audit_view(run), closing) if part])
-    terminal.emit(run, fmt, output, view)
+    terminal.emit(run, fmt, output, view, lambda f: table_paper(run, cols).text(f))
     if closing and fmt != "table" and not quiet and output not in (None, "-"):
         click.echo(closing, err=True)
     if plot:

@@ -746,8 +746,10 @@ def resumable_rows(partial: PartialRun, spec: TableSpec) -> list[RowResult]:
     return partial.rows
 
 
-#: Where an unfinished table run keeps its rows when the run's own output is not a csv or json file.
-PARTIAL_FILE = "linnet-table-partial.csv"
+#: Name of the file where an unfinished table run keeps its rows when the run's own output is not a csv
+#: or json file: ``linnet-table-partial-seed<seed>-<n>.csv``, n the first number not taken (one file per
+#: run, never one of another run's).
+PARTIAL_STEM = "linnet-table-partial"
 #: Version of the JSON layout of a table run (bumped on incompatible changes).
 TABLE_SCHEMA = "linnet.table/1"
 #: Columns of a row record that are text, not integers.
@@ -818,14 +820,21 @@ class TableRun:
         text = (*_TEXT_COLUMNS, *audit_columns({}))
         return integer_frame(self.records(), cols, [c for c in cols if c not in text])
 
-    def keep_unfinished(self, output: str | None, fmt: str) -> str:
+    def keep_unfinished(self, output: str | None, fmt: str, directory: str | Path = ".") -> str:
         """Where the rows of an unfinished run are kept for resuming: ``output`` when it already holds
-        them (csv or json), else :data:`PARTIAL_FILE`, written here (nothing computed is lost)."""
-        if output not in (None, "-") and fmt in ("csv", "json"):
+        them (a csv or json file, not a device or a pipe), else a new file of ``directory`` (of the
+        temporary directory when that one cannot be written) named after :data:`PARTIAL_STEM` and the
+        seed, never one that exists (nothing computed is lost, nor another run's rows)."""
+        from .output_files import is_regular_output, write_new_file
+        if fmt in ("csv", "json") and is_regular_output(output):
             return str(output)
-        from .export import write_text
-        write_text(self.to_frame().to_csv(index=False), PARTIAL_FILE)
-        return PARTIAL_FILE
+        text = self.to_frame().to_csv(index=False)
+        stem = f"{PARTIAL_STEM}-seed{self.spec.seed}"
+        try:
+            return str(write_new_file(text, directory, stem, ".csv"))
+        except InputError:
+            import tempfile
+            return str(write_new_file(text, tempfile.gettempdir(), stem, ".csv"))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON layout (schema ``linnet.table/1``): the run, its audit tally, rows and failed rows."""

@@ -71,6 +71,7 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
     """
     from .. import cost
     from ..errors import InputError
+    from ..output_files import StdoutError
     from ..table import check_sweep, default_jobs, load_table_spec, read_partial, resumable_rows, run_table
 
     if config and shape.given:
@@ -143,7 +144,18 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
         keys = {"config": set(spec.histograms), "all": {r.key for r in run.results}, "none": set()}[histograms]
         return ([table_view(run, cols)] + [histogram_view(r) for r in run.results if r.key in keys]
                 + [part for part in (audit_view(run), closing) if part])
-    terminal.emit(run, fmt, output, view, lambda f: table_paper(run, cols).text(f))
+    if not run.complete and not run.results:   # nothing to keep: nothing written, --output left as it was
+        for key, why in run.failed.items():
+            click.echo(f"Failed: row {key.replace('|', ' ')} was not computed: {why}", err=True)
+        left = f" ({output} is as it was)" if output not in (None, "-") else ""
+        click.echo(f"{'Aborted' if run.interrupted else 'Incomplete'}: 0 of {len(spec.rows)} rows finished; "
+                   f"nothing was written{left}", err=True)
+        sys.exit(130 if run.interrupted else 1)
+    try:
+        terminal.emit(run, fmt, output, view)
+    except (InputError, StdoutError):   # the output cannot be written: its rows are kept for --resume
+        _keep_rows(run, len(spec.rows))
+        raise
     if closing and fmt != "table" and not quiet and output not in (None, "-"):
         click.echo(closing, err=True)
     if plot:
@@ -156,3 +168,17 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
         click.echo(f"{'Aborted' if run.interrupted else 'Incomplete'}: {len(run.results)} of {len(spec.rows)} rows "
                    f"finished and kept in {target}; continue with --resume {target}", err=True)
         sys.exit(130 if run.interrupted else 1)
+
+
+def _keep_rows(run, total: int) -> None:
+    """The finished rows of a run whose output could not be written, in a new file to resume from (when
+    even that cannot be written, the error about the output is all there is to say)."""
+    from ..errors import InputError
+    if not run.results:
+        return
+    try:
+        target = run.keep_unfinished(None, "csv")
+    except InputError:
+        return
+    click.echo(f"{len(run.results)} of {total} rows finished and kept in {target}; continue with --resume {target}",
+               err=True)

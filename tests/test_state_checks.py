@@ -237,12 +237,12 @@ def test_a_cached_bkk_entry_below_the_counts_found_is_recomputed(tmp_path, monke
     res = solve(Network.uniform(2, 2, 2), seed=1)
     assert (res.n_complex, res.n_torus) == (33, 16)
     assert (res.bounds.BKK, res.bounds.BKK_torus) == (1089, 1024)
-    err = capsys.readouterr().err.splitlines()
+    err = [ln for ln in capsys.readouterr().err.splitlines() if "BKK" in ln]   # (a cold numba cache may say more)
     assert len(err) == 1 and "cached BKK bounds of d=2 dx=2 dy=2 m=1 (BKK 7, BKK* 3) cannot be right" in err[0]
     assert "N_C = 33" in err[0] and "recomputed and replaced" in err[0]
     assert json.loads(cache.read_text())["2,2,2|m=1"] == [1089, 1024]
     again = solve(Network.uniform(2, 2, 2), seed=1)                 # the replaced entry is right: silence
-    assert again.bounds.BKK == 1089 and capsys.readouterr().err == ""
+    assert again.bounds.BKK == 1089 and "BKK" not in capsys.readouterr().err
 
 
 def test_the_torus_count_exposes_a_cached_entry_too(tmp_path, monkeypatch):

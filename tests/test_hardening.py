@@ -185,10 +185,12 @@ def test_ctrl_c_in_a_parallel_table_keeps_rows_without_tracebacks(tmp_path):
     res = _interrupt(args, 12.0, tmp_path)
     assert res.returncode == 130, res.stderr
     assert "Traceback" not in res.stderr and "KeyboardInterrupt" not in res.stderr
-    assert "Aborted:" in res.stderr and f"--resume {out}" in res.stderr
-    assert out.exists()
     done = int(res.stderr.split("Aborted: ", 1)[1].split()[0])
-    assert len(out.read_text().strip().splitlines()) == 1 + done
+    if done:
+        assert f"--resume {out}" in res.stderr
+        assert len(out.read_text().strip().splitlines()) == 1 + done
+    else:       # the largest rows come first: none may be finished yet, and then nothing is written
+        assert "nothing was written" in res.stderr and not out.exists()
     ps = subprocess.run(["pgrep", "-f", str(out)], capture_output=True, text=True)
     assert ps.stdout.strip() == ""          # no worker left running
 

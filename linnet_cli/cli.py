@@ -40,6 +40,8 @@ Completeness of a count, strongest first:
   exact         N_C and N_C* equal msolve's Gröbner-basis counts (--exact)
   trace test    every sub-network's monodromy set passed a trace test, no path to the instance failed
   rank test     no sub-network has torus solutions (its map is not dominant)
+  parameter     special data: reached from a generic solution set that passed its trace or rank
+  homotopy      tests, every path ending at a classified point or at infinity
   not verified  none of these; the reason is given
 """
 

@@ -371,3 +371,17 @@ def test_new_files_never_replace_one(tmp_path, monkeypatch):
     assert write_new_file("third", tmp_path, "rows", ".csv").name == "rows-3.csv"
     assert [(tmp_path / f"rows-{n}.csv").read_text() for n in (1, 2, 3)] == ["first", "second", "third"]
     assert sorted(os.listdir(tmp_path)) == ["rows-1.csv", "rows-2.csv", "rows-3.csv"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_a_table_whose_output_cannot_be_written_keeps_its_rows(tmp_path):
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run(LINNET + [*TABLE, "--seed", "6", "--format", "csv"], stdout=full, stderr=subprocess.PIPE,
+                              text=True, cwd=tmp_path, timeout=300)
+    kept = "linnet-table-partial-seed6-1.csv"
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert [ln for ln in proc.stderr.splitlines() if ln.strip()] == [
+        f"2 of 2 rows finished and kept in {kept}; continue with --resume {kept}",
+        "Error: cannot write standard output: No space left on device"]
+    res = run(*TABLE, "--seed", "6", "--format", "csv", "--resume", str(tmp_path / kept))
+    assert res.exit_code == 0 and len(res.stdout.strip().splitlines()) == 3, res.output

@@ -147,6 +147,8 @@ def check_writable(path: str | Path, option: str) -> None:
             raise InputError(f"{opt(option)}: cannot write {p}: descriptor {target.fd} is open for reading only")
         return
     if target.direct:
+        if stat.S_ISSOCK(os.stat(p).st_mode):     # open() cannot write a socket: say so before the work
+            raise InputError(f"{opt(option)}: cannot write {p}: it is a socket")
         if not os.access(p, os.W_OK):
             raise InputError(f"{opt(option)}: cannot write {p}: it is not writable")
         return

@@ -249,18 +249,29 @@ def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: En
                      mv, mv_t, b_c, b_cs, network.widths)
 
 
+#: A mixed volume's time left is extrapolated from its elapsed time once this fraction of it is done;
+#: before, its search trees have unfolded too little to say (4,4,4 stays below it for hours).
+EXTRAPOLATE_FROM = 0.02
+
+
 def bkk_progress(progress: Progress, label: str, k: int = 0, total: int = 1) -> PartProgress:
-    """A BKK progress callback for shape ``k`` of ``total``, reported to ``progress`` in hundredths of a
-    shape: the two mixed volumes fill the shape's share; the description gives the one running, its
-    percentage and the time left (extrapolated from its elapsed time)."""
+    """A BKK progress callback for shape ``k`` of ``total``, reported to ``progress`` in percent of all
+    ``total`` shapes (each shape's two mixed volumes fill half of its share each); the description
+    names the mixed volume running and its time left, extrapolated from its elapsed time. While too
+    little of a mixed volume is done to extrapolate, the total reported is None (the size of the work
+    is not known: an indeterminate bar, which still moves) and the description says so."""
     started: dict[str, float] = {}
+    shape = f" ({k + 1} of {total})" if total > 1 else ""
 
     def report(which: str, fraction: float) -> None:
         t0 = started.setdefault(which, time.perf_counter())
         elapsed = time.perf_counter() - t0
-        left = f", about {duration_text(elapsed / fraction - elapsed)} left" if 0.02 < fraction < 1 else ""
-        done = k + (0.5 * fraction if which == "BKK" else 0.5 + 0.5 * fraction)
-        progress(f"{label}: {which} {fraction:.0%}{left}", round(100 * done), 100 * total)
+        if fraction < EXTRAPOLATE_FROM:
+            progress(f"{label}{shape}: {which}, no estimate yet", 0, None)
+            return
+        done = (k + (0.5 * fraction if which == "BKK" else 0.5 + 0.5 * fraction)) / total
+        left = f", {duration_text(elapsed / fraction - elapsed)} left" if fraction < 1 else ""
+        progress(f"{label}{shape}: {which}{left}", round(100 * done), 100)
     return report
 
 

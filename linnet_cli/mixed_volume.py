@@ -826,11 +826,14 @@ def _compute(sups: list[np.ndarray], rng: np.random.Generator | None, exact: boo
         raise RuntimeError("mixed volume: the start cell of the simplex system is not valid")
     units = (P, Q, np.zeros(1, dtype=np.int64))
     pool = ThreadPoolExecutor(max_workers=nthreads) if nthreads > 1 else None
+    # while going breadth first no fraction of the whole is known: 0 is reported after every kernel call,
+    # so that the caller hears that the work goes on (and can show for how long)
+    early = None if progress is None else (lambda _: progress(0.0))
     try:
         stage = 0
         # breadth first through the first stages, until there are enough units for all threads
         while stage < n - 1 and len(units[0]) < TARGET_UNITS:
-            _, out = _run_units(kern, lay, units, stage + 1, dtype, pool, nthreads, None)
+            _, out = _run_units(kern, lay, units, stage + 1, dtype, pool, nthreads, early)
             if out is None:  # too many cells at once: go depth first from the current units
                 break
             if not sum(len(o) for o in out):

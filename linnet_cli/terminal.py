@@ -64,7 +64,8 @@ def show_drawn_seed(given: int | None, seed: int, quiet: bool) -> None:
 class LazyProgress:
     """A rich progress bar on stderr that appears only when the work lasts more than a second, and
     only on a terminal (a log file gets no bar, and no blank line where it was). It is a
-    :class:`~linnet_cli.progress.Progress` callback."""
+    :class:`~linnet_cli.progress.Progress` callback; a total of None (the work's size not known yet)
+    shows a moving indeterminate bar and no count."""
 
     DELAY = 1.0
 
@@ -79,11 +80,12 @@ class LazyProgress:
             return
         if self.progress is None:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
                                      TimeElapsedColumn(), console=err_console(), transient=True)
             self.progress.start()
-            self.task = self.progress.add_task(description, total=total)
-        self.progress.update(self.task, description=description, completed=completed, total=total)
+            self.task = self.progress.add_task(description, total=total, count="")
+        count = "" if total is None else f"{completed}/{total}"
+        self.progress.update(self.task, description=description, completed=completed, total=total, count=count)
 
     def close(self) -> None:
         if self.progress is not None:

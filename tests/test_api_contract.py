@@ -315,3 +315,56 @@ def test_table_rows_take_integers_only(tmp_path, row):
     path = tmp_path / "rows.toml"
     path.write_text(f'title = "rows"\n[[rows]]\n{row}\n')
     _refused(lambda: ln.load_table_spec(path), "must be integers")
+
+
+# --- the BKK progress moves, and says one thing ------------------------------------------------------
+
+def test_a_mixed_volume_reports_while_it_splits_its_work(monkeypatch):
+    """The breadth-first stages (before any fraction is known) report too: 4,4,4 spent them, and then
+    hours below 1 %, with a bar frozen at 0."""
+    from linnet_cli import mixed_volume as mv
+    real, calls = mv._run_units, []
+
+    def spy(kern, lay, units, stage_hi, dtype, pool, nthreads, progress):
+        calls.append((stage_hi, progress is not None))
+        return real(kern, lay, units, stage_hi, dtype, pool, nthreads, progress)
+    monkeypatch.setattr(mv, "_run_units", spy)
+    seen: list[float] = []
+    n = ln.Network.uniform(d=3, dx=2, dy=3)
+    from linnet_cli.symbolic import generic_supports
+    mv.mixed_volume([np.asarray(s) for s in generic_supports(n, 1)], progress=seen.append, threads=1)
+    early = [reports for stage, reports in calls if stage < n.N]
+    assert early and all(early)            # every breadth-first call reports
+    assert seen == sorted(seen) and seen[0] == 0.0 and seen[-1] == 1.0
+
+
+def test_bkk_progress_is_indeterminate_until_it_can_extrapolate_and_then_says_one_percentage():
+    from linnet_cli.bounds import EXTRAPOLATE_FROM, bkk_progress
+    calls: list[tuple] = []
+    report = bkk_progress(lambda *a: calls.append(a), "bounds d=4 dx=4 dy=4 m=1", 1, 2)
+    report("BKK", 0.0)
+    report("BKK", EXTRAPOLATE_FROM / 2)
+    for description, completed, total in calls:
+        assert total is None and "(2 of 2): BKK, no estimate yet" in description and "%" not in description
+    calls.clear()
+    report("BKK", 0.5)        # shape 2 of 2, its first mixed volume half done: 62.5 % of the run
+    report("BKK*", 0.5)       # 87.5 %
+    report("BKK*", 1.0)
+    assert [(c, t) for _, c, t in calls] == [(62, 100), (88, 100), (100, 100)]
+    assert " left" in calls[0][0] and "BKK*" in calls[1][0] and "%" not in "".join(d for d, _, _ in calls)
+    assert "left" not in calls[2][0]
+
+
+def test_the_progress_bar_takes_an_unknown_total(monkeypatch):
+    from linnet_cli import terminal
+    monkeypatch.setattr(terminal.sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(terminal.LazyProgress, "DELAY", 0.0)
+    bar = terminal.LazyProgress(quiet=False)
+    try:
+        bar("bounds: BKK, no estimate yet", 0, None)
+        task = bar.progress.tasks[0]
+        assert task.total is None and task.fields["count"] == ""
+        bar("bounds: BKK, 1 min left", 37, 100)
+        assert task.total == 100 and task.fields["count"] == "37/100"
+    finally:
+        bar.close()

@@ -58,7 +58,7 @@ def bounds(shape: Shape, bkk, engine, quiet, columns, fmt, output) -> None:
     try:
         for k, (net, mm) in enumerate(todo):
             label = f"bounds {net.label()} m={mm}"
-            progress(label, 100 * k, 100 * len(todo))
+            progress(label, round(100 * k / len(todo)), 100)     # percent of the shapes, as bkk_progress
             rows.append(bounds_row(net, mm, bkk=bkk, engine=eng, progress=bkk_progress(progress, label, k, len(todo))))
     except KeyboardInterrupt:   # "Aborted", exit code 130
         if bkk and rows:

@@ -41,16 +41,6 @@ KERNEL_TOL = 1e-8
 
 
 @dataclass
-class PositiveDimensional:
-    """A point of a positive-dimensional solution set, found as the endpoint of ``paths`` paths; the
-    Jacobian's corank there bounds the set's local dimension."""
-
-    point: np.ndarray
-    paths: int
-    corank: int
-
-
-@dataclass
 class EndpointGroup:
     """One point of the target system and the paths that end there."""
 

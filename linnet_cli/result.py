@@ -12,7 +12,7 @@ from .patterns import PatternCheck, ZeroPattern
 
 if TYPE_CHECKING:
     from .certify import Certification
-    from .endpoints import PositiveDimensional
+    from .engines.base import PositiveDimensional
     from .exact import ExactCounts
 
 #: Version of the JSON layout of ``linnet solve --format json`` (bumped on incompatible changes).

@@ -9,11 +9,20 @@ import numpy as np
 
 from ..instance import Instance
 from ..completeness import Part, overall
-from ..endpoints import PositiveDimensional
 from ..network import Network
 from ..patterns import ZeroPattern
 from ..progress import Progress
 
+
+
+@dataclass
+class PositiveDimensional:
+    """A point of a positive-dimensional solution set, found as the endpoint of ``paths`` paths; the
+    Jacobian's corank there bounds the set's local dimension."""
+
+    point: np.ndarray
+    paths: int
+    corank: int
 
 
 @dataclass

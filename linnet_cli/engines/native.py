@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..endgame import CauchyEndgame, EndgameOptions
-from ..endpoints import PositiveDimensional, group_endpoints
+from ..endpoints import group_endpoints
 from ..generic_locus import equivalent_data, special_features
 from ..gradient import GradientSystem, Parameters
 from ..completeness import Part, Status
@@ -30,7 +30,7 @@ from ..return_code import ReturnCode
 from ..tracker import RETRACK_LEVELS, ParameterHomotopy, TrackedPaths, Tracker, TrackerOptions, scaled_cond
 from ..unique_points import duplicates, merge_new
 from ..progress import Progress
-from .base import GenericSolution, RawSolutions
+from .base import GenericSolution, PositiveDimensional, RawSolutions
 
 
 @dataclass

@@ -342,14 +342,16 @@ def hidden_summary(run, shown: list[Column]) -> str:
     res, keys = run.results, {c.key for c in shown}
     said = []
     if "failed" not in keys and res and not any(r.failed_paths + r.N_C_mismatch_instances for r in res):
-        said.append("no failed path")
+        said.append("no failed path in any row")
     if "complete" not in keys and res and all(r.completeness in ("trace test", "rank test") for r in res):
         said.append("every generic count verified (trace or rank test)")
-    if "spurious" not in keys:
+    if "spurious" not in keys and res:
         rows = [str(k) for k, r in enumerate(res, 1) if r.spurious_minimum_instances]
-        said.append("instances with a spurious local minimum in row(s) " + ", ".join(rows) if rows
-                    else "no instance with a spurious local minimum")
-    return ("In every row: " + "; ".join(said) + "." if said else "")
+        said.append("no instance with a spurious local minimum" if not rows else
+                    "instances with a spurious local minimum in every row" if len(rows) == len(res) else
+                    "instances with a spurious local minimum in row(s) " + ", ".join(rows))
+    text = "; ".join(said)
+    return text[:1].upper() + text[1:] + "." if text else ""
 
 
 def table_view(run, columns: list[Column] | None = None) -> Fitted:

@@ -250,7 +250,7 @@ def bounds_view(rows: Sequence[BoundsRow], columns: list[Column] | None = None) 
         for c in shape:
             t.add_column(c, justify="right", no_wrap=True)
         for c in cs:
-            t.add_column(c.head, justify="right", no_wrap=True)
+            t.add_column(c.head, justify="right", overflow="fold")   # folded, never cut, if it must
         for r in records:
             t.add_row(*[fmt(r.get(c)) for c in shape], *[fmt(r.get(c.key)) for c in cs])
         return t
@@ -374,7 +374,7 @@ def table_view(run, columns: list[Column] | None = None) -> Fitted:
         for c in shape:
             t.add_column(c, justify="right", no_wrap=True)
         for c in cs:
-            t.add_column(c.head, justify="right", no_wrap=True)
+            t.add_column(c.head, justify="right", overflow="fold")   # folded, never cut, if it must
         for k, (r, v) in enumerate(zip(run.results, verdicts), 1):
             t.add_row(str(k), *[fmt(getattr(r, c)) for c in shape], *[table_cell(r, c, v) for c in cs])
         return t
@@ -409,8 +409,8 @@ def audit_view(run) -> Table | None:
     t = Table(title="Audit of the published values not reproduced")
     for c, j in (("#", "right"), ("column", "left"), ("published", "right"), ("linnet", "right"),
                  ("label", "left"), ("why", "left")):
-        # only the reason wraps (between words): the numbers and labels are never cut
-        t.add_column(c, justify=j, no_wrap=c != "why", overflow="fold")
+        # the reason wraps between words; a number too wide for its column is folded, never cut
+        t.add_column(c, justify=j, no_wrap=c in ("#", "column", "label"), overflow="fold")
     for k, r in enumerate(run.results, 1):
         for v in audit_row(r, run.spec.published.get(r.key)).values():
             if v.label in AUDIT_MARKS:

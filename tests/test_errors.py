@@ -20,7 +20,8 @@ FLAGS = {"data": "--data", "save_instance": "--save-instance", "output": "--outp
          "engine": "--engine", "threads": "--threads", "julia_method": "--julia-method",
          "table_jobs": "`linnet table --jobs`", "scheduler": "--scheduler", "prime": "--prime",
          "no_bkk": "--no-bkk", "force": "--force", "allow_negative": "--allow-negative",
-         "verify_patterns": "--verify-patterns", "format": "--format", "target": "--target"}
+         "verify_patterns": "--verify-patterns", "format": "--format", "target": "--target",
+         "columns": "--columns", "preset": "--preset"}
 
 
 def raised(fn, *args, **kwargs) -> InputError:

@@ -53,6 +53,25 @@ BATCH_SHARE = 0.25
 #: on the 2-core reference machine for the smallest shapes; a compiled tracker is about 5–10 times
 #: faster, hence 0.2 s as the lower estimate.
 MONODROMY_SECONDS = 0.2
+#: The monodromy's work grows with the data. With m data points the data span k = min(d_x, m)
+#: dimensions and the critical points are those of the network with input width k: d_x enters only through
+#: k (widths 3,2,3 have 2537 points for m = 3 and for m = 50), and the counts are symmetric in k and d_y
+#: (3,2,2 with m = 3 and 2,2,3 with m = 2 have 705 points; 3,3,2 with m = 3 and 2,3,3 with m = 2, 8,825).
+#: Their number, and the loops and paths that find them, grow about exponentially in
+#: :func:`data_degree`; a network with k = 1 or d_y = 1 (rank-one data) has few, whatever its widths. The
+#: monodromy of the whole network is estimated as ``DATA_SECONDS · 2^(DATA_BITS · (degree − DATA_DEGREE))``,
+#: below every solve measured on the 2-core reference machine (CPU seconds of ``linnet solve --no-bkk``,
+#: the 0.5 s start-up left out; degree in brackets): widths 2,2,2 m = 2: 0.8 [2]; 3,2,3 m = 2, 3: 6.1, 51
+#: [3, 4] (m = 50: 55; seed 2 tracks a third of seed 1's paths, 12 s); 2,2,3 m = 2 and 3,2,2 m = 3: 3 [3];
+#: 2,3,2 m = 2: 3 [4]; 3,3,3 m = 2, 3: 38, more than 1,100 [6, 8]; 2,3,3 m = 2 and 3,3,2 m = 3: 40–130 [6].
+#: It is calibrated on one hidden layer; deeper networks can need more (2,2,2,2 with m = 2 [3] tracked
+#: 150,219 paths in about a minute).
+DATA_SECONDS = 25.0
+DATA_DEGREE = 6
+DATA_BITS = 1.7
+#: The exponent is capped (a shape this far out is refused or warned about anyway), so that the
+#: estimate stays a finite float.
+MAX_DATA_BITS = 200.0
 #: Seconds per critical point and weight to classify it (measured 2.2e-5 s per point at N = 9,
 #: 8.3e-5 s at N = 24).
 CLASSIFY_SECONDS_PER_WEIGHT = 3e-6
@@ -194,6 +213,30 @@ def dominant_shapes(network: Network, m: int) -> list[tuple[int, ...]] | None:
     return out
 
 
+def data_degree(network: Network, m: int) -> int:
+    """How much the data make a solve's monodromy grow (see :data:`DATA_BITS`): Σ (a − 1)(b − 1) over
+    consecutive widths of the network with its input width cut to k = min(d_x, m) — (n_1 − 1)(k + d_y − 2)
+    for one hidden layer, symmetric in k and d_y as the counts are; 0 when k = 1 or d_y = 1 (rank-one
+    data: few critical points whatever the widths) or without hidden layer."""
+    k = min(network.dx, m)
+    if not network.H or k == 1 or network.dy == 1:
+        return 0
+    widths = (k, *network.hidden, network.dy)
+    return sum((a - 1) * (b - 1) for a, b in zip(widths, widths[1:]))
+
+
+def monodromy_seconds(network: Network, m: int) -> float:
+    """Seconds the monodromies of a solve take, at least about: MONODROMY_SECONDS for each sub-network,
+    and the work the data add to the whole network's (:data:`DATA_BITS`; none for rank-one data)."""
+    if not network.H:
+        return 0.0
+    seconds = n_sub_networks(network) * MONODROMY_SECONDS
+    degree = data_degree(network, m)
+    if degree:
+        seconds += DATA_SECONDS * 2.0 ** min(MAX_DATA_BITS, DATA_BITS * (degree - DATA_DEGREE))
+    return seconds
+
+
 def points_at_least(network: Network, m: int) -> int:
     """A lower bound on N_C for generic Λ: one sign orbit per pattern whose sub-network is dominant,
     plus the origin (the origin alone when there are too many sub-networks to test)."""
@@ -259,8 +302,7 @@ def solve_estimate(network: Network, m: int, fmt: str = "table", show_solutions:
     # the dominance tests are not worth running when the patterns alone cannot fit
     points = 1 if sum(parts.values()) > available_memory().total else points_at_least(network, m)
     parts.update(points_bytes(points, N, fmt, show_solutions))
-    seconds = (n_sub_networks(network) if network.H else 0) * MONODROMY_SECONDS \
-        + points * CLASSIFY_SECONDS_PER_WEIGHT * N
+    seconds = monodromy_seconds(network, m) + points * CLASSIFY_SECONDS_PER_WEIGHT * N
     return Estimate(f"solve {network.label()}" + (f" m={m}" if m != 1 else ""), N, P,
                     n_sub_networks(network), 2 ** k, points, parts, seconds)
 
@@ -305,7 +347,7 @@ def table_estimate(rows: list[tuple[Network, int]], samples: int, jobs: int, n_r
         elsewhere = sum(e.bytes for e in ests[1:procs]) + (procs - 1) * PROCESS_BYTES
         parts["parallel rows"] = elsewhere
     seconds = (sum(e.seconds for e in ests)
-               + sum(n_sub_networks(net) * MONODROMY_SECONDS for net, _ in rows) * (n_rows - len(ests)) / len(rows)
+               + sum(monodromy_seconds(net, m) for net, m in rows) * (n_rows - len(ests)) / len(rows)
                ) / procs
     return Estimate(f"table of {n_rows:,} row(s), largest {top.what.removeprefix('table row ')}", top.N,
                     top.patterns, top.sub_networks, top.orbit, top.points, parts, seconds, elsewhere)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import resource
+import select
 import subprocess
 import sys
 import time
@@ -111,3 +112,61 @@ def test_long_runs_are_warned_about_with_the_estimate(monkeypatch):
     warnings = cost.check(est)
     assert len(warnings) == 1 and "will take at least about" in warnings[0] and "802,817" in warnings[0]
     assert cost.check(cost.solve_estimate(Network((2, 2, 2)), 1)) == []
+
+
+# --- the time estimate follows the data: k = min(d_x, m) data dimensions --------------------------------
+
+#: Solves measured on the 2-core reference machine (widths, m, CPU seconds of `linnet solve --no-bkk`
+#: without the 0.5 s start-up; the lowest of the seeds and runs tried): the estimate stays below each.
+MEASURED = [((2, 2, 2), 2, 0.8), ((3, 2, 3), 2, 6.1), ((3, 2, 3), 3, 12), ((3, 2, 3), 50, 12),
+            ((2, 2, 3), 2, 3), ((3, 2, 2), 3, 3), ((2, 3, 2), 2, 3), ((3, 3, 3), 2, 38), ((2, 3, 3), 2, 40),
+            ((3, 3, 2), 3, 40), ((3, 3, 3), 3, 1100)]
+
+
+@pytest.mark.parametrize("widths,m,seconds", MEASURED)
+def test_the_time_estimate_stays_below_the_measured_solves(widths, m, seconds):
+    assert cost.solve_estimate(Network(widths), m).seconds <= seconds
+
+
+@pytest.mark.parametrize("m", [3, 100, 10_000])
+def test_a_solve_with_many_data_points_is_warned_about(m):
+    """3,3,3 with m = 3 runs for more than 20 minutes: its estimate says so, whatever m ≥ 3 (d_x = 3)."""
+    warnings = cost.check(cost.solve_estimate(Network((3, 3, 3)), m))
+    assert len(warnings) == 1 and "will take at least about" in warnings[0] and f"m={m}" in warnings[0]
+
+
+def test_the_time_estimate_depends_on_m_through_min_dx_m_only():
+    seconds = [cost.solve_estimate(Network((3, 3, 3)), m).seconds for m in (1, 2, 3, 4, 50)]
+    assert seconds[0] < seconds[1] < seconds[2] == seconds[3] == seconds[4]
+    assert seconds[1] < cost.LONG_RUN_SECONDS            # 38 s measured: no warning
+    for m in (1, 2):
+        assert cost.check(cost.solve_estimate(Network((3, 3, 3)), m)) == []
+    assert cost.monodromy_seconds(Network((3, 2, 3)), 3) == cost.monodromy_seconds(Network((5, 2, 3)), 3)
+    # the counts are symmetric in k and d_y (8,825 points both), and so is the estimate
+    assert cost.monodromy_seconds(Network((3, 3, 2)), 3) == cost.monodromy_seconds(Network((2, 3, 3)), 2)
+
+
+def test_rank_one_data_add_nothing_to_the_estimate():
+    for widths, m in (((1, 13, 1), 1), ((4, 4, 4), 1), ((7, 1, 7), 7), ((5, 3, 1), 5), ((1,) * 18, 1)):
+        assert cost.data_degree(Network(widths), m) == 0
+    assert cost.check(cost.solve_estimate(Network((4, 4, 4)), 1)) == []
+
+
+def test_far_shapes_get_a_finite_estimate():
+    est = cost.solve_estimate(Network((40, 40, 40)), 40)
+    assert est.seconds < float("inf") and cost.human_seconds(est.seconds).endswith("days")
+
+
+def test_the_solve_command_warns_before_a_long_solve_with_many_data_points():
+    """`linnet solve --d 3 --dx 3 --dy 3 --m 3` ran for minutes without a word; now the estimate is on
+    stderr before the work starts (the solve is stopped once the warning is seen)."""
+    proc = subprocess.Popen(LINNET + ["solve", "--d", "3", "--dx", "3", "--dy", "3", "--m", "3", "--no-bkk",
+                                      "--seed", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([proc.stderr], [], [], 120)
+        assert ready, "nothing on stderr within 120 s"
+        line = proc.stderr.readline()
+        assert "warning:" in line and "will take at least about" in line and "m=3" in line, line
+    finally:
+        proc.kill()
+        proc.wait()

@@ -32,9 +32,9 @@ OPTION_NAMES: dict[str, str] = {
     "allow_negative": "allow_negative=True",
     "verify_patterns": "verify_patterns",
     "format": "format",
+    "target": "target",
     "columns": "columns",
     "preset": "preset",
-    "target": "target",
 }
 
 _SEP, _VALUE = "\x1e", "\x1f"

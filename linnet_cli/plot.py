@@ -26,20 +26,12 @@ def parity_ticks(n_complex: int, top: int | None = None) -> list[int]:
     return ticks
 
 
-def require_matplotlib() -> None:
-    """Refuse (InputError) a plot when matplotlib is not installed, before any work (a table takes
-    minutes; finding out at its end would waste them). Nothing is imported."""
-    import importlib.util
-    if importlib.util.find_spec("matplotlib") is None:
-        raise InputError(f"{opt('plot')} needs matplotlib: pip install 'linnet-cli[plot]'")
-
-
 def check_plot(path: str | Path) -> str:
     """The format of a plot file (its suffix, e.g. ``png``, ``pdf``, ``svg``), checked before any work:
     InputError when matplotlib is not installed, when the suffix names no format matplotlib writes
     (``.txt``), or when the file has no suffix. ``pgf`` also needs the TeX system matplotlib runs."""
     import importlib.util
-    if importlib.util.find_spec("matplotlib") is None:
+    if importlib.util.find_spec("matplotlib") is None:   # a table takes minutes: say so before them
         raise InputError(f"{opt('plot')} needs matplotlib: pip install 'linnet-cli[plot]'")
     from matplotlib.backend_bases import FigureCanvasBase
     formats = FigureCanvasBase.get_supported_filetypes()

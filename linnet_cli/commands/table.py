@@ -91,9 +91,6 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
                          + (f" (the shipped one is {opt('preset', shipped)})" if shipped else
                             f" (the shipped tables: {', '.join(opt('preset', k) for k in PRESETS)})"))
     if plot:
-        from ..plot import require_matplotlib
-        require_matplotlib()      # before the work, not after it
-    if plot:
         from ..plot import check_plot
         check_plot(plot)          # matplotlib there, and the format it writes: before the work, not after it
     check_files([("--output", output), ("--plot", plot)], [("CONFIG", config)])
@@ -152,7 +149,7 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
                    f"nothing was written{left}", err=True)
         sys.exit(130 if run.interrupted else 1)
     try:
-        terminal.emit(run, fmt, output, view)
+        terminal.emit(run, fmt, output, view, lambda f: table_paper(run, cols).text(f))
     except (InputError, StdoutError):   # the output cannot be written: its rows are kept for --resume
         _keep_rows(run, len(spec.rows))
         raise

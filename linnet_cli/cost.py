@@ -60,12 +60,14 @@ MONODROMY_SECONDS = 0.2
 #: Their number, and the loops and paths that find them, grow about exponentially in
 #: :func:`data_degree`; a network with k = 1 or d_y = 1 (rank-one data) has few, whatever its widths. The
 #: monodromy of the whole network is estimated as ``DATA_SECONDS · 2^(DATA_BITS · (degree − DATA_DEGREE))``,
-#: below every solve measured on the 2-core reference machine (CPU seconds of ``linnet solve --no-bkk``,
-#: the 0.5 s start-up left out; degree in brackets): widths 2,2,2 m = 2: 0.8 [2]; 3,2,3 m = 2, 3: 6.1, 51
-#: [3, 4] (m = 50: 55; seed 2 tracks a third of seed 1's paths, 12 s); 2,2,3 m = 2 and 3,2,2 m = 3: 3 [3];
-#: 2,3,2 m = 2: 3 [4]; 3,3,3 m = 2, 3: 38, more than 1,100 [6, 8]; 2,3,3 m = 2 and 3,3,2 m = 3: 40–130 [6].
-#: It is calibrated on one hidden layer; deeper networks can need more (2,2,2,2 with m = 2 [3] tracked
-#: 150,219 paths in about a minute).
+#: below every solve measured on the 2-core reference machine (``linnet solve --no-bkk --seed 1``, wall
+#: seconds on the idle machine unless said otherwise; degree in brackets): widths 2,2,2 m = 2: 0.9 [2];
+#: 3,2,3 m = 2, 3, 50: 4.7, 35, 55 [3, 4, 4] (with seed 2, m = 3 tracks a third of seed 1's 75,887 paths);
+#: 2,2,3 m = 2 and 3,2,2 m = 3: 8.1, 9.0 on the loaded machine [3]; 2,3,2 m = 2: 4.2 CPU [4]; 3,3,3
+#: m = 2: 38 (68 CPU) [6], m = 3: not done after 1,100 CPU seconds [8]; 2,3,3 m = 2 and 3,3,2 m = 3 (the
+#: point count of 3,3,3 m = 2): 113, 129 on the loaded machine [6]. Widths 3,3,3, 2,3,3 and 3,3,2 with
+#: m = 1 take 1–2 s [0]. It is calibrated on one hidden layer; deeper networks can need more (2,2,2,2 with
+#: m = 2 [3] tracked 150,219 paths in 147 s on the loaded machine).
 DATA_SECONDS = 25.0
 DATA_DEGREE = 6
 DATA_BITS = 1.7

@@ -116,11 +116,11 @@ def test_long_runs_are_warned_about_with_the_estimate(monkeypatch):
 
 # --- the time estimate follows the data: k = min(d_x, m) data dimensions --------------------------------
 
-#: Solves measured on the 2-core reference machine (widths, m, CPU seconds of `linnet solve --no-bkk`
-#: without the 0.5 s start-up; the lowest of the seeds and runs tried): the estimate stays below each.
-MEASURED = [((2, 2, 2), 2, 0.8), ((3, 2, 3), 2, 6.1), ((3, 2, 3), 3, 12), ((3, 2, 3), 50, 12),
-            ((2, 2, 3), 2, 3), ((3, 2, 2), 3, 3), ((2, 3, 2), 2, 3), ((3, 3, 3), 2, 38), ((2, 3, 3), 2, 40),
-            ((3, 3, 2), 3, 40), ((3, 3, 3), 3, 1100)]
+#: Solves measured on the 2-core reference machine (widths, m, seconds of `linnet solve --no-bkk`, the
+#: lowest of the runs tried; see cost.DATA_BITS): the estimate stays below each.
+MEASURED = [((2, 2, 2), 2, 0.9), ((3, 2, 3), 2, 4.7), ((3, 2, 3), 3, 28), ((3, 2, 3), 50, 55),
+            ((2, 2, 3), 2, 8.1), ((3, 2, 2), 3, 9.0), ((2, 3, 2), 2, 4.2), ((3, 3, 3), 2, 38), ((2, 3, 3), 2, 113),
+            ((3, 3, 2), 3, 129), ((3, 3, 3), 3, 1100)]
 
 
 @pytest.mark.parametrize("widths,m,seconds", MEASURED)

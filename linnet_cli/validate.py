@@ -43,6 +43,8 @@ def integer(value: Any, name: str, low: int | None = None, high: int | None = No
     if not is_integer(value):
         raise InputError(f"{label} must be an integer, got {_got(value)}")
     v = int(value)
+    if low is not None and high is not None and not low <= v <= high:
+        raise InputError(f"{label} must be between {low} and {high}, got {v}")
     if low is not None and v < low:
         bound = "a positive integer" if low == 1 else "a non-negative integer" if low == 0 else f"at least {low}"
         raise InputError(f"{label} must be {bound}, got {v}")

@@ -571,7 +571,7 @@ def test_wheel_ships_the_julia_half(tmp_path):
     if out.returncode and ("No matching distribution" in out.stderr or "Could not find a version" in out.stderr):
         pytest.skip("the build backend (setuptools) cannot be installed here")
     assert out.returncode == 0, out.stderr
-    wheel, = tmp_path.glob("linnet-*.whl")
+    wheel, = tmp_path.glob("linnet_cli-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"linnet_cli/julia/linnet.jl", "linnet_cli/julia/Project.toml", "linnet_cli/juliapkg.json",
             "linnet_cli/configs/table-3.1.toml", "linnet_cli/configs/distributions.toml"} <= names

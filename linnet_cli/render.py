@@ -120,8 +120,9 @@ def solve_summary(result: SolveResult) -> Panel:
         style = "green" if c.overall.value != "not verified" else "bold yellow"
         exact = result.exact
         lines = c.trace_lines()
-        t.add_row("completeness", Text(c.overall.value, style=style),
-                  "msolve N_C/N_C*" if exact else "", f"{fmt(exact.n_complex)} / {fmt(exact.n_torus)}" if exact else "")
+        shown = ("" if exact is None else "positive-dimensional" if exact.positive_dimensional
+                 else f"{fmt(exact.n_complex)} / {fmt(exact.n_torus)}")
+        t.add_row("completeness", Text(c.overall.value, style=style), "msolve N_C/N_C*" if exact else "", shown)
         if lines:   # the trace test's numbers, on lines of their own across the panel
             trace = Table.grid(padding=(0, 2))
             trace.add_column(style="bold")
@@ -133,7 +134,16 @@ def solve_summary(result: SolveResult) -> Panel:
         proved = " — count proved (meets B_C)" if cert.proves_count else ""
         t.add_row("certified", f"{fmt(cert.n_certified)} of {fmt(result.n_complex)}{proved}", "certified real / torus",
                   f"{fmt(cert.n_certified_real)} / {fmt(cert.n_certified_torus)}")
-    if result.singular_endpoints:
+    if result.special_data:
+        # special data: what the homotopy from generic data found besides simple isolated points
+        multiple = [p.multiplicity for p in result.points if p.multiplicity > 1]
+        t.add_row("special data", Text("yes (see the warnings)", style="yellow"), "with multiplicity",
+                  fmt(sum(p.multiplicity for p in result.points)))
+        t.add_row("multiple points", fmt(len(multiple)), "paths to infinity", fmt(result.diverged_paths))
+        if result.positive_dimensional:
+            t.add_row("on positive-dim. sets", Text(f"{fmt(len(result.positive_dimensional))} point(s), not counted",
+                                                     style="bold yellow"), "", "")
+    elif result.singular_endpoints:
         t.add_row("singular endpoints", Text(fmt(result.singular_endpoints), style="bold red"), "", "")
     return Panel(Group(t, *extra), title="linnet solve", expand=False)
 

@@ -41,9 +41,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from linnet_cli.mixed_volume import mixed_volume  # noqa: E402
-from linnet_cli.network import Network  # noqa: E402
-from linnet_cli.symbolic import generic_supports  # noqa: E402
+from linnet_cli.checks.mixed_volume import mixed_volume  # noqa: E402
+from linnet_cli.model.network import Network  # noqa: E402
+from linnet_cli.model.symbolic import generic_supports  # noqa: E402
 
 PUBLISHED = ROOT / "configs" / "table-3.1-published.tsv"
 #: The H = 2 shapes (d, d_x, d_y) of the thesis's Table 3.2.

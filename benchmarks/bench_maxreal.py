@@ -32,14 +32,14 @@ from pathlib import Path
 
 import numpy as np
 
-from linnet_cli.classify import real_mask
+from linnet_cli.model.classify import real_mask
 from linnet_cli.engines import get_engine
-from linnet_cli.instance import load_instance, random_instance
-from linnet_cli.maxreal import max_real
-from linnet_cli.network import parse_range
+from linnet_cli.model.instance import load_instance, random_instance
+from linnet_cli.studies.maxreal import max_real
+from linnet_cli.model.network import parse_range
 from linnet_cli.solver import solve
 from linnet_cli.cost import instance_batch
-from linnet_cli.table import RowSpec, load_table_spec, row_seed
+from linnet_cli.studies.table import RowSpec, load_table_spec, row_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks"
@@ -64,7 +64,7 @@ def atomic_write(path: Path, text: str) -> None:
 
 def linnet_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("linnet")
-    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from linnet_cli.cli import main; main()"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from linnet_cli.cli.main import main; main()"]
 
 
 def sample_until(row: RowSpec, seed: int, target: int, max_samples: int) -> tuple[int | None, int, float, int]:

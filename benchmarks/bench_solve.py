@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from linnet_cli import peers
-from linnet_cli.instance import random_instance
-from linnet_cli.network import Network, parse_widths
+from linnet_cli.checks import peers
+from linnet_cli.model.instance import random_instance
+from linnet_cli.model.network import Network, parse_widths
 from linnet_cli.solver import solve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ SHAPES = [
 
 def linnet_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("linnet")
-    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from linnet_cli.cli import main; main()"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from linnet_cli.cli.main import main; main()"]
 
 
 def time_linnet(opts: list[str], seed: int, env: dict | None = None) -> tuple[float, dict, str]:

@@ -29,7 +29,7 @@ TARGET_RATIO = 1.3
 
 def linnet_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("linnet")
-    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from linnet_cli.cli import main; main()"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from linnet_cli.cli.main import main; main()"]
 
 
 def cpu_of_children() -> float:

@@ -27,7 +27,7 @@ EXPECTED = {("2,2,2,2", 2): 13441, ("3,2,3", 3): 2537, ("3,2,3", 50): 2537}
 
 
 def solve(widths: str, m: int, seed: int, extra: tuple[str, ...], timeout: float) -> tuple[dict | None, float]:
-    cmd = [sys.executable, "-c", "from linnet_cli.cli import main; main()", "solve", "--widths", widths,
+    cmd = [sys.executable, "-c", "from linnet_cli.cli.main import main; main()", "solve", "--widths", widths,
            "--m", str(m), "--seed", str(seed), "--format", "json", "-q", "--no-bkk", *extra]
     t0 = time.perf_counter()
     try:

@@ -20,8 +20,8 @@ from typing import Callable
 import numpy as np
 
 import linnet_cli as ln
-from linnet_cli import peers
-from linnet_cli.exact import EXACT_MAX_N, EXACT_PRIME
+from linnet_cli.checks import peers
+from linnet_cli.checks.exact import EXACT_MAX_N, EXACT_PRIME
 
 #: Shapes swept: Table 3.1's rows up to row 26 (d, d_x, d_y ≤ 3 with H = 1, m = 1) and a few with
 #: m = 2 or two hidden layers.

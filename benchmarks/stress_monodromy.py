@@ -16,8 +16,8 @@ from collections import Counter
 import numpy as np
 
 from linnet_cli.engines.native import trace_verifier
-from linnet_cli.monodromy import monodromy_solve
-from linnet_cli.network import Network
+from linnet_cli.homotopy.monodromy import monodromy_solve
+from linnet_cli.model.network import Network
 
 DEFAULT_SHAPES = ["1,1,1", "1,1,1,1", "2,1,1,2", "2,1,2,2", "2,2,2", "2,3,3", "2,2,3", "2,2,2,2", "1,1,1,1,1"]
 

@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 #: Public name -> the module that defines it.
 _WHERE = {
-    "Network": "network",
-    "Instance": "instance", "random_instance": "instance", "load_instance": "instance",
-    "save_instance": "instance",
-    "solve": "solver", "SolveResult": "result", "CriticalPoint": "classify", "Kind": "classify",
-    "bounds_row": "bounds", "BoundsRow": "bounds",
-    "certify_result": "certify", "certify_points": "certify", "Certification": "certify",
-    "verify_patterns": "patterns", "PatternCheck": "patterns", "exact_counts": "exact", "ExactCounts": "exact",
-    "load_table_spec": "table", "run_table": "table", "TableSpec": "table", "TableRun": "table",
-    "RowSpec": "table", "RowResult": "table",
-    "Completeness": "completeness", "Status": "completeness",
-    "EngineSpec": "engines", "MonodromyOptions": "monodromy", "TrackerOptions": "tracker",
+    "Network": "model.network",
+    "Instance": "model.instance", "random_instance": "model.instance", "load_instance": "model.instance",
+    "save_instance": "model.instance",
+    "solve": "solver", "SolveResult": "result", "CriticalPoint": "model.classify", "Kind": "model.classify",
+    "bounds_row": "checks.bounds", "BoundsRow": "checks.bounds",
+    "certify_result": "checks.certify", "certify_points": "checks.certify", "Certification": "checks.certify",
+    "verify_patterns": "model.patterns", "PatternCheck": "model.patterns", "exact_counts": "checks.exact", "ExactCounts": "checks.exact",
+    "load_table_spec": "studies.table", "run_table": "studies.table", "TableSpec": "studies.table", "TableRun": "studies.table",
+    "RowSpec": "studies.table", "RowResult": "studies.table",
+    "Completeness": "checks.completeness", "Status": "checks.completeness",
+    "EngineSpec": "engines", "MonodromyOptions": "homotopy.monodromy", "TrackerOptions": "homotopy.tracker",
     "InputError": "errors",
 }
 
@@ -47,18 +47,18 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .bounds import BoundsRow, bounds_row
-    from .certify import Certification, certify_points, certify_result
-    from .classify import CriticalPoint, Kind
-    from .completeness import Completeness, Status
+    from .checks.bounds import BoundsRow, bounds_row
+    from .checks.certify import Certification, certify_points, certify_result
+    from .model.classify import CriticalPoint, Kind
+    from .checks.completeness import Completeness, Status
     from .engines import EngineSpec
     from .errors import InputError
-    from .exact import ExactCounts, exact_counts
-    from .instance import Instance, load_instance, random_instance, save_instance
-    from .monodromy import MonodromyOptions
-    from .network import Network
-    from .patterns import PatternCheck, verify_patterns
+    from .checks.exact import ExactCounts, exact_counts
+    from .model.instance import Instance, load_instance, random_instance, save_instance
+    from .homotopy.monodromy import MonodromyOptions
+    from .model.network import Network
+    from .model.patterns import PatternCheck, verify_patterns
     from .result import SolveResult
     from .solver import solve
-    from .table import RowResult, RowSpec, TableRun, TableSpec, load_table_spec, run_table
-    from .tracker import TrackerOptions
+    from .studies.table import RowResult, RowSpec, TableRun, TableSpec, load_table_spec, run_table
+    from .homotopy.tracker import TrackerOptions

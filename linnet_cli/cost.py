@@ -24,7 +24,7 @@ from math import comb, prod
 from pathlib import Path
 
 from .errors import InputError, opt
-from .network import Network
+from .model.network import Network
 
 #: Bytes of one ZeroPattern with its cached mask and coordinates: 600 + 12 N (measured 1062 at N = 48).
 PATTERN_BYTES, PATTERN_BYTES_PER_WEIGHT = 600, 12
@@ -199,8 +199,8 @@ def dominant_shapes(network: Network, m: int) -> list[tuple[int, ...]] | None:
 
     import numpy as np
 
-    from .gradient import GradientSystem
-    from .monodromy import free_start_pair, is_dominant
+    from .model.gradient import GradientSystem
+    from .homotopy.monodromy import free_start_pair, is_dominant
     if n_sub_networks(network) > MAX_DOMINANCE_TESTS:
         return None
     rng = np.random.default_rng(0)

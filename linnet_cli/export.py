@@ -84,12 +84,10 @@ def frame_to_text(frame, fmt: str, records: list[dict[str, Any]] | None = None) 
     rows = [[_cell(v, c) for v, c in zip(r, cols)]
             for r in frame.astype(object).where(frame.notna(), None).itertuples(index=False)]
     if fmt == "markdown":
-        from .paper import markdown_escape
         lines = ["| " + " | ".join(markdown_escape(c) for c in cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
         lines += ["| " + " | ".join(markdown_escape(c) for c in r) + " |" for r in rows]
         return "\n".join(lines) + "\n"
     if fmt == "latex":     # booktabs rules (\\usepackage{booktabs})
-        from .paper import latex_escape
         lines = [r"\begin{tabular}{" + "r" * len(cols) + "}", r"\toprule",
                  " & ".join(latex_escape(c) for c in cols) + r" \\", r"\midrule"]
         lines += [" & ".join(latex_escape(c) for c in r) + r" \\" for r in rows]
@@ -105,3 +103,32 @@ def write_text(text: str, output: str | None, option: str = "output") -> None:
         write_stdout(text if text.endswith("\n") else text + "\n")
         return
     write_text_atomic(text, output, option)
+
+
+def thousands(v: Any) -> str:
+    """A count as people read it: ``531,441`` (every integer from 1,000 on); other values as they are."""
+    if isinstance(v, bool) or not isinstance(v, int):
+        return str(v)
+    return f"{v:,}"
+
+
+def latex_escape(text: str) -> str:
+    """Text for LaTeX's text mode: its special characters escaped."""
+    out = []
+    for ch in text:
+        if ch in "&%$#_{}":
+            out.append("\\" + ch)
+        elif ch == "~":
+            out.append(r"\textasciitilde{}")
+        elif ch == "^":
+            out.append(r"\textasciicircum{}")
+        elif ch == "\\":
+            out.append(r"\textbackslash{}")
+        else:
+            out.append(ch)
+    return "".join(out).replace("—", "---").replace("–", "--")
+
+
+def markdown_escape(text: str) -> str:
+    """Text for a markdown table cell: pipes and emphasis characters escaped."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*")

@@ -4,16 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .bounds import BoundsRow
-from .classify import CriticalPoint, Kind
-from .completeness import Completeness
-from .instance import Instance
-from .patterns import PatternCheck, ZeroPattern
+from .checks.bounds import BoundsRow
+from .model.classify import CriticalPoint, Kind
+from .checks.completeness import Completeness
+from .model.instance import Instance
+from .model.patterns import PatternCheck, ZeroPattern
 
 if TYPE_CHECKING:
-    from .certify import Certification
+    from .checks.certify import Certification
     from .engines.base import PositiveDimensional
-    from .exact import ExactCounts
+    from .checks.exact import ExactCounts
 
 #: Version of the JSON layout of ``linnet solve --format json`` (bumped on incompatible changes).
 SOLVE_SCHEMA = "linnet.solve/1"
@@ -40,13 +40,13 @@ class SolveResult:
     certification: Certification | None = None
     #: search paths of the generic solve (monodromy loops) that did not close; they lose no critical point
     monodromy_failed_loops: int = 0
-    #: how sure the counts are (:mod:`linnet_cli.completeness`)
+    #: how sure the counts are (:mod:`linnet_cli.checks.completeness`)
     completeness: Completeness | None = None
     #: exact counts by msolve, when asked for
     exact: ExactCounts | None = None
     #: the first this many ``warnings`` are the instance's own (non-generic data), known before solving
     n_instance_warnings: int = 0
-    #: what makes the data special (empty: generic data; :mod:`linnet_cli.generic_locus`)
+    #: what makes the data special (empty: generic data; :mod:`linnet_cli.model.generic_locus`)
     special_data: list[str] = field(default_factory=list)
     #: paths that went to infinity (special data: they lose solutions, they do not fail)
     diverged_paths: int = 0

@@ -7,28 +7,28 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .bounds import BoundsRow
-from .completeness import Completeness, Status, overall, special
-from .classify import classify
+from .checks.bounds import BoundsRow
+from .checks.completeness import Completeness, Status, overall, special
+from .model.classify import classify
 from .engines import EngineSpec
 from .engines.base import Engine, Progress, RawSolutions
 from .errors import InputError
-from .instance import Instance, draw_seed, random_instance
-from .network import Network
+from .model.instance import Instance, draw_seed, random_instance
+from .model.network import Network
 from .result import SolveResult
 
 if TYPE_CHECKING:
-    from .monodromy import MonodromyOptions
-    from .tracker import TrackerOptions
+    from .homotopy.monodromy import MonodromyOptions
+    from .homotopy.tracker import TrackerOptions
 
 
 def solver_for(network: Network, engine: str | EngineSpec) -> Engine:
     """The engine that solves ``network``: the one asked for, except for networks with no hidden
-    layer, whose single critical point is a linear solve (:mod:`linnet_cli.least_squares`)."""
+    layer, whose single critical point is a linear solve (:mod:`linnet_cli.engines.least_squares`)."""
     if network.H == 0:
-        from .least_squares import LeastSquares
+        from .engines.least_squares import LeastSquares
         return LeastSquares()
-    from .engines import get_engine     # looked up at call time (tests substitute engines)
+    from .engines import get_engine
     return get_engine(engine)
 
 
@@ -45,10 +45,10 @@ def check_request(network: Network, verify_patterns: bool = False, exact: bool =
     """Refuse at once (InputError) the checks that cannot be done for ``network`` here: the zero-pattern
     check is for small networks only, the exact counts need msolve and a small network."""
     if verify_patterns:
-        from .patterns import check_verifiable
+        from .model.patterns import check_verifiable
         check_verifiable(network)
     if exact:
-        from .exact import check_exact_possible
+        from .checks.exact import check_exact_possible
         check_exact_possible(network.N)
 
 
@@ -63,19 +63,19 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
 
     Parameters
     ----------
-    problem : an :class:`~linnet_cli.instance.Instance`, or a :class:`~linnet_cli.network.Network`, for
+    problem : an :class:`~linnet_cli.model.instance.Instance`, or a :class:`~linnet_cli.model.network.Network`, for
         which a random instance with ``m`` data points is drawn from ``distribution`` with ``seed``.
     engine : ``"native"`` (default) or ``"julia"``, or an :class:`~linnet_cli.engines.EngineSpec`.
     seed : drives the instance drawn and the engine's random choices (start pairs, loops); the counts
         do not depend on it. None draws one, recorded in the result.
-    certify : prove every point with Krawczyk's test (:mod:`linnet_cli.certify`), in ``certification``.
+    certify : prove every point with Krawczyk's test (:mod:`linnet_cli.checks.certify`), in ``certification``.
     verify_patterns : check exhaustively that only dead-neuron zero patterns carry critical points
         (``pattern_check``; small networks only).
     exact : count N_C and N_C* with msolve over a prime field and compare (``exact``; small networks).
     bounds : the shape's bounds, when already computed; else they are computed here, the BKK columns
         when ``bkk`` (None: when cached or cheap).
     trace_test, monodromy, tracker : options of the native engine (see
-        :class:`~linnet_cli.monodromy.MonodromyOptions`, :class:`~linnet_cli.tracker.TrackerOptions`).
+        :class:`~linnet_cli.homotopy.monodromy.MonodromyOptions`, :class:`~linnet_cli.homotopy.tracker.TrackerOptions`).
     progress : called with (description, completed, total).
     before_classify : sees the engine's points first (a front end can check there that classifying and
         writing them fits in memory, now that their number is known).
@@ -107,7 +107,7 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
     check_request(network, verify_patterns, exact)
     eng = solver_for(network, spec)
     if bounds is None:
-        from .bounds import bkk_progress, bounds_row
+        from .checks.bounds import bkk_progress, bounds_row
         bounds = bounds_row(network, instance.m, bkk=bkk, engine=eng,
                             progress=None if progress is None else bkk_progress(progress, f"bounds {network.label()}"))
     t0 = time.perf_counter()
@@ -120,10 +120,10 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
         before_classify(raw)
     result = _result(instance, eng, seed, raw, bounds, time.perf_counter() - t0)
     if bounds is not None:   # counts above the cached BKK bounds expose a damaged cache entry
-        from .bounds import confirm_bkk
+        from .checks.bounds import confirm_bkk
         result.bounds = confirm_bkk(bounds, result.n_complex, result.n_torus)
     if verify_patterns:
-        from .patterns import verify_patterns as check_patterns
+        from .model.patterns import verify_patterns as check_patterns
         result.pattern_check = check_patterns(network, instance.m, np.random.default_rng(seed))
         if not result.pattern_check.confirmed:
             result.warnings.append(result.pattern_check.message())
@@ -144,9 +144,9 @@ def _check_arguments(problem: object, engine: object, seed: object, progress: ob
     import warnings
 
     from . import cost
-    from .monodromy import MonodromyOptions
-    from .network import MAX_DATA
-    from .tracker import TrackerOptions
+    from .homotopy.monodromy import MonodromyOptions
+    from .model.network import MAX_DATA
+    from .homotopy.tracker import TrackerOptions
     from .validate import flag, function, instance_of, integer, optional_flag
     instance_of(problem, "problem", (Network, Instance), "a Network or an Instance")
     instance_of(engine, "engine", (str, EngineSpec), "an engine name (native, julia) or an EngineSpec")
@@ -213,7 +213,7 @@ def _special_notes(raw: RawSolutions, points: list, raw_instance: Instance) -> l
     paths to infinity and positive-dimensional solution sets."""
     out = [f"special data ({'; '.join(raw.special)}): the critical points are counted by the parameter "
            "homotopy from generic data, which finds every isolated one; dead-neuron patterns are not assumed"]
-    from .generic_locus import near_features
+    from .model.generic_locus import near_features
     if near_features(raw_instance):
         out.append("the data are only nearly special: critical points can have coordinates as small as the "
                    "data's near-zeros, which double precision tells from zero only down to about 1e-12 "
@@ -236,7 +236,7 @@ def _special_notes(raw: RawSolutions, points: list, raw_instance: Instance) -> l
 
 def _certify(result: SolveResult) -> None:
     """Prove every point of ``result`` (Krawczyk); a certified count that meets B_C makes it proven."""
-    from .certify import certify_result
+    from .checks.certify import certify_result
     cert = result.certification = certify_result(result)
     if cert.n_uncertified:
         result.warnings.append(f"{cert.n_uncertified} critical point(s) could not be certified")
@@ -246,7 +246,7 @@ def _certify(result: SolveResult) -> None:
 
 def _exact(result: SolveResult) -> None:
     """Compare the counts of ``result`` with msolve's exact ones over a prime field."""
-    from .exact import exact_counts
+    from .checks.exact import exact_counts
     counts = result.exact = exact_counts(result.instance)
     # msolve counts each point with its multiplicity
     n_c = sum(p.multiplicity for p in result.points)

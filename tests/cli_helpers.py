@@ -6,10 +6,10 @@ import sys
 
 from click.testing import CliRunner
 
-from linnet_cli.cli import cli
+from linnet_cli.cli.main import cli
 
 #: The command line in a fresh process (limits set with setrlimit, signals, apply to it alone).
-LINNET = [sys.executable, "-c", "from linnet_cli.cli import main; main()"]
+LINNET = [sys.executable, "-c", "from linnet_cli.cli.main import main; main()"]
 
 
 def run(*args: str):

@@ -31,8 +31,8 @@ def _private_bkk_cache(tmp_path_factory):
 def first_monodromy_round_fails(monkeypatch):
     """Every path of monodromy's first batch (its first fresh start pairs) ends as failed, as near a
     branch point."""
-    from linnet_cli import monodromy
-    from linnet_cli.return_code import ReturnCode
+    from linnet_cli.homotopy import monodromy
+    from linnet_cli.homotopy.return_code import ReturnCode
 
     real = monodromy.Tracker
     calls = {"n": 0}

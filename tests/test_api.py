@@ -46,7 +46,7 @@ def test_every_public_name_resolves():
 
 
 def test_importing_the_package_and_the_cli_imports_no_numpy():
-    code = ("import sys, linnet_cli, linnet_cli.cli; "
+    code = ("import sys, linnet_cli, linnet_cli.cli.main; "
             "print(sorted(m for m in ('numpy', 'pandas', 'numba', 'rich') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -89,7 +89,7 @@ def test_run_table_refusal_and_force(tiny_memory):
 
 
 def test_max_real_refusal(tiny_memory):
-    from linnet_cli.maxreal import max_real
+    from linnet_cli.studies.maxreal import max_real
     with pytest.raises(ln.InputError, match="table row d=1 dx=1 dy=1.*force=True"):
         max_real(ln.Network((1, 1, 1)), samples=2, budget=0, seed=1)
 
@@ -322,7 +322,7 @@ def test_table_rows_take_integers_only(tmp_path, row):
 def test_a_mixed_volume_reports_while_it_splits_its_work(monkeypatch):
     """The breadth-first stages (before any fraction is known) report too: 4,4,4 spent them, and then
     hours below 1 %, with a bar frozen at 0."""
-    from linnet_cli import mixed_volume as mv
+    from linnet_cli.checks import mixed_volume as mv
     real, calls = mv._run_units, []
 
     def spy(kern, lay, units, stage_hi, dtype, pool, nthreads, progress):
@@ -331,7 +331,7 @@ def test_a_mixed_volume_reports_while_it_splits_its_work(monkeypatch):
     monkeypatch.setattr(mv, "_run_units", spy)
     seen: list[float] = []
     n = ln.Network.uniform(d=3, dx=2, dy=3)
-    from linnet_cli.symbolic import generic_supports
+    from linnet_cli.model.symbolic import generic_supports
     mv.mixed_volume([np.asarray(s) for s in generic_supports(n, 1)], progress=seen.append, threads=1)
     early = [reports for stage, reports in calls if stage < n.N]
     assert early and all(early)            # every breadth-first call reports
@@ -339,7 +339,7 @@ def test_a_mixed_volume_reports_while_it_splits_its_work(monkeypatch):
 
 
 def test_bkk_progress_is_indeterminate_until_it_can_extrapolate_and_then_says_one_percentage():
-    from linnet_cli.bounds import EXTRAPOLATE_FROM, bkk_progress
+    from linnet_cli.checks.bounds import EXTRAPOLATE_FROM, bkk_progress
     calls: list[tuple] = []
     report = bkk_progress(lambda *a: calls.append(a), "bounds d=4 dx=4 dy=4 m=1", 1, 2)
     report("BKK", 0.0)
@@ -356,7 +356,7 @@ def test_bkk_progress_is_indeterminate_until_it_can_extrapolate_and_then_says_on
 
 
 def test_the_progress_bar_takes_an_unknown_total(monkeypatch):
-    from linnet_cli import terminal
+    from linnet_cli.cli import terminal
     monkeypatch.setattr(terminal.sys.stderr, "isatty", lambda: True, raising=False)
     monkeypatch.setattr(terminal.LazyProgress, "DELAY", 0.0)
     bar = terminal.LazyProgress(quiet=False)

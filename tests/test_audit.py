@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from linnet_cli.audit import (AUDITED, KINDS, all_published, audit_columns, audit_row, closing_line,
+from linnet_cli.studies.audit import (AUDITED, KINDS, all_published, audit_columns, audit_row, closing_line,
                               shipped_published, tally)
-from linnet_cli.bounds import BOUND_COLUMNS, BoundsRow
-from linnet_cli.cli import cli
-from linnet_cli.table import RowResult, TableSpec, load_table_spec
+from linnet_cli.checks.bounds import BOUND_COLUMNS, BoundsRow
+from linnet_cli.cli.main import cli
+from linnet_cli.studies.table import RowResult, TableSpec, load_table_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,6 @@
 """Bounds columns of Table 3.1: N, CBB, B_C, B_C* (BKK is in test_mixed_volume.py)."""
-from linnet_cli.bounds import bezout, bounds_row, thesis_bounds
-from linnet_cli.network import Network
+from linnet_cli.checks.bounds import bezout, bounds_row, thesis_bounds
+from linnet_cli.model.network import Network
 
 
 def test_table_3_1_bound_columns(table31):
@@ -29,12 +29,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import linnet_cli.mixed_volume as mvmod
+import linnet_cli.checks.mixed_volume as mvmod
 from cli_helpers import restore_sigint
-from linnet_cli.bounds import bkk_memory, cached_bkk, check_bkk_memory, support_points_bound
-from linnet_cli.cli import cli
+from linnet_cli.checks.bounds import bkk_memory, cached_bkk, check_bkk_memory, support_points_bound
+from linnet_cli.cli.main import cli
 from linnet_cli.errors import InputError
-from linnet_cli.symbolic import generic_supports
+from linnet_cli.model.symbolic import generic_supports
 
 
 @pytest.mark.parametrize("widths,m", [((1, 1, 1), 1), ((2, 3, 2), 2), ((2, 2, 2, 2), 1), ((2, 3, 1, 2), 2),
@@ -91,7 +91,7 @@ def test_cli_bounds_ctrl_c_aborts_with_130(monkeypatch, tmp_path):
 
 
 def _linnet(args: list[str], env: dict[str, str], **kw) -> subprocess.Popen:
-    code = "import sys; from linnet_cli.cli import main; sys.argv[0] = 'linnet'; main()"
+    code = "import sys; from linnet_cli.cli.main import main; sys.argv[0] = 'linnet'; main()"
     kw.setdefault("preexec_fn", restore_sigint)
     return subprocess.Popen([sys.executable, "-c", code, *args], env={**os.environ, **env},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)

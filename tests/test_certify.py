@@ -12,12 +12,12 @@ import pytest
 
 pytest.importorskip("flint")
 
-from linnet_cli import certify as C                              # noqa: E402
-from linnet_cli.certify import certify_points, certify_result, certify_solutions  # noqa: E402
-from linnet_cli.instance import random_instance                  # noqa: E402
-from linnet_cli.network import Network                           # noqa: E402
+from linnet_cli.checks import certify as C                              # noqa: E402
+from linnet_cli.checks.certify import certify_points, certify_result, certify_solutions  # noqa: E402
+from linnet_cli.model.instance import random_instance                  # noqa: E402
+from linnet_cli.model.network import Network                           # noqa: E402
 from linnet_cli import solve                               # noqa: E402
-from linnet_cli.symbolic import sparse_system                    # noqa: E402
+from linnet_cli.model.symbolic import sparse_system                    # noqa: E402
 
 SEED = 7
 PUBLISHED = Path(__file__).resolve().parent.parent / "configs" / "table-3.1-published.tsv"
@@ -181,6 +181,6 @@ def test_origin_only_and_empty():
 
 
 def test_import_is_cheap():
-    code = "import sys, linnet_cli.certify; print('flint' in sys.modules)"
+    code = "import sys, linnet_cli.checks.certify; print('flint' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from linnet_cli.classify import classify
-from linnet_cli.gradient import GradientSystem, Parameters
-from linnet_cli.instance import random_instance
-from linnet_cli.network import Network
-from linnet_cli.patterns import origin_pattern
+from linnet_cli.model.classify import classify
+from linnet_cli.model.gradient import GradientSystem, Parameters
+from linnet_cli.model.instance import random_instance
+from linnet_cli.model.network import Network
+from linnet_cli.model.patterns import origin_pattern
 from linnet_cli import solve
 
 
@@ -89,7 +89,7 @@ def test_kinds_read_and_serialize_as_their_text():
 
     import pandas as pd
 
-    from linnet_cli.classify import CriticalPoint, Kind
+    from linnet_cli.model.classify import CriticalPoint, Kind
     net = Network((1, 1, 1))
     saddle = CriticalPoint(np.zeros(net.N), origin_pattern(net), True, 0j, morse_index=1, category=Kind.SADDLE)
     best = CriticalPoint(np.ones(net.N), origin_pattern(net), True, 0j, morse_index=0, category=Kind.GLOBAL_MINIMUM)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from linnet_cli.cli import cli
-from linnet_cli.instance import random_instance, save_instance
-from linnet_cli.network import Network
+from linnet_cli.cli.main import cli
+from linnet_cli.model.instance import random_instance, save_instance
+from linnet_cli.model.network import Network
 
 
 def run(*args: str):
@@ -212,7 +212,7 @@ def test_non_generic_regularization_warns(tmp_path):
 
 
 def test_exact_counts_agree_with_the_solve():
-    from linnet_cli import peers
+    from linnet_cli.checks import peers
     if peers.find_msolve() is None:
         pytest.skip("msolve is not installed (pip install 'linnet-cli[crosscheck]')")
     import json
@@ -225,14 +225,14 @@ def test_exact_counts_agree_with_the_solve():
 
 
 def test_exact_is_refused_before_work_when_the_shape_is_too_large(monkeypatch):
-    from linnet_cli import peers
+    from linnet_cli.checks import peers
     monkeypatch.setattr(peers, "find_msolve", lambda: "/bin/true")
     out = CliRunner().invoke(cli, ["solve", "--d", "4", "--dx", "4", "--dy", "4", "--exact", "--no-bkk"])
     assert out.exit_code == 2 and "N ≤ 15" in out.output and "Traceback" not in out.output
 
 
 def test_exact_without_msolve_is_one_clear_line(monkeypatch):
-    from linnet_cli import peers
+    from linnet_cli.checks import peers
     monkeypatch.setattr(peers, "find_msolve", lambda: None)
     out = CliRunner().invoke(cli, ["solve", "--d", "2", "--dx", "2", "--dy", "2", "--exact"])
     assert out.exit_code == 2 and "msolve" in out.output and "Traceback" not in out.output

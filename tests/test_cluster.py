@@ -13,9 +13,10 @@ import time
 import pytest
 
 from cli_helpers import LINNET, error_line, restore_sigint, run
-from linnet_cli import cluster, tracker
+from linnet_cli.studies import cluster
+from linnet_cli.homotopy import tracker
 from linnet_cli.errors import InputError
-from linnet_cli.table import load_table_spec, run_table, sweep_rows
+from linnet_cli.studies.table import load_table_spec, run_table, sweep_rows
 
 needs_dask = pytest.mark.skipif(not cluster.dask_status()[0],
                                 reason="Dask is not installed (pip install 'linnet-cli[dask]')")
@@ -141,7 +142,7 @@ def test_a_row_whose_workers_die_twice_is_reported():
         def setup(self, worker) -> None:
             import os
 
-            from linnet_cli import cluster as on_worker
+            from linnet_cli.studies import cluster as on_worker
             real = on_worker.track_row_instances
 
             def exits(start, *args, **kwargs):

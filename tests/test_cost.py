@@ -10,11 +10,11 @@ import time
 import pytest
 
 from linnet_cli import cost
-from linnet_cli.patterns import pattern_groups
+from linnet_cli.model.patterns import pattern_groups
 from linnet_cli.errors import InputError
-from linnet_cli.instance import random_instance
-from linnet_cli.network import Network
-from linnet_cli.patterns import dead_neuron_patterns
+from linnet_cli.model.instance import random_instance
+from linnet_cli.model.network import Network
+from linnet_cli.model.patterns import dead_neuron_patterns
 from linnet_cli import solve
 from cli_helpers import LINNET, error_line, run
 

@@ -2,14 +2,14 @@
 import numpy as np
 
 from linnet_cli.engines.native import detour
-from linnet_cli.gradient import GradientSystem
-from linnet_cli.instance import random_instance
-from linnet_cli.monodromy import monodromy_solve
-from linnet_cli.network import Network
-from linnet_cli.return_code import ReturnCode
-from linnet_cli.symmetry import canonical
-from linnet_cli.tracker import ParameterHomotopy, Tracker
-from linnet_cli.unique_points import relative_distance
+from linnet_cli.model.gradient import GradientSystem
+from linnet_cli.model.instance import random_instance
+from linnet_cli.homotopy.monodromy import monodromy_solve
+from linnet_cli.model.network import Network
+from linnet_cli.homotopy.return_code import ReturnCode
+from linnet_cli.model.symmetry import canonical
+from linnet_cli.homotopy.tracker import ParameterHomotopy, Tracker
+from linnet_cli.homotopy.unique_points import relative_distance
 
 
 def test_a_lost_path_is_found_again_by_a_detour():

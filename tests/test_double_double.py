@@ -1,5 +1,5 @@
 """Double-double arithmetic, the double-double residual and mixed-precision refinement
-(linnet_cli.double_double), judged by exact rational arithmetic (fractions.Fraction) on the same doubles."""
+(linnet_cli.homotopy.double_double), judged by exact rational arithmetic (fractions.Fraction) on the same doubles."""
 from __future__ import annotations
 
 import math
@@ -8,12 +8,12 @@ from fractions import Fraction as Fr
 import numpy as np
 import pytest
 
-from linnet_cli import double_double as dd
-from linnet_cli.evaluator import network_arrays
-from linnet_cli.gradient import GradientSystem, Parameters
-from linnet_cli.instance import random_instance
-from linnet_cli.network import Network
-from linnet_cli.tracker import scaled_cond
+from linnet_cli.homotopy import double_double as dd
+from linnet_cli.homotopy.evaluator import network_arrays
+from linnet_cli.model.gradient import GradientSystem, Parameters
+from linnet_cli.model.instance import random_instance
+from linnet_cli.model.network import Network
+from linnet_cli.homotopy.tracker import scaled_cond
 
 #: The double-double unit roundoff 2^-106.
 U_DD = 2.0 ** -106
@@ -379,7 +379,7 @@ def test_refine_stops_at_the_tolerance_and_keeps_a_converged_point():
 
 def test_lu_is_the_trackers_format():
     """refine_dd takes the LU the tracker already has (tracker._lu's factors and pivots)."""
-    from linnet_cli import tracker
+    from linnet_cli.homotopy import tracker
     rng = np.random.default_rng(8)
     J = rng.normal(size=(7, 7)) + 1j * rng.normal(size=(7, 7))
     b = rng.normal(size=7) + 0j

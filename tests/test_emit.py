@@ -1,4 +1,4 @@
-"""Export formats (linnet_cli.emit) and the peer tools that read them (linnet_cli.peers).
+"""Export formats (linnet_cli.checks.systems) and the peer tools that read them (linnet_cli.checks.peers).
 
 The cross-checks run Singular, msolve and PHCpack on the emitted systems of Table 3.1's shapes and
 compare with the published N_C and N_C*. Tools that are not installed are skipped; the slower
@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from linnet_cli import peers
-from linnet_cli.emit import FORMATS, emit
+from linnet_cli.checks import peers
+from linnet_cli.checks.systems import FORMATS, emit
 from linnet_cli.errors import InputError
-from linnet_cli.instance import Instance, load_instance, random_instance
-from linnet_cli.network import Network
-from linnet_cli.symbolic import sparse_system
+from linnet_cli.model.instance import Instance, load_instance, random_instance
+from linnet_cli.model.network import Network
+from linnet_cli.model.symbolic import sparse_system
 
 sympy = pytest.importorskip("sympy")
 

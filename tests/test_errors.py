@@ -52,8 +52,8 @@ def test_references_survive_pickling():
 
 
 def _instance_errors(tmp_path):
-    from linnet_cli.instance import check_instance_suffix, load_instance, random_instance
-    from linnet_cli.network import MAX_DATA, Network
+    from linnet_cli.model.instance import check_instance_suffix, load_instance, random_instance
+    from linnet_cli.model.network import MAX_DATA, Network
     one = tmp_path / "one.json"
     one.write_text(json.dumps({"X": [[1.0]], "Y": [[1.0]], "Lambda": [[[1.0]]]}))
     return [
@@ -67,7 +67,7 @@ def _instance_errors(tmp_path):
 
 
 def _network_errors():
-    from linnet_cli.network import Network, check_shape_options, parse_range, single_value
+    from linnet_cli.model.network import Network, check_shape_options, parse_range, single_value
     net = Network((2, 2, 2))
     label = "the data file, which is for widths 2,2,2"
     return [
@@ -81,7 +81,7 @@ def _network_errors():
 
 def _file_errors(tmp_path):
     from linnet_cli.output_files import check_outputs
-    from linnet_cli.table import read_partial, resumable_rows
+    from linnet_cli.studies.table import read_partial, resumable_rows
     same = str(tmp_path / "a.json")
     partial = SimpleNamespace(path="p.csv", rows=[SimpleNamespace(samples=4)],
                               runs=[{"seed": 1, "distribution": "default", "config": "t"}])
@@ -98,15 +98,15 @@ def _file_errors(tmp_path):
 
 
 def _engine_and_limit_errors(monkeypatch):
-    import linnet_cli.maxreal as mr
-    import linnet_cli.mixed_volume as mvmod
+    import linnet_cli.studies.maxreal as mr
+    import linnet_cli.checks.mixed_volume as mvmod
     from linnet_cli import cost
-    from linnet_cli.bounds import check_bkk_memory
-    from linnet_cli.cluster import _check_address
-    from linnet_cli.emit import MAX_PRIME, _check_prime
+    from linnet_cli.checks.bounds import check_bkk_memory
+    from linnet_cli.studies.cluster import _check_address
+    from linnet_cli.checks.systems import MAX_PRIME, _check_prime
     from linnet_cli.engines import EngineSpec, get_engine
-    from linnet_cli.network import MAX_DATA, Network
-    from linnet_cli.patterns import MAX_VERIFY_N, check_verifiable
+    from linnet_cli.model.network import MAX_DATA, Network
+    from linnet_cli.model.patterns import MAX_VERIFY_N, check_verifiable
     monkeypatch.setattr(mvmod, "memory_limit", lambda: 2 ** 30)
     monkeypatch.setattr(cost, "available_memory", lambda: cost.Budget(1000, "the 1000 bytes here", 1000, "x"))
     law = {"X": {"law": "normal"}, "Y": {"law": "normal"}, "Lambda": {"law": "uniform", "low": -2.0, "high": -1.0}}

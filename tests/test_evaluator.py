@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from linnet_cli import evaluator as ev
-from linnet_cli.gradient import GradientSystem, Parameters
-from linnet_cli.network import Network
+from linnet_cli.homotopy import evaluator as ev
+from linnet_cli.model.gradient import GradientSystem, Parameters
+from linnet_cli.model.network import Network
 
 NO_SLICE = np.zeros((4, 2, 0), complex)
 SHAPES = [((2, 2, 2), 1), ((1, 1, 1), 1), ((2, 3, 3), 1), ((2, 3, 1, 2), 2), ((3, 2, 4, 2, 1), 2),
@@ -90,7 +90,7 @@ def test_shared_coefficients_broadcast_to_every_line():
 
 def _sliced(net, m, P, seed, kappa):
     """P random lines with a line slice: unknowns (W, λ), Λ + λΔ and (a·W − c)λ^κ + τ = 0."""
-    from linnet_cli.tracker import LineSlice, ParameterHomotopy
+    from linnet_cli.homotopy.tracker import LineSlice, ParameterHomotopy
     rng = np.random.default_rng(seed)
     start = (_c(rng, P, net.dx, m), _c(rng, P, net.dy, m), _c(rng, P, net.N))
     end = (_c(rng, P, net.dx, m), _c(rng, P, net.dy, m), _c(rng, P, net.N))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from linnet_cli.cli import cli
+from linnet_cli.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def test_distribution_is_linnet_cli_with_an_spdx_license():
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert meta["name"] == "linnet-cli"
     assert meta["license"] == "MIT" and meta["license-files"] == ["LICENSE"]
-    assert meta["scripts"] == {"linnet": "linnet_cli.cli:main"}
+    assert meta["scripts"] == {"linnet": "linnet_cli.cli.main:main"}
     assert "MIT License" in (ROOT / "LICENSE").read_text()
     # no project.urls without a real address to give
     assert all(not u.startswith(("http://example", "https://example")) for u in meta.get("urls", {}).values())
@@ -92,7 +92,7 @@ def test_the_wheel_ships_the_presets_and_the_license(tmp_path):
 # -- presets -------------------------------------------------------------------------------------------
 
 def test_presets_load_the_shipped_tables_wherever_linnet_runs(tmp_path, monkeypatch):
-    from linnet_cli.table import load_preset
+    from linnet_cli.studies.table import load_preset
     monkeypatch.chdir(tmp_path)          # no configs/ here
     spec = load_preset("3.2")
     assert spec.title == "Table 3.2 (H = 2, m = 1)" and len(spec.rows) == 12 and len(spec.published) == 12
@@ -114,8 +114,8 @@ BKK_TORUS_31 = [4, 8, 12, 8, 32, 72, 12, 72, 244, 16, 64, 144, 64, 1024, 5184, 1
 def _table31_run(samples: int = 100):
     """A run of Table 3.1 built from the published values (nothing computed), with linnet's max N_R of
     seed 31 in rows 10 (5: the published 4 is impossible) and 26 (15: sampling)."""
-    from linnet_cli.bounds import BoundsRow
-    from linnet_cli.table import RowResult, TableRun, load_preset
+    from linnet_cli.checks.bounds import BoundsRow
+    from linnet_cli.studies.table import RowResult, TableRun, load_preset
     spec = load_preset("3.1")
     rows = []
     with (ROOT / "configs" / "table-3.1-published.tsv").open() as fh:
@@ -170,8 +170,8 @@ def test_columns_all_and_a_choice(tmp_path):
 
 
 def test_bounds_at_80_columns_cuts_no_number():
-    from linnet_cli.bounds import bounds_row
-    from linnet_cli.table import load_preset
+    from linnet_cli.checks.bounds import bounds_row
+    from linnet_cli.studies.table import load_preset
     res = run80("bounds", "-q")
     assert res.exit_code == 0, res.output
     assert "…" not in res.stdout and max(len(line) for line in res.stdout.splitlines()) <= 80
@@ -186,7 +186,7 @@ def test_show_solutions_wraps_coordinates_instead_of_cutting_them():
     import linnet_cli as ln
     from rich.console import Console
 
-    from linnet_cli.render import _coordinate, solve_view
+    from linnet_cli.cli.render import _coordinate, solve_view
     res = ln.solve(ln.Network.uniform(d=2, dx=2, dy=2), seed=1)
     con = Console(width=80, record=True, file=io.StringIO())
     con.print(solve_view(res, show_solutions=True))
@@ -205,7 +205,7 @@ def test_counts_get_separators_seeds_and_csv_do_not():
     import linnet_cli as ln
     from rich.console import Console
 
-    from linnet_cli.render import fmt, solve_summary
+    from linnet_cli.cli.render import fmt, solve_summary
     assert (fmt(59049), fmt(531441), fmt(2097153), fmt(999)) == ("59,049", "531,441", "2,097,153", "999")
     res = ln.solve(ln.Network.uniform(d=2, dx=2, dy=2), seed=2077345833)
     con = Console(width=100, record=True, file=io.StringIO())
@@ -230,8 +230,8 @@ def test_drawn_seed_is_the_same_on_stderr_and_in_the_panel():
 # -- completeness --------------------------------------------------------------------------------------
 
 def test_completeness_gives_residual_tolerance_and_margins():
-    from linnet_cli import trace_test
-    from linnet_cli.completeness import DETECT_REQUIRED
+    from linnet_cli.homotopy import trace_test
+    from linnet_cli.checks.completeness import DETECT_REQUIRED
     assert DETECT_REQUIRED == trace_test.DETECT_MARGIN
     res = CliRunner().invoke(cli, ["solve", "--d", "2", "--dx", "2", "--dy", "2", "--seed", "1", "--format", "json"])
     c = json.loads(res.stdout)["completeness"]
@@ -251,7 +251,7 @@ def test_completeness_gives_residual_tolerance_and_margins():
 # -- paper formats -------------------------------------------------------------------------------------
 
 def test_latex_table_is_booktabs_with_the_thesis_names_and_notes():
-    from linnet_cli.paper import table_paper
+    from linnet_cli.cli.paper import table_paper
     spec, run = _table31_run()
     tex = table_paper(run).latex()
     for rule in (r"\toprule", r"\midrule", r"\bottomrule"):
@@ -267,7 +267,7 @@ def test_latex_table_is_booktabs_with_the_thesis_names_and_notes():
 def test_latex_table_compiles(tmp_path):
     if not shutil.which("pdflatex"):
         pytest.skip("pdflatex is not installed (apt-get install texlive-latex-base texlive-latex-recommended)")
-    from linnet_cli.paper import table_paper
+    from linnet_cli.cli.paper import table_paper
     spec, run = _table31_run()
     (tmp_path / "t.tex").write_text(table_paper(run).latex())
     (tmp_path / "doc.tex").write_text("\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage{amssymb}\n"
@@ -313,7 +313,7 @@ def test_no_hidden_layer_gets_its_bkk_bound():
 def test_plot_without_matplotlib_is_refused_before_the_work(monkeypatch, tmp_path):
     import importlib.util
 
-    from linnet_cli import table as table_mod
+    from linnet_cli.studies import table as table_mod
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
     monkeypatch.setattr(table_mod, "run_table", lambda *a, **k: pytest.fail("the table was computed"))
@@ -325,7 +325,7 @@ def test_plot_has_a_legend_and_fits_each_panel(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     import matplotlib.figure
 
-    from linnet_cli import plot
+    from linnet_cli.cli import plot
     spec, run = _table31_run()
     seen = {}
     real = matplotlib.figure.Figure.savefig

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from linnet_cli.gradient import GradientSystem, Parameters
-from linnet_cli.instance import random_instance
-from linnet_cli.network import Network
-from linnet_cli.symbolic import generic_supports, sparse_system
+from linnet_cli.model.gradient import GradientSystem, Parameters
+from linnet_cli.model.instance import random_instance
+from linnet_cli.model.network import Network
+from linnet_cli.model.symbolic import generic_supports, sparse_system
 
 SHAPES = [((2, 2, 2), 1), ((1, 1, 1), 1), ((2, 3, 1, 2), 2), ((3, 2, 2, 2, 3), 1), ((2, 1, 3), 3)]
 

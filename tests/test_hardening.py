@@ -11,9 +11,9 @@ import time
 import numpy as np
 import pytest
 
-from linnet_cli import instance as instance_mod
-from linnet_cli.bounds import cached_bkk
-from linnet_cli.network import Network
+from linnet_cli.model import instance as instance_mod
+from linnet_cli.checks.bounds import cached_bkk
+from linnet_cli.model.network import Network
 from cli_helpers import LINNET, error_line, restore_sigint, run
 
 @pytest.mark.parametrize("command", [["solve"], ["table", "--d", "1"], ["emit"]])

@@ -133,8 +133,8 @@ CASES = [
 
 def _populate(w: Path) -> None:
     """The watched directory: good and bad inputs, existing outputs, links, and a device when root."""
-    from linnet_cli.instance import random_instance, save_instance
-    from linnet_cli.network import Network
+    from linnet_cli.model.instance import random_instance, save_instance
+    from linnet_cli.model.network import Network
     save_instance(random_instance(Network.uniform(1, 1, 1), seed=1), w / "inst.json")
     files = {
         "truncated.json": '{"widths": [1, 1, 1], "X": [[1.0]], "Y": [[1.0]]',

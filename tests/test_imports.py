@@ -1,9 +1,7 @@
-"""The import structure of the package, read from the source (ast): no cycles among the imports made
-when a module is loaded, and the engines do not import each other.
-
-Imports inside functions are not part of the cycle check: they run when called, after every module
-has loaded, and are how heavy or optional parts (numba, juliacall, Dask) are put off. Imports under
-``if TYPE_CHECKING:`` never run.
+"""The import structure of the package, read from the source (ast): the layers of docs/design.md's
+*Layout* (no subpackage imports one above it), no import cycle — imports inside functions included,
+since they only put off loading heavy or optional parts (numba, juliacall, Dask) — and the engines do
+not import each other. Imports under ``if TYPE_CHECKING:`` never run and are not counted.
 """
 from __future__ import annotations
 
@@ -64,7 +62,8 @@ def _targets(module: str, node: ast.Import | ast.ImportFrom) -> set[str]:
         parts = name.split(".")
         for k in range(1, len(parts) + 1):
             prefix = ".".join(parts[:k])
-            if prefix in MODULES and prefix != PACKAGE:
+            # a module's own packages load before it whatever it imports: no edge of the design
+            if prefix in MODULES and prefix != PACKAGE and not module.startswith(prefix + "."):
                 found.add(prefix)
     return found
 
@@ -103,7 +102,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_graph_sees_the_package():
     graph = import_graph(load_time_only=True)
-    assert "linnet_cli.engines.native" in graph and "linnet_cli.patterns" in graph["linnet_cli.engines.native"]
+    assert "linnet_cli.engines.native" in graph and "linnet_cli.model.patterns" in graph["linnet_cli.engines.native"]
     assert "linnet_cli.engines.base" in graph["linnet_cli.engines.native"]
 
 
@@ -117,6 +116,31 @@ def test_no_import_cycles_at_load_time():
     assert cycle is None, "import cycle: " + " → ".join(cycle)
 
 
+#: The layers, bottom first: a module may import its own layer and those below. The top-level modules
+#: are the shared ground (errors, arguments, progress, files and text written) or sit between the engines
+#: and the studies (solve, its result, the cost estimate).
+LAYERS = {"errors": 0, "validate": 0, "progress": 0, "output_files": 0, "export": 0,
+          "model": 1, "homotopy": 2, "checks": 3, "engines": 4,
+          "solver": 5, "result": 5, "cost": 5, "studies": 6, "cli": 7}
+
+
+def layer(module: str) -> int:
+    return LAYERS[module.split(".")[1]]
+
+
+def test_every_module_has_a_layer():
+    for module in MODULES:
+        if module != PACKAGE:
+            assert module.split(".")[1] in LAYERS, f"{module} is in no layer"
+
+
+def test_no_module_imports_a_layer_above_its_own():
+    graph = import_graph(load_time_only=False)
+    upward = sorted(f"{a} → {b}" for a, targets in graph.items() if a != PACKAGE
+                    for b in targets if layer(b) > layer(a))
+    assert not upward, "imports of a higher layer:\n" + "\n".join(upward)
+
+
 @pytest.mark.parametrize("a,b", [("native", "julia"), ("julia", "native")])
 def test_engines_do_not_import_each_other(a, b):
     graph = import_graph(load_time_only=False)
@@ -126,14 +150,14 @@ def test_engines_do_not_import_each_other(a, b):
 def test_the_engine_interface_and_return_codes_load_without_numba():
     """The light modules every engine and the CLI's checks use must not pull in the compiled tracker."""
     graph = import_graph(load_time_only=True)
-    seen, todo = set(), ["linnet_cli.engines.base", "linnet_cli.return_code", "linnet_cli.progress"]
+    seen, todo = set(), ["linnet_cli.engines.base", "linnet_cli.homotopy.return_code", "linnet_cli.progress"]
     while todo:
         m = todo.pop()
         if m in seen or m not in MODULES:
             continue
         seen.add(m)
         todo.extend(graph[m])
-    assert "linnet_cli.tracker" not in seen
+    assert "linnet_cli.homotopy.tracker" not in seen
     for m in seen:
         tree = ast.parse(MODULES[m].read_text(encoding="utf-8"))
         for node in _import_nodes(tree, load_time_only=True):
@@ -155,7 +179,7 @@ def test_the_tracker_loads_numba_without_scipy_linalg():
     SciPy's linalg can still be imported afterwards."""
     import subprocess
     import sys
-    code = ("import sys, linnet_cli.tracker; assert 'scipy.linalg' not in sys.modules, 'probed'; "
+    code = ("import sys, linnet_cli.homotopy.tracker; assert 'scipy.linalg' not in sys.modules, 'probed'; "
             "import scipy.linalg.cython_blas; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "ok", out.stderr

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from linnet_cli.errors import InputError
-from linnet_cli.instance import (RATIONAL_MAX_DENOMINATOR, Instance, load_distribution, load_instance,
+from linnet_cli.model.instance import (RATIONAL_MAX_DENOMINATOR, Instance, load_distribution, load_instance,
                                  random_instance, save_instance)
-from linnet_cli.network import Network
+from linnet_cli.model.network import Network
 
 NET = Network.uniform(2, 2, 3)
 

@@ -30,14 +30,14 @@ from linnet_cli.engines.julia import (GenericStart, JuliaEngine, MonodromyOutcom
                                       stack_supports, unpack_parameters, zero_mask)
 from linnet_cli.engines.native import start_system, track_to
 from linnet_cli.errors import InputError
-from linnet_cli.gradient import GradientSystem, Parameters
-from linnet_cli.instance import Instance, random_instance
-from linnet_cli.mixed_volume import bkk_bounds
-from linnet_cli.monodromy import monodromy_solve as native_monodromy
-from linnet_cli.network import Network
-from linnet_cli.symmetry import expand_orbits
-from linnet_cli.return_code import ReturnCode
-from linnet_cli.tracker import ParameterHomotopy, Tracker
+from linnet_cli.model.gradient import GradientSystem, Parameters
+from linnet_cli.model.instance import Instance, random_instance
+from linnet_cli.checks.mixed_volume import bkk_bounds
+from linnet_cli.homotopy.monodromy import monodromy_solve as native_monodromy
+from linnet_cli.model.network import Network
+from linnet_cli.model.symmetry import expand_orbits
+from linnet_cli.homotopy.return_code import ReturnCode
+from linnet_cli.homotopy.tracker import ParameterHomotopy, Tracker
 
 AT_INFINITY, DUPLICATE, LEFT_TORUS, NOT_A_PATTERN = (ReturnCode.AT_INFINITY, ReturnCode.DUPLICATE, ReturnCode.LEFT_TORUS,
                                                     ReturnCode.NOT_A_PATTERN)
@@ -530,7 +530,7 @@ def _fake_julia(monkeypatch, backend) -> None:
 def test_bounds_with_engine_julia_computes_mixed_volumes_through_the_backend(monkeypatch):
     from click.testing import CliRunner
 
-    from linnet_cli.cli import cli
+    from linnet_cli.cli.main import cli
     backend = NativeBackend()
     _fake_julia(monkeypatch, backend)
     args = ["bounds", "--d", "1", "--dx", "1..2", "--dy", "1", "--format", "json"]
@@ -548,7 +548,7 @@ def test_table_with_engine_julia_runs_in_one_process(monkeypatch, tmp_path):
     exists in this process only, so the row can only come out right when it is computed here."""
     from click.testing import CliRunner
 
-    from linnet_cli.cli import cli
+    from linnet_cli.cli.main import cli
     backend = NativeBackend()
     _fake_julia(monkeypatch, backend)
     res = CliRunner().invoke(cli, ["table", "--engine", "julia", "--threads", "2", "--julia-method", "polyhedral",
@@ -761,7 +761,7 @@ def test_julia_mixed_volume_matches_native_bkk(row):
 def test_julia_engine_through_the_cli():
     from click.testing import CliRunner
 
-    from linnet_cli.cli import cli
+    from linnet_cli.cli.main import cli
     res = CliRunner().invoke(cli, ["solve", "--engine", "julia", "--d", "2", "--dx", "2", "--dy", "2", "--seed", "1",
                                    "--format", "json", "-q"])
     assert res.exit_code == 0, res.output

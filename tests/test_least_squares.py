@@ -6,13 +6,13 @@ import json
 import numpy as np
 from click.testing import CliRunner
 
-from linnet_cli.cli import cli
-from linnet_cli.gradient import GradientSystem, Parameters
-from linnet_cli.instance import Instance, random_instance
-from linnet_cli.least_squares import LeastSquares, critical_point
-from linnet_cli.network import Network
+from linnet_cli.cli.main import cli
+from linnet_cli.model.gradient import GradientSystem, Parameters
+from linnet_cli.model.instance import Instance, random_instance
+from linnet_cli.engines.least_squares import LeastSquares, critical_point
+from linnet_cli.model.network import Network
 from linnet_cli import solve
-from linnet_cli.table import RowSpec, compute_row
+from linnet_cli.studies.table import RowSpec, compute_row
 
 
 def test_the_critical_point_is_the_ridge_solution():

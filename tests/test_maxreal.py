@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from linnet_cli.cli import cli
+from linnet_cli.cli.main import cli
 from linnet_cli.engines.base import RawSolutions
 from linnet_cli.errors import InputError
-from linnet_cli.maxreal import U_LIMIT, Score, max_real, pair_gap, score_raw, search_space
-from linnet_cli.network import Network
-from linnet_cli.patterns import dead_neuron_patterns, origin_pattern
-from linnet_cli.table import RowSpec, compute_row
+from linnet_cli.studies.maxreal import U_LIMIT, Score, max_real, pair_gap, score_raw, search_space
+from linnet_cli.model.network import Network
+from linnet_cli.model.patterns import dead_neuron_patterns, origin_pattern
+from linnet_cli.studies.table import RowSpec, compute_row
 
 #: A small shape where the search beats sampling: H = 2, d = 1, d_x = 1, d_y = 2 (N_C = 33).
 SMALL = Network((1, 1, 1, 2))
@@ -49,7 +49,7 @@ def test_restarts_are_drawn_inside_the_space():
 
 
 def test_space_refuses_a_distribution_without_positive_lambda(monkeypatch):
-    import linnet_cli.maxreal as mr
+    import linnet_cli.studies.maxreal as mr
     law = {"X": {"law": "normal"}, "Y": {"law": "normal"}, "Lambda": {"law": "uniform", "low": -2.0, "high": -1.0}}
     monkeypatch.setattr(mr, "load_distribution", lambda name: law)
     with pytest.raises(InputError, match="allow_negative"):
@@ -173,8 +173,8 @@ def _synthetic(calls: list[int], stop_at: int | None = None):
 
 
 def test_walk_on_a_synthetic_score_and_ctrl_c():
-    from linnet_cli.instance import random_instance
-    from linnet_cli.maxreal import search
+    from linnet_cli.model.instance import random_instance
+    from linnet_cli.studies.maxreal import search
     net = Network((1, 2, 1))
     space = search_space(net)
     starts = [(inst, Score(1, 9, True, 1.0)) for inst in

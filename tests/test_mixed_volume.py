@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from scipy.spatial import ConvexHull
 
-import linnet_cli.mixed_volume as mvmod
-from linnet_cli.mixed_volume import bkk_bounds, mixed_volume
-from linnet_cli.network import Network
-from linnet_cli.symbolic import generic_supports
+import linnet_cli.checks.mixed_volume as mvmod
+from linnet_cli.checks.mixed_volume import bkk_bounds, mixed_volume
+from linnet_cli.model.network import Network
+from linnet_cli.model.symbolic import generic_supports
 
 
 def dense(n: int, degree: int) -> np.ndarray:
@@ -205,7 +205,7 @@ def test_progress_reaches_one():
 def test_plain_python_fallback_without_numba():
     code = ("import sys; sys.modules['numba'] = None\n"
             "import warnings, numpy as np\n"
-            "from linnet_cli.mixed_volume import mixed_volume\n"
+            "from linnet_cli.checks.mixed_volume import mixed_volume\n"
             "sq = np.array([[0, 0], [1, 0], [0, 1], [1, 1]])\n"
             "with warnings.catch_warnings(record=True) as w:\n"
             "    warnings.simplefilter('always')\n"

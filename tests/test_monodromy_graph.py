@@ -2,7 +2,7 @@
 each solution along each edge once."""
 import numpy as np
 
-from linnet_cli.monodromy import MonodromyGraph
+from linnet_cli.homotopy.monodromy import MonodromyGraph
 
 
 class PermutationCover:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from linnet_cli.errors import InputError
-from linnet_cli.network import Network, networks_from_ranges, parse_range, parse_widths
+from linnet_cli.model.network import Network, networks_from_ranges, parse_range, parse_widths
 
 
 def test_uniform_shape_and_layout():

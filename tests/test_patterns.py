@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 
 from linnet_cli.errors import InputError
-from linnet_cli.network import Network
-from linnet_cli.patterns import closed_subspaces, dead_neuron_patterns, origin_pattern, verify_patterns
-from linnet_cli.symbolic import generic_supports
-from linnet_cli.symmetry import canonical, expand_orbits, sign_vectors
+from linnet_cli.model.network import Network
+from linnet_cli.model.patterns import closed_subspaces, dead_neuron_patterns, origin_pattern, verify_patterns
+from linnet_cli.model.symbolic import generic_supports
+from linnet_cli.model.symmetry import canonical, expand_orbits, sign_vectors
 
 
 def test_dead_neuron_patterns_of_one_hidden_layer():

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linnet_cli.cli import cli
-from linnet_cli.network import parse_range, parse_widths
+from linnet_cli.cli.main import cli
+from linnet_cli.model.network import parse_range, parse_widths
 from linnet_cli.errors import InputError
 
 #: Few examples with a generous deadline: each may run a (tiny) solve.

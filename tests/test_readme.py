@@ -72,7 +72,7 @@ def test_install_commands_agree_with_the_makefile():
 
 
 def test_the_glossary_is_the_one_of_linnet_help():
-    from linnet_cli.cli import GLOSSARY
+    from linnet_cli.cli.main import GLOSSARY
     terms = README.split("## Terms", 1)[1].split("\n## ", 1)[0]
     for term in ("N_C", "N_C*", "N_R", "CBB", "BKK", "B_C, B_C*"):
         assert f"\n| {term} |" in terms and term in GLOSSARY

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linnet_cli import peers
-from linnet_cli.instance import Instance, random_instance
-from linnet_cli.network import Network
+from linnet_cli.checks import peers
+from linnet_cli.model.instance import Instance, random_instance
+from linnet_cli.model.network import Network
 from linnet_cli import solve
 
 
@@ -46,7 +46,7 @@ def test_ill_conditioned_solutions_are_not_lost():
     """This instance of row 24 has 16 critical points of norm ~2500 with condition number ~1.5e8: Newton
     stalls near cond·ε there, above the fixed endpoint tolerance, and they used to be reported as
     failed paths (57 points). Krawczyk's test proves all 73."""
-    from linnet_cli.certify import certify_result
+    from linnet_cli.checks.certify import certify_result
     res = solve(random_instance(Network.uniform(3, 3, 2), seed=382898884), seed=0)
     assert (res.n_complex, res.n_torus, res.failed_paths, res.singular_endpoints) == (73, 0, {}, 0)
     assert max(np.linalg.norm(p.w) for p in res.points) > 1000
@@ -144,7 +144,7 @@ def test_result_is_independent_of_solver_seed():
 def test_failed_monodromy_loops_are_reported_apart_from_failed_paths(first_monodromy_round_fails):
     """Loops of the search that do not close lose no critical point: they are not failed paths and do
     not make the counts 'lower bounds'."""
-    from linnet_cli import monodromy
+    from linnet_cli.homotopy import monodromy
 
     res = solve(random_instance(Network.uniform(2, 2, 2), seed=3), seed=3)
     assert (res.n_complex, res.n_torus, res.n_failed) == (33, 16, 0)

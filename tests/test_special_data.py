@@ -7,11 +7,13 @@ import json
 import numpy as np
 import pytest
 
-from linnet_cli import Instance, Network, peers, random_instance, solve
-from linnet_cli.endgame import CauchyEndgame, EndgameOptions
+from linnet_cli import Instance, Network, random_instance, solve
+
+from linnet_cli.checks import peers
+from linnet_cli.homotopy.endgame import CauchyEndgame, EndgameOptions
 from linnet_cli.errors import InputError
-from linnet_cli.generic_locus import equivalent_data, near_features, special_features
-from linnet_cli.return_code import ReturnCode
+from linnet_cli.model.generic_locus import equivalent_data, near_features, special_features
+from linnet_cli.homotopy.return_code import ReturnCode
 
 from cli_helpers import run
 
@@ -115,7 +117,7 @@ def test_nearly_special_data_keep_their_tiny_coordinates():
 def test_one_zero_matches_msolve(widths, what):
     """Counts with multiplicities equal msolve's degrees; where msolve finds a positive-dimensional
     solution set (Λ_1[0][0] = 0 for widths 2,2,2,2), linnet finds points on one."""
-    from linnet_cli.exact import exact_counts
+    from linnet_cli.checks.exact import exact_counts
     inst = _zero(random_instance(Network(widths), seed=3), what)
     res = solve(inst, seed=1, bkk=False)
     exact = exact_counts(inst)
@@ -204,7 +206,7 @@ def _endgame_case(lam_end):
     net = Network((1, 1, 1))
     start = NativeEngine().generic_solve(net, 1, np.random.default_rng(0))
     tor = start.torus[(1, 1, 1)]
-    from linnet_cli.symmetry import expand_orbits
+    from linnet_cli.model.symmetry import expand_orbits
     x0 = expand_orbits(net, tor.representatives)
     end = (np.array([[1.0]]), np.array([[0.5]]), np.asarray(lam_end, complex))
     game = CauchyEndgame(net, (tor.X, tor.Y, tor.lam), end, len(x0)).run(x0, np.arange(len(x0)))

@@ -15,7 +15,7 @@ import pytest
 
 from cli_helpers import error_line, run
 from linnet_cli.errors import InputError
-from linnet_cli.instance import load_instance
+from linnet_cli.model.instance import load_instance
 
 
 # --- instance files ------------------------------------------------------------------------------
@@ -119,8 +119,8 @@ def test_subnormal_entries_are_refused_without_a_raw_warning(tmp_path):
 def test_a_span_beyond_double_precision_is_warned_about_honestly():
     import warnings
 
-    from linnet_cli.instance import Instance
-    from linnet_cli.network import Network
+    from linnet_cli.model.instance import Instance
+    from linnet_cli.model.network import Network
     inst = Instance(Network((1, 1, 1)), np.array([[1e-300, 1e50]]), np.array([[1.0, 1.0]]),
                     (np.array([[0.2]]), np.array([[0.4]])))
     with warnings.catch_warnings():
@@ -191,7 +191,7 @@ def test_a_server_that_greets_otherwise_is_refused_at_once():
 # --- numba's cache ---------------------------------------------------------------------------------
 
 KERNEL = '''
-from linnet_cli.jit import njit
+from linnet_cli.homotopy.jit import njit
 
 
 @njit(cache=True)
@@ -230,7 +230,7 @@ def test_a_truncated_numba_cache_file_is_rebuilt_once(tmp_path, suffix):
 
 def test_a_cached_bkk_entry_below_the_counts_found_is_recomputed(tmp_path, monkeypatch, capsys):
     from linnet_cli import solve
-    from linnet_cli.network import Network
+    from linnet_cli.model.network import Network
     monkeypatch.setenv("LINNET_CACHE_DIR", str(tmp_path))
     cache = tmp_path / "bkk.json"
     cache.write_text(json.dumps({"2,2,2|m=1": [7, 3]}))            # valid-looking, but below N_C = 33
@@ -246,8 +246,8 @@ def test_a_cached_bkk_entry_below_the_counts_found_is_recomputed(tmp_path, monke
 
 
 def test_the_torus_count_exposes_a_cached_entry_too(tmp_path, monkeypatch):
-    from linnet_cli.network import Network
-    from linnet_cli.table import RowSpec, start_row
+    from linnet_cli.model.network import Network
+    from linnet_cli.studies.table import RowSpec, start_row
     from linnet_cli.solver import solver_for
     monkeypatch.setenv("LINNET_CACHE_DIR", str(tmp_path))
     (tmp_path / "bkk.json").write_text(json.dumps({"1,1,1|m=1": [5, 3]}))   # BKK* 3 < N_C* = 4
@@ -323,7 +323,7 @@ def test_a_resumed_row_above_a_proven_bound_is_refused(tmp_path, finished_run):
     ({"N_R_histogram": "many"}, "N_R_histogram 'many' is not a histogram"),
 ])
 def test_resumed_rows_are_checked_column_by_column(tmp_path, finished_run, cells, problem):
-    from linnet_cli.table import read_partial
+    from linnet_cli.studies.table import read_partial
     path = tmp_path / "t.csv"
     path.write_text(_edited_csv(finished_run["csv"], **cells))
     with pytest.raises(InputError, match="line 2: " + problem.replace("*", r"\*").replace("(", r"\(")):
@@ -331,7 +331,7 @@ def test_resumed_rows_are_checked_column_by_column(tmp_path, finished_run, cells
 
 
 def test_resumed_bkk_columns_must_be_the_cached_mixed_volumes(tmp_path, finished_run, monkeypatch):
-    from linnet_cli.table import read_partial
+    from linnet_cli.studies.table import read_partial
     monkeypatch.setenv("LINNET_CACHE_DIR", str(tmp_path))
     path = tmp_path / "t.csv"
     path.write_text(_edited_csv(finished_run["csv"], BKK="6"))
@@ -405,8 +405,8 @@ def test_a_target_above_what_the_shape_has_is_refused():
 
 
 def test_max_real_refuses_the_target_as_a_library_call():
-    from linnet_cli.maxreal import max_real
-    from linnet_cli.network import Network
+    from linnet_cli.studies.maxreal import max_real
+    from linnet_cli.model.network import Network
     with pytest.raises(InputError, match=r"^target=6 is above the proven bound B_C = 5"):
         max_real(Network.uniform(1, 1, 1), target=6)
 
@@ -415,7 +415,7 @@ def test_max_real_refuses_the_target_as_a_library_call():
 
 def test_a_plot_suffix_matplotlib_cannot_write_is_refused_before_any_work(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
-    import linnet_cli.table as table_mod
+    import linnet_cli.studies.table as table_mod
 
     def no_work(*args, **kwargs):
         raise AssertionError("the table ran")
@@ -439,7 +439,7 @@ def test_a_plot_is_written_in_the_format_its_suffix_names(tmp_path):
 def test_a_plot_without_matplotlib_is_refused_before_any_work(tmp_path, monkeypatch):
     import importlib.util
 
-    import linnet_cli.table as table_mod
+    import linnet_cli.studies.table as table_mod
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
     monkeypatch.setattr(table_mod, "run_table", lambda *a, **k: pytest.fail("the table ran"))

@@ -6,10 +6,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from linnet_cli.cli import cli
+from linnet_cli.cli.main import cli
 from linnet_cli.errors import InputError
-from linnet_cli.table import RowSpec, compute_row, load_table_spec, reproduced, run_table
-from linnet_cli.network import Network
+from linnet_cli.studies.table import RowSpec, compute_row, load_table_spec, reproduced, run_table
+from linnet_cli.model.network import Network
 
 
 def run(*args: str):
@@ -142,7 +142,7 @@ def test_bad_table_options(tmp_path):
 
 
 def test_parity_ticks():
-    from linnet_cli.plot import MAX_TICKS, parity_ticks
+    from linnet_cli.cli.plot import MAX_TICKS, parity_ticks
     for n_c in (1, 2, 5, 9, 17, 33, 245, 641, 977, 1000):
         ticks = parity_ticks(n_c)
         assert ticks[-1] == n_c and all(t % 2 == n_c % 2 for t in ticks), n_c

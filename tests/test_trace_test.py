@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from linnet_cli import monodromy
-from linnet_cli.completeness import Part, Status, overall
-from linnet_cli.instance import random_instance
-from linnet_cli.network import Network
+from linnet_cli.homotopy import monodromy
+from linnet_cli.checks.completeness import Part, Status, overall
+from linnet_cli.model.instance import random_instance
+from linnet_cli.model.network import Network
 from linnet_cli import solve
-from linnet_cli.trace_test import TRACE_TOL, TraceTest
+from linnet_cli.homotopy.trace_test import TRACE_TOL, TraceTest
 
 SHAPES = [((2, 2, 2), 1), ((1, 2, 2), 1), ((2, 1, 2, 2), 2), ((2, 2, 2), 2)]
 
@@ -96,7 +96,7 @@ def test_pencils_that_keep_failing_make_the_check_inconclusive_and_stop_monodrom
     """When the traces cannot be computed (every pencil has failed paths), the check says so after
     PENCIL_STALL rounds on each of SLICE_TRIES slices, and monodromy stops there instead of looping to its limit; the count is then
     reported as not verified, with the reason."""
-    import linnet_cli.trace_test as tt
+    import linnet_cli.homotopy.trace_test as tt
     calls = []
 
     def broken(self, fiber, *span):
@@ -118,7 +118,7 @@ def test_pencils_that_keep_failing_make_the_check_inconclusive_and_stop_monodrom
 def test_a_check_that_stalled_on_its_last_slice_is_not_repeated_for_the_same_fiber(monkeypatch):
     """Once the search has stalled on the last slice, a check of the same fiber returns the same failure
     at once (nothing can change the traces); a fiber of another size is checked again."""
-    import linnet_cli.trace_test as tt
+    import linnet_cli.homotopy.trace_test as tt
     net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed=3)
     calls = []
 
@@ -144,7 +144,7 @@ def test_a_check_that_stalled_on_its_last_slice_is_not_repeated_for_the_same_fib
     (5e-10, 0.0, 1e-3, True),
 ])
 def test_the_tolerance_follows_the_endpoints_noise(monkeypatch, residual, noise, power, passed):
-    import linnet_cli.trace_test as tt
+    import linnet_cli.homotopy.trace_test as tt
     net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed=3)
     monkeypatch.setattr(tt.TraceTest, "_traces",
                         lambda self, fiber, *span: tt.Traces(np.array([residual]), np.array([noise]), np.array([[power]])))
@@ -156,7 +156,7 @@ def test_the_tolerance_follows_the_endpoints_noise(monkeypatch, residual, noise,
 def test_a_slice_along_which_an_orbit_barely_moves_cannot_pass(monkeypatch):
     """Collinear traces do not pass when dropping some known orbit would stay within the tolerance: new
     slices are drawn, and the check ends inconclusive when all of them are like that."""
-    import linnet_cli.trace_test as tt
+    import linnet_cli.homotopy.trace_test as tt
     net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed=3)
     monkeypatch.setattr(tt.TraceTest, "_traces", lambda self, fiber, *span: tt.Traces(
         np.array([1e-12, 1e-12]), np.zeros(2), np.array([[1.0, 1.0], [5 * tt.TRACE_TOL, 0.0]])))
@@ -171,7 +171,7 @@ def test_a_slice_that_no_free_start_reaches_is_replaced(monkeypatch, empty_slice
     """Along some directions every free start pair ends singular (widths 2,1,1,2,2 inside 2,2,2,2,2,
     seed 3: the check searched to the loop limit): after EXTRA_STALL empty rounds a new slice is drawn,
     and with none left the check is inconclusive instead of searching on."""
-    import linnet_cli.trace_test as tt
+    import linnet_cli.homotopy.trace_test as tt
     net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed=3)
     search = tt.TraceTest._search_round
     rounds = []

@@ -1,10 +1,10 @@
 """The path tracker: loops return to their start, return codes are honest."""
 import numpy as np
 
-from linnet_cli.gradient import GradientSystem, Parameters
-from linnet_cli.monodromy import free_start_pair
-from linnet_cli.network import Network
-from linnet_cli.tracker import ParameterHomotopy, ReturnCode, Tracker
+from linnet_cli.model.gradient import GradientSystem, Parameters
+from linnet_cli.homotopy.monodromy import free_start_pair
+from linnet_cli.model.network import Network
+from linnet_cli.homotopy.tracker import ParameterHomotopy, ReturnCode, Tracker
 
 
 def _setup(widths=(2, 2, 3), seed=0):
@@ -53,7 +53,7 @@ def test_paths_to_a_degenerate_target_are_not_reported_as_success():
 def test_monodromy_survives_a_round_in_which_every_path_fails(first_monodromy_round_fails):
     """The first round's fresh start paths all fail (as near a branch point): monodromy must go on
     with new start pairs, not crash on an empty set of endpoints, and still find every orbit."""
-    from linnet_cli import monodromy
+    from linnet_cli.homotopy import monodromy
 
     net = Network.uniform(2, 2, 2)
     rng = np.random.default_rng(0)
@@ -70,7 +70,7 @@ def test_a_constant_path_takes_one_step():
 
 
 def test_threads_do_not_change_results():
-    from linnet_cli import tracker
+    from linnet_cli.homotopy import tracker
     net, gs, X, Y, rng = _setup((2, 3, 2))
     W = rng.normal(size=(40, net.N)) + 1j * rng.normal(size=(40, net.N))
     p = Parameters.from_data(X, Y, np.zeros(net.N))
@@ -87,7 +87,7 @@ def test_threads_do_not_change_results():
 
 
 def test_careful_settings_are_stricter():
-    from linnet_cli.tracker import TrackerOptions
+    from linnet_cli.homotopy.tracker import TrackerOptions
     o, c = TrackerOptions(), TrackerOptions().careful()
     assert c.beta_tau < o.beta_tau and c.beta_omega > o.beta_omega and c.max_step < o.max_step
     assert c.careful().beta_tau < c.beta_tau
@@ -97,7 +97,7 @@ def test_compilation_is_announced_when_slow(monkeypatch):
     """A cold numba cache compiles for seconds: the notice callback fires once compiling outlasts a second."""
     import time
 
-    from linnet_cli import tracker
+    from linnet_cli.homotopy import tracker
     monkeypatch.setattr(tracker, "_compiled", tracker.threading.Event())
     monkeypatch.setattr(tracker, "COMPILE_NOTICE_AFTER", 0.05)
     monkeypatch.setattr(tracker, "_track_paths", lambda *a: time.sleep(0.3))

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from linnet_cli.unique_points import SAME_POINT_TOL, assign, close_pairs, duplicates, merge_new, relative_distance
+from linnet_cli.homotopy.unique_points import SAME_POINT_TOL, assign, close_pairs, duplicates, merge_new, relative_distance
 
 
 def _brute_duplicates(points, tol=SAME_POINT_TOL):
@@ -62,8 +62,8 @@ def test_close_pairs_on_ten_thousand_points_stays_small():
 def test_copies_of_an_orbit_with_imaginary_weights_get_one_representative():
     """Real instances have critical points whose neuron weights are purely imaginary: the signs of their
     rounding-level real parts must not decide the orbit's representative."""
-    from linnet_cli.network import Network
-    from linnet_cli.symmetry import canonical
+    from linnet_cli.model.network import Network
+    from linnet_cli.model.symmetry import canonical
     net = Network((2, 2, 2))
     rng = np.random.default_rng(0)
     w = 1j * rng.normal(size=net.N)

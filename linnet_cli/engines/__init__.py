@@ -12,8 +12,8 @@ from ..errors import InputError, opt
 from .base import Engine
 
 if TYPE_CHECKING:
-    from ..monodromy import MonodromyOptions
-    from ..tracker import TrackerOptions
+    from ..homotopy.monodromy import MonodromyOptions
+    from ..homotopy.tracker import TrackerOptions
 
 #: Engine names, default first.
 ENGINES = ("native", "julia")
@@ -29,7 +29,7 @@ class EngineSpec:
     name: str = "native"
     threads: int | None = None
     method: str | None = None
-    #: native engine: check every monodromy set with a trace test (:mod:`linnet_cli.trace_test`)
+    #: native engine: check every monodromy set with a trace test (:mod:`linnet_cli.homotopy.trace_test`)
     trace_test: bool = True
     #: native engine: settings of the monodromy search and of the path tracker (None: the defaults)
     monodromy: MonodromyOptions | None = None
@@ -45,10 +45,10 @@ class EngineSpec:
         instance_of(self.method, "julia_method", str, "a method name (polyhedral, monodromy)", none=True)
         object.__setattr__(self, "trace_test", flag(self.trace_test, "trace_test"))
         if self.monodromy is not None:
-            from ..monodromy import MonodromyOptions
+            from ..homotopy.monodromy import MonodromyOptions
             instance_of(self.monodromy, "monodromy", MonodromyOptions, "a MonodromyOptions")
         if self.tracker is not None:
-            from ..tracker import TrackerOptions
+            from ..homotopy.tracker import TrackerOptions
             instance_of(self.tracker, "tracker", TrackerOptions, "a TrackerOptions")
 
 

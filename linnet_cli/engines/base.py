@@ -7,10 +7,10 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from ..instance import Instance
-from ..completeness import Part, overall
-from ..network import Network
-from ..patterns import ZeroPattern
+from ..model.instance import Instance
+from ..checks.completeness import Part, overall
+from ..model.network import Network
+from ..model.patterns import ZeroPattern
 from ..progress import Progress
 
 
@@ -49,7 +49,7 @@ class RawSolutions:
     #: points are found by a method that cannot miss any (a linear solve: the count is proven)
     completeness: list[Part] | None = None
     exact: bool = False
-    #: special data (:mod:`linnet_cli.generic_locus`): what makes them special (empty for generic data);
+    #: special data (:mod:`linnet_cli.model.generic_locus`): what makes them special (empty for generic data);
     #: the number of paths that reach each point (its multiplicity; None: all 1); paths that went to
     #: infinity (solutions the special data lose, not failures); and the points found on
     #: positive-dimensional solution sets (also in ``singular``, never counted)
@@ -80,13 +80,13 @@ class GenericSolution(ABC):
         """Number of those with no zero coordinate (N_C*)."""
 
     def parts(self) -> list[Part] | None:
-        """The evidence for each sub-network's count (:mod:`linnet_cli.completeness`); None when the
+        """The evidence for each sub-network's count (:mod:`linnet_cli.checks.completeness`); None when the
         engine gives none."""
         return None
 
     @property
     def completeness(self) -> str | None:
-        """How sure the generic counts are (a :class:`~linnet_cli.completeness.Status` value), None when
+        """How sure the generic counts are (a :class:`~linnet_cli.checks.completeness.Status` value), None when
         the engine gives no evidence."""
         parts = self.parts()
         return None if parts is None else overall(parts, 0).overall.value

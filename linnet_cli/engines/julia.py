@@ -40,13 +40,13 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from ..errors import InputError
-from ..gradient import GradientSystem
-from ..instance import Instance
-from ..monodromy import free_start_pair, is_dominant
-from ..network import Network, widths_text
-from ..patterns import ZeroPattern, origin_pattern, pattern_groups
-from ..return_code import ReturnCode
-from ..unique_points import duplicates
+from ..model.gradient import GradientSystem
+from ..model.instance import Instance
+from ..homotopy.monodromy import free_start_pair, is_dominant
+from ..model.network import Network, widths_text
+from ..model.patterns import ZeroPattern, origin_pattern, pattern_groups
+from ..homotopy.return_code import ReturnCode
+from ..homotopy.unique_points import duplicates
 from ..progress import Progress
 from .base import GenericSolution, RawSolutions
 
@@ -115,7 +115,7 @@ def _seed(base: int, k: int = 0) -> int:
 
 def prepare_supports(supports: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Validated supports ((T_k, n) integer exponent vectors, repeated points dropped) that fit Int32."""
-    from ..mixed_volume import prepare_supports as validated
+    from ..checks.mixed_volume import prepare_supports as validated
     out = validated(supports)
     for k, a in enumerate(out):
         if np.abs(a).max() >= 2 ** 31:
@@ -674,7 +674,7 @@ class JuliaEngine:
 
     def mixed_volume(self, supports: Sequence[np.ndarray]) -> int:
         """Mixed volume of n supports in Z^n ((T_k, n) integer exponent vectors), by HC.jl's
-        MixedSubdivisions.jl. Same conventions as :func:`linnet_cli.mixed_volume.mixed_volume`: no
+        MixedSubdivisions.jl. Same conventions as :func:`linnet_cli.checks.mixed_volume.mixed_volume`: no
         support gives 1, a support with a single point gives 0."""
         sups = prepare_supports(supports)
         if not sups:

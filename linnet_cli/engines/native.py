@@ -15,20 +15,20 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..endgame import CauchyEndgame, EndgameOptions
-from ..endpoints import group_endpoints
-from ..generic_locus import equivalent_data, special_features
-from ..gradient import GradientSystem, Parameters
-from ..completeness import Part, Status
-from ..instance import Instance
-from ..monodromy import MonodromyOptions, TorusSolutions, monodromy_solve, random_lambda
-from ..network import Network, widths_text
-from ..patterns import ZeroPattern, origin_pattern, pattern_groups
-from ..symmetry import canonical, expand_orbits, sign_vectors
-from ..trace_test import TraceResult, TraceTest
-from ..return_code import ReturnCode
-from ..tracker import RETRACK_LEVELS, ParameterHomotopy, TrackedPaths, Tracker, TrackerOptions, scaled_cond
-from ..unique_points import duplicates, merge_new
+from ..homotopy.endgame import CauchyEndgame, EndgameOptions
+from ..homotopy.endpoints import group_endpoints
+from ..model.generic_locus import equivalent_data, special_features
+from ..model.gradient import GradientSystem, Parameters
+from ..checks.completeness import Part, Status
+from ..model.instance import Instance
+from ..homotopy.monodromy import MonodromyOptions, TorusSolutions, monodromy_solve, random_lambda
+from ..model.network import Network, widths_text
+from ..model.patterns import ZeroPattern, origin_pattern, pattern_groups
+from ..model.symmetry import canonical, expand_orbits, sign_vectors
+from ..homotopy.trace_test import TraceResult, TraceTest
+from ..homotopy.return_code import ReturnCode
+from ..homotopy.tracker import RETRACK_LEVELS, ParameterHomotopy, TrackedPaths, Tracker, TrackerOptions, scaled_cond
+from ..homotopy.unique_points import duplicates, merge_new
 from ..progress import Progress
 from .base import GenericSolution, PositiveDimensional, RawSolutions
 
@@ -46,7 +46,7 @@ class StartSystem(GenericSolution):
     failed: dict[str, int] = field(default_factory=dict)
 
     def parts(self) -> list[Part]:
-        """The evidence for each sub-network's torus count (see :mod:`linnet_cli.completeness`)."""
+        """The evidence for each sub-network's torus count (see :mod:`linnet_cli.checks.completeness`)."""
         parts = []
         for widths, pats in self.groups.items():
             tor = self.torus[widths]
@@ -157,7 +157,7 @@ def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.nd
 def settle(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.ndarray, blocks: np.ndarray,
            sub: Network) -> None:
     """Send the ``lost`` paths of ``tracker``'s homotopy (failed, or ended singular) through the Cauchy
-    endgame (:mod:`linnet_cli.endgame`), so that each ends with a code that says what it is: a regular
+    endgame (:mod:`linnet_cli.homotopy.endgame`), so that each ends with a code that says what it is: a regular
     point, new in its block, is taken (SUCCESS: the path only failed numerically near its end); a
     singular one, or one where several sheets meet, is SINGULAR; a path to infinity is AT_INFINITY
     (``res.x`` and ``codes``, in place). At generic data no path of a homotopy in Λ alone goes to
@@ -315,8 +315,8 @@ def track_special(start: StartSystem, instance: Instance, rng: np.random.Generat
     Each generic solution (every pattern's torus points and the origin) is tracked to the instance in
     its pattern's variables, which is the path of the whole system (the pattern's coordinate subspace
     is invariant along the homotopy). Paths that do not end at a regular point go through the Cauchy
-    endgame (:mod:`linnet_cli.endgame`), which tells finite endpoints from paths to infinity. The finite
-    endpoints are grouped into points (:mod:`linnet_cli.endpoints`): each isolated point, with the
+    endgame (:mod:`linnet_cli.homotopy.endgame`), which tells finite endpoints from paths to infinity. The finite
+    endpoints are grouped into points (:mod:`linnet_cli.homotopy.endpoints`): each isolated point, with the
     number of paths that reach it as its multiplicity, and the points of positive-dimensional solution
     sets, which are reported and not counted. A regular point that several paths reach shows a path
     that jumped: those paths are tracked again, more carefully at each level (RETRACK_LEVELS); what
@@ -381,7 +381,7 @@ def track_special(start: StartSystem, instance: Instance, rng: np.random.Generat
 
 class NativeEngine:
     """The default engine: compiled path tracking (numba), no Julia needed. ``trace_test`` checks every
-    monodromy set for completeness (:mod:`linnet_cli.trace_test`); ``monodromy`` and ``tracker`` set
+    monodromy set for completeness (:mod:`linnet_cli.homotopy.trace_test`); ``monodromy`` and ``tracker`` set
     the monodromy search and the path tracker (None: the defaults)."""
 
     name = "native"
@@ -399,7 +399,7 @@ class NativeEngine:
     def solve(self, instance: Instance, rng: np.random.Generator,
               progress: Progress | None = None) -> RawSolutions:
         """Monodromy with the instance's own data, then a homotopy in Λ alone to the instance; for
-        special data (:func:`~linnet_cli.generic_locus.special_features`), which that assumes away,
+        special data (:func:`~linnet_cli.model.generic_locus.special_features`), which that assumes away,
         the homotopy in (X, Y, Λ) from a generic solve instead (:func:`track_special`)."""
         special = special_features(instance)
         if special:
@@ -468,8 +468,8 @@ class NativeEngine:
         return raws
 
     def mixed_volume(self, supports: Sequence[np.ndarray]) -> int:
-        """Exact mixed volume by linnet's tropical-curve walk (:mod:`linnet_cli.mixed_volume`)."""
-        from ..mixed_volume import mixed_volume
+        """Exact mixed volume by linnet's tropical-curve walk (:mod:`linnet_cli.checks.mixed_volume`)."""
+        from ..checks.mixed_volume import mixed_volume
         return mixed_volume(supports)
 
 

@@ -27,7 +27,8 @@ _WHERE = {
     "RowSpec": "studies.table", "RowResult": "studies.table",
     "Completeness": "checks.completeness", "Status": "checks.completeness",
     "EngineSpec": "engines", "MonodromyOptions": "homotopy.monodromy", "TrackerOptions": "homotopy.tracker",
-    "InputError": "errors",
+    "LinnetError": "errors", "InputError": "errors", "EngineUnavailable": "errors", "PeerError": "errors",
+    "NumericalFailure": "errors",
 }
 
 __all__ = sorted(_WHERE)
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     from .model.classify import CriticalPoint, Kind
     from .checks.completeness import Completeness, Status
     from .engines import EngineSpec
-    from .errors import InputError
+    from .errors import EngineUnavailable, InputError, LinnetError, NumericalFailure, PeerError
     from .checks.exact import ExactCounts, exact_counts
     from .model.instance import Instance, load_instance, random_instance, save_instance
     from .homotopy.monodromy import MonodromyOptions

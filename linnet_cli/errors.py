@@ -1,10 +1,23 @@
-"""Errors a user can cause, in the library's own words; the CLI names the options they mention by its flags.
+"""Errors linnet raises on purpose, in the library's own words; the CLI names the options they mention
+by its flags and maps each kind to an exit code.
+
+:class:`LinnetError` is the base of them all; each kind says whose the problem is:
+
+* :class:`InputError` (also a ``ValueError``): bad input from the user: a shape, a file, an option;
+* :class:`EngineUnavailable` (also a ``RuntimeError``): an engine that cannot be used on this machine
+  (the julia engine without juliacall, or a Julia that does not start);
+* :class:`PeerError` (also a ``RuntimeError``): a peer tool (Singular, msolve, PHCpack) that is
+  missing, failed, timed out or wrote output that cannot be read; :mod:`linnet_cli.checks.peers`
+  has its subclasses;
+* :class:`NumericalFailure` (also an ``ArithmeticError``): a computation that failed numerically
+  (linear algebra on values too badly scaled for double precision).
 
 A message that names one of the caller's options (a setting, an input file, a remedy such as forcing a
 run) does so through :func:`opt`, never by a command-line flag. ``str(exc)`` names each option by its
 neutral name (:data:`OPTION_NAMES`: ``instance file``, ``force=True``, ``d=3``), while
 :func:`cli_message` names it by the flag the caller passes for its key (``--data``, ``--force``,
-``--d 3``): the CLI prints that line and exits with code 2.
+``--d 3``): the CLI prints that line and exits with the code of the error's kind
+(:data:`linnet_cli.cli.main.EXIT_CODES`).
 """
 from __future__ import annotations
 
@@ -43,7 +56,7 @@ _REF = re.compile(f"{_SEP}([^{_SEP}{_VALUE}]*)(?:{_VALUE}([^{_SEP}]*))?{_SEP}")
 
 def opt(key: str, value: object = None) -> str:
     """A reference to the option ``key`` (with its value, when the message quotes one) inside an
-    :class:`InputError` message; rendered by :func:`neutral_message` or :func:`cli_message`."""
+    :class:`LinnetError` message; rendered by :func:`neutral_message` or :func:`cli_message`."""
     return f"{_SEP}{key}{_SEP}" if value is None else f"{_SEP}{key}{_VALUE}{value}{_SEP}"
 
 
@@ -64,8 +77,8 @@ def options_in(template: str) -> list[str]:
     return [mt.group(1) for mt in _REF.finditer(template)]
 
 
-class InputError(ValueError):
-    """Bad input from the user (shape, file, option); never a bug in linnet.
+class LinnetError(Exception):
+    """Base of the errors linnet raises on purpose (see the module docstring for its kinds).
 
     ``str(exc)`` is the neutral message. ``template`` keeps the references made by :func:`opt`;
     ``option`` is the key of the first option the message names (the one it is about or the remedy it
@@ -84,7 +97,25 @@ class InputError(ValueError):
         return type(self), (self.template,)
 
 
-def cli_message(exc: InputError, flags: Mapping[str, str]) -> str:
+class InputError(LinnetError, ValueError):
+    """Bad input from the user (shape, file, option); never a bug in linnet."""
+
+
+class EngineUnavailable(LinnetError, RuntimeError):
+    """An engine cannot be used on this machine: the julia engine without juliacall or linnet.jl, or a
+    Julia that does not start. The input is fine; the machine lacks something."""
+
+
+class PeerError(LinnetError, RuntimeError):
+    """A peer tool (Singular, msolve, PHCpack, gfan) is missing, failed, timed out, or wrote output that
+    cannot be read."""
+
+
+class NumericalFailure(LinnetError, ArithmeticError):
+    """A computation failed numerically: linear algebra on values too badly scaled for double precision."""
+
+
+def cli_message(exc: BaseException, flags: Mapping[str, str]) -> str:
     """The error as the command line says it: every option by its flag from ``flags`` (option key →
     flag text, e.g. ``data`` → ``--data``) followed by its value, if any (``--d 3``); an option without
     a flag there is named as in ``str(exc)``. Any other exception: its text."""

@@ -12,7 +12,7 @@ from .checks.completeness import Completeness, Status, overall, special
 from .model.classify import classify
 from .engines import EngineSpec
 from .engines.base import Engine, Progress, RawSolutions
-from .errors import InputError
+from .errors import NumericalFailure
 from .model.instance import Instance, draw_seed, random_instance
 from .model.network import Network
 from .result import SolveResult
@@ -42,8 +42,8 @@ def engine_spec(engine: str | EngineSpec = "native", trace_test: bool | None = N
 
 
 def check_request(network: Network, verify_patterns: bool = False, exact: bool = False) -> None:
-    """Refuse at once (InputError) the checks that cannot be done for ``network`` here: the zero-pattern
-    check is for small networks only, the exact counts need msolve and a small network."""
+    """Refuse at once the checks that cannot be done for ``network`` here: the zero-pattern check is for
+    small networks only, the exact counts need a small network (InputError) and msolve (PeerError)."""
     if verify_patterns:
         from .model.patterns import check_verifiable
         check_verifiable(network)
@@ -90,6 +90,13 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
     -------
     SolveResult : the points with their classification, path statistics, warnings and completeness.
 
+    Raises
+    ------
+    InputError : an argument, the instance or a check asked for is not what this takes.
+    EngineUnavailable : the engine cannot be used on this machine (the julia engine without Julia).
+    PeerError : ``exact`` without msolve, or msolve failed.
+    NumericalFailure : the linear algebra failed on the instance (values too badly scaled).
+
     Examples
     --------
     >>> from linnet_cli import Network, solve
@@ -114,8 +121,8 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
     try:
         raw = eng.solve(instance, np.random.default_rng(seed), progress)
     except np.linalg.LinAlgError as exc:
-        raise InputError(f"the solver's linear algebra failed on this instance ({exc}): its values are "
-                         "probably too badly scaled for double precision; rescale X, Y and Λ") from None
+        raise NumericalFailure(f"the solver's linear algebra failed on this instance ({exc}): its values are "
+                               "probably too badly scaled for double precision; rescale X, Y and Λ") from None
     if before_classify is not None:
         before_classify(raw)
     result = _result(instance, eng, seed, raw, bounds, time.perf_counter() - t0)

@@ -16,9 +16,10 @@ def run(*args: str):
     return CliRunner().invoke(cli, list(args))
 
 
-def error_line(res) -> str:
-    """The single `Error:` line of a run that failed with exit code 2 (no traceback, nothing else)."""
-    assert res.exit_code == 2, res.output
+def error_line(res, code: int = 2) -> str:
+    """The single `Error:` line of a run that failed with exit code ``code`` (2: bad input; no traceback,
+    nothing else)."""
+    assert res.exit_code == code, res.output
     assert "Traceback" not in res.output
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: "), res.stderr

@@ -157,9 +157,6 @@ def test_emit_formats():
     (["solve", "--widths", "2,2"], "--widths"),
     (["solve", "--widths", "2,2,2", "--d", "2"], "--widths"),
     (["solve", "--engine", "nope"], "unknown engine"),
-    pytest.param(["solve", "--engine", "julia"], "pip install 'linnet-cli[julia]'",
-                 marks=pytest.mark.skipif(importlib.util.find_spec("juliacall") is not None,
-                                          reason="juliacall is installed: the julia engine is available")),
     (["solve", "--threads", "2"], "--engine julia only"),
     (["solve", "--julia-method", "monodromy"], "--engine julia only"),
     (["solve", "--threads", "0"], "--threads"),
@@ -179,6 +176,12 @@ def test_emit_formats():
 def test_bad_input_one_line_exit_2(args, message):
     line = one_line_error(run(*args))
     assert message in line
+
+
+@pytest.mark.skipif(importlib.util.find_spec("juliacall") is not None,
+                    reason="juliacall is installed: the julia engine is available")
+def test_an_engine_not_available_here_is_one_line_exit_3():
+    assert "pip install 'linnet-cli[julia]'" in one_line_error(run("solve", "--engine", "julia"), 3)
 
 
 def test_bad_data_files(tmp_path):
@@ -235,7 +238,7 @@ def test_exact_without_msolve_is_one_clear_line(monkeypatch):
     from linnet_cli.checks import peers
     monkeypatch.setattr(peers, "find_msolve", lambda: None)
     out = CliRunner().invoke(cli, ["solve", "--d", "2", "--dx", "2", "--dy", "2", "--exact"])
-    assert out.exit_code == 2 and "msolve" in out.output and "Traceback" not in out.output
+    assert out.exit_code == 3 and "msolve" in out.output and "Traceback" not in out.output
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "latex"])

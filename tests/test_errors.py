@@ -1,7 +1,8 @@
 """Errors in the library's words, and the command line's rendering of them (cli_message).
 
 Every InputError that names an option is raised here through the library, and its command-line
-rendering is compared with the line the command line has always printed.
+rendering is compared with the line the command line has always printed. The kinds of error
+(LinnetError and its subclasses) reach the command line as one line and the exit code of their kind.
 """
 from __future__ import annotations
 
@@ -144,3 +145,104 @@ def test_every_command_line_message_is_rebuilt(tmp_path, monkeypatch):
         assert not any(flag in str(exc) for flag in ("--data", "--force", "--no-bkk", "--engine", "--resume"))
         if line is not None:
             assert text == line, (text, line)
+
+
+# ---------------------------------------------------------------------------------------------
+# Kinds of error and their exit codes
+
+TINY = ("--d", "1", "--dx", "1", "--dy", "1", "--seed", "1", "--no-bkk", "-q")
+
+
+def test_every_kind_is_a_linnet_error_and_keeps_its_old_bases():
+    import linnet_cli as ln
+    from linnet_cli.checks import peers
+    from linnet_cli.errors import EngineUnavailable, LinnetError, NumericalFailure, PeerError
+    assert (ln.LinnetError, ln.InputError, ln.EngineUnavailable, ln.PeerError, ln.NumericalFailure) == (
+        LinnetError, InputError, EngineUnavailable, PeerError, NumericalFailure)
+    assert issubclass(InputError, ValueError) and issubclass(PeerError, RuntimeError)
+    assert issubclass(EngineUnavailable, RuntimeError) and issubclass(NumericalFailure, ArithmeticError)
+    for kind in (InputError, EngineUnavailable, PeerError, NumericalFailure, peers.PeerTimeout,
+                 peers.NotZeroDimensional):
+        assert issubclass(kind, LinnetError)
+    assert peers.PeerError is PeerError and not issubclass(PeerError, InputError)
+
+
+@pytest.mark.parametrize("kind", ["InputError", "EngineUnavailable", "PeerError", "NumericalFailure"])
+def test_every_kind_keeps_its_option_references_through_pickling(kind):
+    import linnet_cli.errors as errors
+    exc = pickle.loads(pickle.dumps(getattr(errors, kind)(f"{opt('engine', 'julia')} failed")))
+    assert type(exc).__name__ == kind and cli_message(exc, FLAGS) == "--engine julia failed"
+    assert str(exc) == "engine=julia failed"
+
+
+def test_exit_codes_by_kind():
+    from linnet_cli.checks import peers
+    from linnet_cli.cli.main import exit_code
+    from linnet_cli.errors import EngineUnavailable, LinnetError, NumericalFailure, PeerError
+    codes = {kind: exit_code(kind("x")) for kind in (InputError, EngineUnavailable, PeerError, peers.PeerTimeout,
+                                                     peers.NotZeroDimensional, NumericalFailure, LinnetError)}
+    assert codes == {InputError: 2, EngineUnavailable: 3, PeerError: 3, peers.PeerTimeout: 3,
+                     peers.NotZeroDimensional: 3, NumericalFailure: 4, LinnetError: 1}
+
+
+def test_input_error_exits_with_code_2():
+    from cli_helpers import error_line, run
+    assert error_line(run("solve", "--d", "0", "--dx", "1", "--dy", "1"), 2).startswith("Error: --d")
+
+
+def test_an_engine_not_available_here_exits_with_code_3(monkeypatch):
+    import importlib.util
+
+    from cli_helpers import error_line, run
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "juliacall" else real(name, *a))
+    for args in (("solve", "--engine", "julia", *TINY), ("bounds", "--engine", "julia", "--d", "1", "--dx", "1",
+                                                         "--dy", "1")):
+        line = error_line(run(*args), 3)
+        assert line.startswith("Error: --engine julia is not available: juliacall is not installed"), line
+
+
+def test_a_peer_tool_missing_or_failing_exits_with_code_3(monkeypatch):
+    from cli_helpers import error_line, run
+    from linnet_cli.checks import peers
+    monkeypatch.setattr(peers, "find_msolve", lambda: None)
+    line = error_line(run("solve", *TINY, "--exact"), 3)
+    assert line.startswith("Error: exact counts need msolve, which is not installed here"), line
+
+    monkeypatch.setattr(peers, "find_msolve", lambda: "/bin/true")
+
+    def failing(*args, **kwargs):
+        raise peers.PeerError("msolve failed with exit code 1: boom")
+    monkeypatch.setattr(peers, "msolve_counts", failing)
+    assert error_line(run("solve", *TINY, "--exact"), 3) == "Error: msolve failed: msolve failed with exit code 1: boom"
+
+    def slow(*args, **kwargs):
+        raise peers.PeerTimeout("msolve: no answer within 1 s")
+    monkeypatch.setattr(peers, "msolve_counts", slow)
+    line = error_line(run("solve", *TINY, "--exact"), 3)
+    assert line.startswith("Error: msolve did not finish within") and "no exact counts for this shape" in line
+
+
+def test_a_numerical_failure_exits_with_code_4(monkeypatch):
+    import numpy as np
+
+    from cli_helpers import error_line, run
+    from linnet_cli.engines.native import NativeEngine
+
+    def singular(self, *args, **kwargs):
+        raise np.linalg.LinAlgError("Singular matrix")
+    monkeypatch.setattr(NativeEngine, "solve", singular)
+    line = error_line(run("solve", *TINY), 4)
+    assert line.startswith("Error: the solver's linear algebra failed on this instance (Singular matrix)"), line
+
+
+def test_the_exit_codes_are_listed_in_the_help_and_the_readme():
+    from pathlib import Path
+
+    from cli_helpers import run
+    from linnet_cli.cli.main import EXIT_CODES
+    helptext = " ".join(run("--help").output.split())
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    for code in sorted({code for _, code in EXIT_CODES}):
+        assert f"; {code} " in helptext and f", {code} " in readme, code
+    assert "3 an engine or peer tool" in helptext and "4 a numerical failure" in helptext

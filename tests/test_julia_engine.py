@@ -29,7 +29,7 @@ from linnet_cli.engines.julia import (GenericStart, JuliaEngine, MonodromyOutcom
                                       assign_patterns, duplicates, pack_parameters, parameter_names, prepare_supports, sort_endpoints,
                                       stack_supports, unpack_parameters, zero_mask)
 from linnet_cli.engines.native import start_system, track_to
-from linnet_cli.errors import InputError
+from linnet_cli.errors import EngineUnavailable, InputError
 from linnet_cli.model.gradient import GradientSystem, Parameters
 from linnet_cli.model.instance import Instance, random_instance
 from linnet_cli.checks.mixed_volume import bkk_bounds
@@ -459,7 +459,7 @@ def test_available_without_juliacall_gives_the_install_hint(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "juliacall" else real(name, *a))
     ok, why = JuliaEngine().available()
     assert not ok and why.startswith("juliacall is not installed") and "pip install 'linnet-cli[julia]'" in why
-    with pytest.raises(InputError) as exc:
+    with pytest.raises(EngineUnavailable) as exc:
         get_engine("julia")
     msg = str(exc.value)
     assert "pip install 'linnet-cli[julia]'" in msg and "\n" not in msg

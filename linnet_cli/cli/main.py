@@ -2,7 +2,8 @@
 :mod:`linnet_cli.cli.commands` (options, one library call, rendering through :mod:`linnet_cli.cli.terminal`).
 
 Heavy modules (numpy, pandas, rich tables, engines) are imported inside the commands so that
-``linnet --help`` answers at once. User errors print one line and exit with code 2, and so does an
+``linnet --help`` answers at once. linnet's own errors (:class:`~linnet_cli.errors.LinnetError`) print
+one line and exit with the code of their kind (:data:`EXIT_CODES`): 2 for user errors, and so does an
 output that cannot be written: a file (``Error: --output: cannot write ...``) or standard output
 (``Error: cannot write standard output: File too large``, also for a full disk); a reader of standard
 output that goes away (``linnet ... | head``) ends the command quietly. Ctrl-C exits with code 130.
@@ -46,8 +47,22 @@ Completeness of a count, strongest first:
 """
 
 
+#: Exit code of each kind of library error (:mod:`linnet_cli.errors`), by class name; the first that
+#: matches counts. The epilog of ``linnet --help`` and the README list them.
+EXIT_CODES = (("InputError", 2), ("EngineUnavailable", 3), ("PeerError", 3), ("NumericalFailure", 4))
+
+#: Exit code of a library error of no kind listed in :data:`EXIT_CODES` (none is raised today).
+OTHER_ERROR_CODE = 1
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code of a library error (:data:`EXIT_CODES`)."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return next((code for name, code in EXIT_CODES if name in names), OTHER_ERROR_CODE)
+
+
 class LinnetGroup(click.Group):
-    """click group whose errors are one line on stderr (exit code 2 for user errors), never a traceback."""
+    """click group whose errors are one line on stderr (exit codes: :data:`EXIT_CODES`), never a traceback."""
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Each command with the first sentence of its help in full (wrapped), never cut with '...'."""
@@ -77,16 +92,16 @@ class LinnetGroup(click.Group):
         sys.exit(_flush_stdout(code))
 
     def _run(self, args: Any, prog_name: str | None, extra: dict) -> Any:
-        from ..errors import InputError
+        from ..errors import LinnetError
         from ..output_files import StdoutError
         try:
             rv = super().main(args=args, prog_name=prog_name or "linnet", standalone_mode=False, **extra)
-        except InputError as exc:   # a neutral library error: name the flags it is about
+        except LinnetError as exc:   # a neutral library error: name the flags it is about
             from ..errors import OPTION_NAMES, cli_message
             flags = {key: "--" + key.replace("_", "-") for key in OPTION_NAMES}
             flags.update(julia_method="--julia-method", table_jobs="`linnet table --jobs`")
             click.echo(f"Error: {cli_message(exc, flags)}", err=True)
-            return 2
+            return exit_code(exc)
         except (click.exceptions.Abort, KeyboardInterrupt):   # Ctrl-C
             click.echo("Aborted: nothing was written.", err=True)
             return 130
@@ -138,7 +153,10 @@ def cli() -> None:
     \b
     Exit codes: 0 done; 1 a table with rows not computed; 2 bad input, or an
     output that cannot be written (a file, or standard output: a full disk, a
-    file size limit); 130 Ctrl-C.
+    file size limit); 3 an engine or peer tool that cannot be used here or
+    failed (the julia engine without Julia, --exact without msolve, msolve
+    failing); 4 a numerical failure (values too badly scaled for double
+    precision); 130 Ctrl-C.
     """
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, opt
+from ..errors import EngineUnavailable, InputError, opt
 from .base import Engine
 
 if TYPE_CHECKING:
@@ -53,8 +53,8 @@ class EngineSpec:
 
 
 def get_engine(spec: str | EngineSpec) -> Engine:
-    """The engine ``spec`` names, ready to use; a clear InputError when it cannot be used here or an
-    option does not apply to it."""
+    """The engine ``spec`` names, ready to use: EngineUnavailable when it cannot be used on this machine,
+    InputError when the name is unknown or an option does not apply to it."""
     if isinstance(spec, str):
         spec = EngineSpec(spec)
     if spec.name == "native":
@@ -71,7 +71,7 @@ def get_engine(spec: str | EngineSpec) -> Engine:
         engine = JuliaEngine(threads=spec.threads, method=spec.method)
         ok, why = engine.available()
         if not ok:
-            raise InputError(f"{opt('engine', 'julia')} is not available: {why}")
+            raise EngineUnavailable(f"{opt('engine', 'julia')} is not available: {why}")
         return engine
     raise InputError(f"unknown engine {spec.name!r}; choose one of: {', '.join(ENGINES)}")
 

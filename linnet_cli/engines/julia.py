@@ -39,7 +39,7 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import EngineUnavailable, InputError
 from ..model.gradient import GradientSystem
 from ..model.instance import Instance
 from ..homotopy.monodromy import free_start_pair, is_dominant
@@ -347,7 +347,7 @@ def _julia(threads: int = 1) -> Any:
             return _MODULE
         src = julia_dir()
         if src is None:
-            raise RuntimeError(f"julia/linnet.jl not found: set {SOURCE_ENV} to the directory holding linnet.jl")
+            raise EngineUnavailable(f"julia/linnet.jl not found: set {SOURCE_ENV} to the directory holding linnet.jl")
         os.environ.setdefault("PYTHON_JULIACALL_HANDLE_SIGNALS", "yes")
         os.environ.setdefault("PYTHON_JULIACALL_THREADS", str(int(threads)))
         _ensure_juliapkg_deps()
@@ -356,8 +356,8 @@ def _julia(threads: int = 1) -> Any:
         except ImportError:
             raise
         except Exception as exc:  # juliapkg could not install Julia or the packages, or Julia did not start
-            raise RuntimeError(f"starting Julia through juliacall failed ({type(exc).__name__}: {exc}); the first "
-                               "run needs network access to download Julia and HomotopyContinuation.jl") from exc
+            raise EngineUnavailable(f"starting Julia through juliacall failed ({type(exc).__name__}: {exc}); the "
+                                    "first run needs network access to download Julia and HomotopyContinuation.jl") from exc
         Main.include(str(src / "linnet.jl"))
         _MODULE = Main.LinnetHC
         return _MODULE

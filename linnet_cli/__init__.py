@@ -22,6 +22,7 @@ _WHERE = {
     "solve": "solver", "SolveResult": "result", "CriticalPoint": "model.classify", "Kind": "model.classify",
     "bounds_row": "checks.bounds", "BoundsRow": "checks.bounds",
     "certify_result": "checks.certify", "certify_points": "checks.certify", "Certification": "checks.certify",
+    "system_text": "checks.systems",
     "verify_patterns": "model.patterns", "PatternCheck": "model.patterns", "exact_counts": "checks.exact", "ExactCounts": "checks.exact",
     "load_table_spec": "studies.table", "run_table": "studies.table", "TableSpec": "studies.table", "TableRun": "studies.table",
     "RowSpec": "studies.table", "RowResult": "studies.table",
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     from .homotopy.monodromy import MonodromyOptions
     from .model.network import Network
     from .model.patterns import PatternCheck, verify_patterns
+    from .checks.systems import system_text
     from .result import SolveResult
     from .solver import solve
     from .studies.table import RowResult, RowSpec, TableRun, TableSpec, load_table_spec, run_table

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from linnet_cli.checks import peers
-from linnet_cli.checks.systems import FORMATS, emit
+from linnet_cli.checks.systems import FORMATS, system_text
 from linnet_cli.errors import InputError
 from linnet_cli.model.instance import Instance, load_instance, random_instance
 from linnet_cli.model.network import Network
@@ -104,13 +104,13 @@ def test_formats_listed():
 
 def test_bad_format_and_prime_are_input_errors(rational_instance):
     with pytest.raises(InputError, match="unknown format"):
-        emit(rational_instance, "maple")
+        system_text(rational_instance, "maple")
     with pytest.raises(InputError, match="prime field"):
-        emit(rational_instance, "text", prime=32003)
+        system_text(rational_instance, "text", prime=32003)
     with pytest.raises(InputError, match="prime"):
-        emit(rational_instance, "singular", prime=32000)
+        system_text(rational_instance, "singular", prime=32000)
     with pytest.raises(InputError, match="prime"):
-        emit(rational_instance, "msolve", prime="many")
+        system_text(rational_instance, "msolve", prime="many")
 
 
 def test_prime_dividing_a_denominator_is_refused():
@@ -121,12 +121,12 @@ def test_prime_dividing_a_denominator_is_refused():
     inst = Instance(net, x.astype(float), one.astype(float), tuple(a.astype(float) for a in lam),
                     exact=(x, one) + lam)
     with pytest.raises(InputError, match="divides a denominator"):
-        emit(inst, "singular", prime=97)
-    assert "ring r = 101" in emit(inst, "singular", prime=101)
+        system_text(inst, "singular", prime=97)
+    assert "ring r = 101" in system_text(inst, "singular", prime=101)
 
 
 def test_text_has_header_and_one_exact_equation_per_variable(rational_instance):
-    out = emit(rational_instance, "text")
+    out = system_text(rational_instance, "text")
     lines = out.splitlines()
     header = [ln for ln in lines if ln.startswith("#")]
     eqs = [ln for ln in lines if ln and not ln.startswith("#")]
@@ -141,7 +141,7 @@ def test_text_has_header_and_one_exact_equation_per_variable(rational_instance):
 
 
 def test_text_of_a_float_instance_uses_floats(float_instance):
-    out = emit(float_instance, "text")
+    out = system_text(float_instance, "text")
     eqs = [ln for ln in out.splitlines() if ln and not ln.startswith("#")]
     assert len(eqs) == float_instance.network.N
     assert "/" not in "".join(eqs)
@@ -149,7 +149,7 @@ def test_text_of_a_float_instance_uses_floats(float_instance):
 
 
 def test_json_round_trips_to_the_same_system(rational_instance, tmp_path):
-    obj = json.loads(emit(rational_instance, "json"))
+    obj = json.loads(system_text(rational_instance, "json"))
     assert obj["variables"] == SMALL.variable_names()
     assert obj["widths"] == list(SMALL.widths)
     assert obj["exact"] is True
@@ -168,7 +168,7 @@ def test_json_round_trips_to_the_same_system(rational_instance, tmp_path):
 
 
 def test_json_of_a_float_instance_has_float_coefficients(float_instance):
-    obj = json.loads(emit(float_instance, "json"))
+    obj = json.loads(system_text(float_instance, "json"))
     assert obj["exact"] is False
     system = sparse_system(float_instance)
     for eq, C in zip(obj["equations"], system.coefficients):
@@ -177,7 +177,7 @@ def test_json_of_a_float_instance_has_float_coefficients(float_instance):
 
 
 def test_singular_script(rational_instance):
-    out = emit(rational_instance, "singular")
+    out = system_text(rational_instance, "singular")
     names = SMALL.variable_names()
     assert f"ring r = 0, ({', '.join(names)}), dp;" in out
     assert 'LIB "elim.lib";' in out
@@ -186,11 +186,11 @@ def test_singular_script(rational_instance):
     body = out[out.index("ideal I =") + len("ideal I ="):out.index(";", out.index("ideal I ="))]
     polys = [p.strip() for p in body.split(",\n")]
     assert _sympy_polys(polys, names) == _exact_polys(rational_instance)
-    assert "ring r = 32003, (" in emit(rational_instance, "singular", prime=32003)
+    assert "ring r = 32003, (" in system_text(rational_instance, "singular", prime=32003)
 
 
 def test_msolve_input(rational_instance):
-    out = emit(rational_instance, "msolve")
+    out = system_text(rational_instance, "msolve")
     lines = out.splitlines()
     names = SMALL.variable_names()
     assert lines[0] == ",".join(names)
@@ -203,14 +203,14 @@ def test_msolve_input(rational_instance):
     for got, want in zip(parsed, _exact_polys(rational_instance)):
         assert _proportional(want, got)
         assert all(c.denominator == 1 for c in got.values())
-    prime_out = emit(rational_instance, "msolve", prime=32003)
+    prime_out = system_text(rational_instance, "msolve", prime=32003)
     assert prime_out.splitlines()[1] == "32003"
     coefs = [int(v) for v in re.findall(r"(?<![\w_])(\d+)\*", "\n".join(prime_out.splitlines()[2:]))]
     assert coefs and max(coefs) < 32003
 
 
 def test_phc_input(rational_instance):
-    out = emit(rational_instance, "phc")
+    out = system_text(rational_instance, "phc")
     lines = out.splitlines()
     names = SMALL.variable_names()
     assert lines[0] == str(SMALL.N)
@@ -226,7 +226,7 @@ def test_phc_input(rational_instance):
 
 
 def test_julia_script(rational_instance, float_instance):
-    out = emit(rational_instance, "julia")
+    out = system_text(rational_instance, "julia")
     names = SMALL.variable_names()
     assert "using HomotopyContinuation" in out
     assert f"@var {' '.join(names)}" in out
@@ -237,7 +237,7 @@ def test_julia_script(rational_instance, float_instance):
     assert "//" in out
     parsed = _sympy_polys([e.replace("//", "/") for e in eqs], names)
     assert parsed == _exact_polys(rational_instance)
-    assert "//" not in emit(float_instance, "julia")
+    assert "//" not in system_text(float_instance, "julia")
 
 
 # ---------------------------------------------------------------------------------------------

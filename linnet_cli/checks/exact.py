@@ -1,7 +1,7 @@
 """Exact counts of an instance's critical points by Gröbner bases: msolve over a prime field.
 
 The degree of the gradient ideal is N_C, and with the extra equation z·w_1⋯w_N = 1 it is N_C*
-(:func:`linnet_cli.checks.systems.emit`). Over GF(p) these equal the counts over Q except for finitely many
+(:func:`linnet_cli.checks.systems.system_text`). Over GF(p) these equal the counts over Q except for finitely many
 primes; a prime near 2^30 makes an unlucky one improbable. This is an independent check of a solve:
 equal counts make the solve's count ``exact`` (:mod:`linnet_cli.checks.completeness`).
 """

@@ -28,7 +28,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from .systems import emit
+from .systems import system_text
 from ..errors import PeerError
 from ..model.instance import Instance
 from ..model.symbolic import sparse_system
@@ -163,7 +163,7 @@ def singular_counts(instance: Instance, prime: int | None = None, timeout: float
     """(N_C, N_C*) of ``instance`` by Singular: vdim of the ideal, and after saturation by the product
     of all variables; over the rationals, or over F_p when ``prime`` is given."""
     exe = _resolve("Singular", binary, find_singular)
-    script = emit(instance, "singular", prime=prime)
+    script = system_text(instance, "singular", prime=prime)
     with tempfile.TemporaryDirectory(prefix="linnet-singular-") as tmp:
         path = Path(tmp) / "system.sing"
         path.write_text(script)
@@ -245,12 +245,12 @@ def msolve_counts(instance: Instance, timeout: float = DEFAULT_TIMEOUT, prime: i
     The degree is that of msolve's rational parametrization (= N_C when the ideal is radical, the
     generic case); the real solutions are msolve's certified isolating boxes (the origin included).
     Over a prime field (``prime``) msolve computes no real roots and the second number is None.
-    With ``torus`` only the solutions with no zero coordinate count (N_C*, see :func:`emit`).
+    With ``torus`` only the solutions with no zero coordinate count (N_C*, see :func:`~linnet_cli.checks.systems.system_text`).
     """
     exe = _resolve("msolve", binary, find_msolve)
     with tempfile.TemporaryDirectory(prefix="linnet-msolve-") as tmp:
         src, dst = Path(tmp) / "system.ms", Path(tmp) / "system.out"
-        src.write_text(emit(instance, "msolve", prime=prime, torus=torus))
+        src.write_text(system_text(instance, "msolve", prime=prime, torus=torus))
         _run("msolve", [exe, "-v", "0", "-P", "1", "-t", str(max(1, int(threads))),
                         "-f", str(src), "-o", str(dst)], tmp, timeout)
         if not dst.is_file():
@@ -387,7 +387,7 @@ def phc_counts(instance: Instance, timeout: float = DEFAULT_TIMEOUT, threads: in
     exe = _resolve("phc", binary, find_phc)
     with tempfile.TemporaryDirectory(prefix="linnet-phc-") as tmp:
         src, dst = Path(tmp) / "system.phc", Path(tmp) / "system.out"
-        src.write_text(emit(instance, "phc"))
+        src.write_text(system_text(instance, "phc"))
         cmd = [exe, "-b"] + ([f"-t{int(threads)}"] if threads and int(threads) > 1 else []) + [str(src), str(dst)]
         _run("phc", cmd, tmp, timeout)
         # phc -b appends the final list (all zero patterns together) to its input file

@@ -52,7 +52,7 @@ from ..export import json_text
 from ..model.instance import Instance
 from ..model.symbolic import SparseSystem, sparse_system
 
-#: Export formats understood by :func:`emit`.
+#: Export formats understood by :func:`system_text`.
 FORMATS = ("text", "julia", "phc", "singular", "msolve", "json")
 
 #: Formats whose coefficients are always the exact rationals of the instance.
@@ -68,7 +68,7 @@ PHC_DIGITS = 40
 MAX_PRIME = 2**31 - 1
 
 
-def emit(instance: Instance, fmt: str, prime: int | None = None, torus: bool = False) -> str:
+def system_text(instance: Instance, fmt: str, prime: int | None = None, torus: bool = False) -> str:
     """The gradient system of ``instance`` in format ``fmt`` (one of :data:`FORMATS`).
 
     ``prime`` (singular and msolve only) writes the system over the prime field of that

@@ -107,8 +107,8 @@ def show(parts: list, output: str | None) -> None:
         write_stdout(con.file.getvalue())
 
 
-def emit(result: Any, fmt: str, output: str | None, view: Callable[[], list],
-         paper: Callable[[str], str] | None = None) -> None:
+def write_result(result: Any, fmt: str, output: str | None, view: Callable[[], list],
+                 paper: Callable[[str], str] | None = None) -> None:
     """Write a result: ``view()`` (rich renderables) for the table format, else ``result.to_dict()`` as
     json, ``paper(fmt)`` (a table for a paper) as markdown or latex when given, else ``result.to_frame()``
     as csv, markdown or latex."""

@@ -31,12 +31,12 @@ def emit(shape: Shape, data, fmt, prime, output, seed, quiet) -> None:
       linnet emit --d 2 --dx 2 --dy 2 --format phc -o system.phc && phc -b system.phc out.txt
       linnet emit --widths 2,3,1,2 --format julia -o solve.jl
     """
-    from ...checks.systems import emit as write
+    from ...checks.systems import system_text
     from ...export import write_text
     check_files([("--output", output)], [("--data", data)])
     given, seed = seed, pick_seed(seed)
     inst = shape.instance(data, seed, rational=True)
     terminal.warn(quiet, inst.genericity_warnings())
     kwargs: dict[str, Any] = {} if prime is None else {"prime": prime}
-    write_text(write(inst, fmt, **kwargs), output)
+    write_text(system_text(inst, fmt, **kwargs), output)
     terminal.show_drawn_seed(given, seed, quiet)

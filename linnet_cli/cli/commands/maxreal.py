@@ -72,7 +72,7 @@ def maxreal(shape: Shape, samples, budget, target, chains, batch, allow_negative
     def view() -> list:
         from ..render import maxreal_view
         return [maxreal_view(result)]
-    terminal.emit(result, fmt, output, view)
+    terminal.write_result(result, fmt, output, view)
     if result.interrupted:
         click.echo("Interrupted: the record shown is the best found so far"
                    + (f" (saved in {save_instance})" if save_instance else ""), err=True)

@@ -73,4 +73,4 @@ def solve(shape: Shape, data, distribution, rational, engine: EngineRequest, ver
         from ..render import solve_view
         check = result.pattern_check
         return [solve_view(result, show_solutions)] + ([check.message()] if check is not None else [])
-    terminal.emit(result, fmt, output, view)
+    terminal.write_result(result, fmt, output, view)

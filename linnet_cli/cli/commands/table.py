@@ -148,7 +148,7 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
                    f"nothing was written{left}", err=True)
         sys.exit(130 if run.interrupted else 1)
     try:
-        terminal.emit(run, fmt, output, view, lambda f: table_paper(run, cols).text(f))
+        terminal.write_result(run, fmt, output, view, lambda f: table_paper(run, cols).text(f))
     except (InputError, StdoutError):   # the output cannot be written: its rows are kept for --resume
         _keep_rows(run, len(spec.rows))
         raise

@@ -94,7 +94,7 @@ class SolveResult:
         return [p for p in self.real() if p.morse_index == 0 and not p.degenerate]
 
     def spurious_local_minima(self) -> list[CriticalPoint]:
-        return [p for p in self.local_minima() if p.category is Kind.SPURIOUS_LOCAL_MINIMUM]
+        return [p for p in self.local_minima() if p.kind is Kind.SPURIOUS_LOCAL_MINIMUM]
 
     @property
     def n_complex(self) -> int:
@@ -165,7 +165,7 @@ class SolveResult:
             rows.append({
                 "index": k, "pattern": p.pattern.describe(), "torus": p.is_torus, "real": p.is_real,
                 "loss": p.loss.real if p.is_real else [p.loss.real, p.loss.imag],
-                "morse_index": p.morse_index, "kind": p.kind, "residual": p.residual,
+                "morse_index": p.morse_index, "kind": p.kind_text, "residual": p.residual,
                 "multiplicity": p.multiplicity,
                 "coordinates": {n: [float(v.real), float(v.imag)] for n, v in zip(names, p.w)},
             })

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from linnet_cli.model.classify import classify
+from linnet_cli.model.classify import Kind, classify
 from linnet_cli.model.gradient import GradientSystem, Parameters
 from linnet_cli.model.instance import random_instance
 from linnet_cli.model.network import Network
@@ -30,7 +30,7 @@ def _local_minima_by_descent(inst, starts=60, seed=0):
 def test_global_minimum_is_the_lowest_loss_gradient_descent_finds(widths, seed):
     inst = random_instance(Network(widths), seed=seed)
     res = solve(inst, seed=seed)
-    glob = [p for p in res.real() if p.kind == "global minimum"]
+    glob = [p for p in res.real() if p.kind is Kind.GLOBAL_MINIMUM]
     assert glob, "a coercive loss has a global minimum"
     best = glob[0].loss.real
     reached = _local_minima_by_descent(inst)
@@ -62,7 +62,7 @@ def test_real_and_complex_points_are_told_apart():
     pts = np.array([[0.5, 0.25], [0.5 + 1e-3j, 0.25]])
     cps = classify(inst, pts, [pat, pat])
     assert cps[0].is_real and cps[0].morse_index is not None
-    assert not cps[1].is_real and cps[1].morse_index is None and cps[1].kind == "complex"
+    assert not cps[1].is_real and cps[1].morse_index is None and cps[1].kind is Kind.COMPLEX
 
 
 def test_spurious_local_minima_are_real_local_minima_above_the_global_one():
@@ -89,11 +89,13 @@ def test_kinds_read_and_serialize_as_their_text():
 
     import pandas as pd
 
-    from linnet_cli.model.classify import CriticalPoint, Kind
+    from linnet_cli.model.classify import CriticalPoint
     net = Network((1, 1, 1))
-    saddle = CriticalPoint(np.zeros(net.N), origin_pattern(net), True, 0j, morse_index=1, category=Kind.SADDLE)
-    best = CriticalPoint(np.ones(net.N), origin_pattern(net), True, 0j, morse_index=0, category=Kind.GLOBAL_MINIMUM)
-    assert saddle.kind == "saddle (index 1)" and best.kind == "global minimum" and type(best.kind) is str
+    saddle = CriticalPoint(np.zeros(net.N), origin_pattern(net), True, 0j, morse_index=1, kind=Kind.SADDLE)
+    best = CriticalPoint(np.ones(net.N), origin_pattern(net), True, 0j, morse_index=0, kind=Kind.GLOBAL_MINIMUM)
+    assert saddle.kind is Kind.SADDLE and best.kind is Kind.GLOBAL_MINIMUM
+    assert saddle.kind_text == "saddle (index 1)" and best.kind_text == "global minimum"
+    assert type(best.kind_text) is str and best.category is best.kind
     assert json.dumps({"kind": Kind.SPURIOUS_LOCAL_MINIMUM}) == '{"kind": "spurious local minimum"}'
     assert pd.DataFrame([{"kind": Kind.LOCAL_MAXIMUM}]).to_csv(index=False) == "kind\nlocal maximum\n"
     assert [k for k in Kind if k.is_minimum] == [Kind.GLOBAL_MINIMUM, Kind.LOCAL_MINIMUM, Kind.SPURIOUS_LOCAL_MINIMUM]

@@ -33,7 +33,7 @@ def test_solve_h0_finds_one_global_minimum_not_the_origin():
     res = solve(inst, engine="native", seed=1)
     assert (res.n_complex, res.n_torus, res.n_real, res.n_failed) == (1, 1, 1, 0)
     p = res.points[0]
-    assert p.kind == "global minimum" and p.morse_index == 0 and p.residual < 1e-12
+    assert p.kind_text == "global minimum" and p.morse_index == 0 and p.residual < 1e-12
     assert not np.allclose(p.w, 0)            # the origin is not a critical point for H = 0
     assert res.engine == "least-squares"
 
@@ -53,7 +53,7 @@ def test_negative_regularization_gives_a_saddle_and_a_warning():
     inst = Instance(net, np.array([[1.0], [0.0]]), np.array([[1.0]]), (np.array([[0.5, -0.5]]),))
     assert any("negative" in w and "unbounded below" in w for w in inst.genericity_warnings())
     res = solve(inst, seed=1)
-    assert res.n_complex == 1 and res.points[0].morse_index == 1 and res.points[0].kind == "saddle (index 1)"
+    assert res.n_complex == 1 and res.points[0].morse_index == 1 and res.points[0].kind_text == "saddle (index 1)"
 
 
 def test_singular_row_system_counts_nothing_and_says_so():

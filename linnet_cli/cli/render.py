@@ -172,8 +172,8 @@ def real_table(result: SolveResult) -> Table:
         t.add_column(c, justify="right" if c in ("#", "loss", "Morse index") else "left")
     pts = sorted(result.real(), key=lambda p: p.loss.real)
     for k, p in enumerate(pts[:MAX_ROWS], 1):
-        style = "green" if p.category is Kind.GLOBAL_MINIMUM else ("yellow" if p.category.is_minimum else None)
-        t.add_row(str(k), f"{p.loss.real:.10g}", fmt(p.morse_index), Text(p.kind, style=style or ""),
+        style = "green" if p.kind is Kind.GLOBAL_MINIMUM else ("yellow" if p.kind.is_minimum else None)
+        t.add_row(str(k), f"{p.loss.real:.10g}", fmt(p.morse_index), Text(p.kind_text, style=style or ""),
                   p.pattern.describe())
     if len(pts) > MAX_ROWS:
         t.caption = f"{len(pts) - MAX_ROWS} more real point(s) in the JSON and CSV output"
@@ -191,7 +191,7 @@ def solutions_table(result: SolveResult) -> Fitted:
     fits the width, else per point the weights as ``name=value`` wrapped between weights, never
     inside a number."""
     names = result.instance.network.variable_names()
-    rows = [(k, p.kind, [_coordinate(v, p.is_real) for v in p.w]) for k, p in enumerate(result.points)]
+    rows = [(k, p.kind_text, [_coordinate(v, p.is_real) for v in p.w]) for k, p in enumerate(result.points)]
 
     def wide() -> Table:
         t = Table(title="All critical points")

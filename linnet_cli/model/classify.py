@@ -57,15 +57,21 @@ class CriticalPoint:
     loss: complex
     morse_index: int | None = None      # number of negative Hessian eigenvalues (real points)
     degenerate: bool = False
-    category: Kind = Kind.COMPLEX
+    kind: Kind = Kind.COMPLEX
     residual: float = 0.0
     #: paths of the parameter homotopy that end here (special data: > 1 at a multiple point)
     multiplicity: int = 1
 
     @property
-    def kind(self) -> str:
-        """The kind as reports show it: the category, with the Morse index for a saddle."""
-        return f"{Kind.SADDLE} (index {self.morse_index})" if self.category is Kind.SADDLE else self.category.value
+    def kind_text(self) -> str:
+        """The kind as reports show it (the ``kind`` of the JSON and csv output): the kind's name, with
+        the Morse index for a saddle (``saddle (index 2)``)."""
+        return f"{Kind.SADDLE} (index {self.morse_index})" if self.kind is Kind.SADDLE else self.kind.value
+
+    @property
+    def category(self) -> Kind:
+        """The older name of :attr:`kind`, for callers not yet renamed."""
+        return self.kind
 
     @property
     def is_torus(self) -> bool:
@@ -123,13 +129,13 @@ def _name_kinds(points: list[CriticalPoint], coercive: bool) -> None:
     N = len(points[0].w) if points else 0
     for p in real:
         if p.degenerate:
-            p.category = Kind.DEGENERATE
+            p.kind = Kind.DEGENERATE
         elif p.morse_index == 0:
             # with all Λ > 0 the loss is coercive, so its lowest local minimum is the global minimum
             is_best = best is not None and p.loss.real <= best + LOSS_TIE_TOL * max(1.0, abs(best))
-            p.category = Kind.GLOBAL_MINIMUM if (coercive and is_best) else (
+            p.kind = Kind.GLOBAL_MINIMUM if (coercive and is_best) else (
                 Kind.LOCAL_MINIMUM if not coercive else Kind.SPURIOUS_LOCAL_MINIMUM)
         elif p.morse_index == N:
-            p.category = Kind.LOCAL_MAXIMUM
+            p.kind = Kind.LOCAL_MAXIMUM
         else:
-            p.category = Kind.SADDLE
+            p.kind = Kind.SADDLE

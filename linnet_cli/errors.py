@@ -22,7 +22,7 @@ neutral name (:data:`OPTION_NAMES`: ``instance file``, ``force=True``, ``d=3``),
 from __future__ import annotations
 
 import re
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 #: The options library messages name (keys of :func:`opt`) with their neutral names: keyword arguments
 #: of the library where it has them, else what the option is. A key not listed is its own name.

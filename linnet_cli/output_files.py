@@ -24,7 +24,8 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Sequence
+from typing import IO
+from collections.abc import Iterator, Sequence
 
 from .errors import InputError, opt
 

@@ -31,22 +31,22 @@ class Q:
         self.re, self.im = re, im
 
     @staticmethod
-    def of(z) -> "Q":
+    def of(z) -> Q:
         z = complex(z)
         return Q(Fr(z.real), Fr(z.imag))
 
     @staticmethod
-    def dd(a) -> "Q":
+    def dd(a) -> Q:
         """A complex double-double (re_hi, re_lo, im_hi, im_lo) exactly."""
         return Q(Fr(float(a[0])) + Fr(float(a[1])), Fr(float(a[2])) + Fr(float(a[3])))
 
-    def __add__(self, o: "Q") -> "Q":
+    def __add__(self, o: Q) -> Q:
         return Q(self.re + o.re, self.im + o.im)
 
-    def __sub__(self, o: "Q") -> "Q":
+    def __sub__(self, o: Q) -> Q:
         return Q(self.re - o.re, self.im - o.im)
 
-    def __mul__(self, o: "Q") -> "Q":
+    def __mul__(self, o: Q) -> Q:
         return Q(self.re * o.re - self.im * o.im, self.re * o.im + self.im * o.re)
 
     def __complex__(self) -> complex:

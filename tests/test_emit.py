@@ -11,7 +11,7 @@ import json
 import re
 import stat
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -45,7 +45,7 @@ def _row_id(row: dict[str, int]) -> str:
     return f"row{row['no']}-d{row['d']}dx{row['dx']}dy{row['dy']}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _row_instance(no: int) -> Instance:
     row = next(r for r in ROWS if r["no"] == no)
     net = Network.uniform(row["d"], row["dx"], row["dy"])

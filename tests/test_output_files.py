@@ -229,7 +229,7 @@ def test_links_and_descriptors_are_checked_at_their_end(tmp_path):
             check_outputs([("--output", str(tmp_path / "sock"))], [])
     finally:
         sock.close()
-    assert output_target("/dev/stdout").fd == 1 and output_target(f"/proc/self/fd/2").fd == 2
+    assert output_target("/dev/stdout").fd == 1 and output_target("/proc/self/fd/2").fd == 2
     (tmp_path / "out").symlink_to("/dev/stdout")
     assert output_target(tmp_path / "out").fd == 1
 

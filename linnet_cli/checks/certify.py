@@ -46,7 +46,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterator, Sequence
+from typing import Any
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -321,7 +322,7 @@ class _InstanceContext:
                         "own equation")
         return ""
 
-    def system(self, net: Network, coords: np.ndarray, prec: int) -> "_BallSystem":
+    def system(self, net: Network, coords: np.ndarray, prec: int) -> _BallSystem:
         key = (net.widths, tuple(int(i) for i in coords), prec)
         if key not in self._systems:
             self._systems[key] = _BallSystem(net, self.A, self.B, [self.lam[i] for i in coords], prec)

@@ -108,7 +108,7 @@ class Completeness:
         return {"overall": self.overall.value, "trace_test": self.trace_summary(),
                 "parts": [p.as_dict() for p in self.parts], "notes": list(self.notes)}
 
-    def with_evidence(self, exact: bool | None = None, proven: bool = False) -> "Completeness":
+    def with_evidence(self, exact: bool | None = None, proven: bool = False) -> Completeness:
         """This evidence strengthened by a proof (certified points meeting a proven bound) or by equal
         exact counts; exact counts that disagree make the count not verified."""
         if proven:

@@ -42,7 +42,8 @@ import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType, SimpleNamespace
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -928,7 +929,7 @@ def default_threads() -> int:
     return max(1, n)
 
 
-def bkk_bounds(network: "Network", m: int = 1,
+def bkk_bounds(network: Network, m: int = 1,
                mixed_volume_of: Callable[[Sequence[np.ndarray]], int] | None = None,
                progress: PartProgress | None = None) -> tuple[int, int]:
     """(BKK bound for solutions in C^N, BKK bound for solutions in the torus) of the gradient system.

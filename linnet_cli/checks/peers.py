@@ -24,7 +24,8 @@ import signal
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -9,10 +9,9 @@ an identifier and never gets separators.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from collections.abc import Sequence
 
 from ..errors import InputError, opt
-from ..export import thousands
 
 
 @dataclass(frozen=True)

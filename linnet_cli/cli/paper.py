@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from ..export import latex_escape, markdown_escape, thousands
 from .columns import BOUNDS_COLUMNS, SHAPE_LATEX, TABLE_COLUMNS, Column

@@ -1,7 +1,8 @@
 """Rich renderings for the terminal: summaries, pattern tables (as the thesis's Figure 3.1), bounds."""
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderResult

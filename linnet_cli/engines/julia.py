@@ -35,7 +35,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -150,7 +151,7 @@ class PathBatch:
                              f"{len(self.singular)} singular flags")
 
     @classmethod
-    def from_julia(cls, out: Sequence[Any], n: int) -> "PathBatch":
+    def from_julia(cls, out: Sequence[Any], n: int) -> PathBatch:
         """From linnet.jl's (X, codes, singular): X a K × n ComplexF64 matrix, codes strings, flags Bool."""
         points = np.array(out[0], dtype=np.complex128, order="C").reshape(-1, n)
         codes = [str(c) for c in out[1]]
@@ -160,14 +161,14 @@ class PathBatch:
     def __len__(self) -> int:
         return len(self.points)
 
-    def take(self, idx: np.ndarray | slice) -> "PathBatch":
+    def take(self, idx: np.ndarray | slice) -> PathBatch:
         return PathBatch(self.points[idx], self.codes[idx], self.singular[idx])
 
-    def put(self, idx: np.ndarray, other: "PathBatch") -> None:
+    def put(self, idx: np.ndarray, other: PathBatch) -> None:
         """Replace the paths ``idx`` by ``other`` (retracked paths)."""
         self.points[idx], self.codes[idx], self.singular[idx] = other.points, other.codes, other.singular
 
-    def blocks(self, size: int) -> list["PathBatch"]:
+    def blocks(self, size: int) -> list[PathBatch]:
         """Consecutive blocks of ``size`` paths (one per target of a many-target homotopy)."""
         if size == 0:
             return []

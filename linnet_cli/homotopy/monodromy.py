@@ -8,7 +8,8 @@ when Φ is not dominant (rank DΦ < N): detected first, never looped on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 

@@ -52,7 +52,7 @@ class ReturnCode(StrEnum):
     MONODROMY = "monodromy"                    # a monodromy loop path that failed (the stop rule covers it)
 
     @classmethod
-    def from_hc(cls, code: str) -> "ReturnCode":
+    def from_hc(cls, code: str) -> ReturnCode:
         """The member for a return code of HomotopyContinuation.jl (a code this list does not know,
         from a newer HC.jl, is ``terminated_unknown``: a failed path all the same)."""
         try:

@@ -116,7 +116,7 @@ class Traces:
     reason: str = ""
 
     @classmethod
-    def failed(cls, reason: str) -> "Traces":
+    def failed(cls, reason: str) -> Traces:
         """A pencil whose paths failed or jumped: no traces, only the reason."""
         return cls(np.array([np.inf]), np.zeros(1), np.zeros((0, 1)), reason)
 

@@ -30,7 +30,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from .jit import njit
@@ -125,7 +125,7 @@ class TrackerOptions:
         if not self.singular_cond > 1:
             refuse("singular_cond", "greater than 1", "a condition number (at least 1 for every point)")
 
-    def careful(self) -> "TrackerOptions":
+    def careful(self) -> TrackerOptions:
         """Stricter settings for retracking failed or jumped paths: a smaller share of the trust
         region, a larger safety factor on the step from ω, and a cap on the step."""
         return replace(self, beta_tau=self.beta_tau * CAREFUL_FACTOR, strict_beta_tau=self.strict_beta_tau * CAREFUL_FACTOR,
@@ -686,7 +686,7 @@ class Tracker:
         #: coordinate subspace (another zero pattern's solution) and is marked LEFT_TORUS
         self.torus = torus
 
-    def careful(self) -> "Tracker":
+    def careful(self) -> Tracker:
         """A stricter tracker for retracking paths that failed or may have jumped."""
         return Tracker(self.homotopy, self.options.careful(), self.torus)
 

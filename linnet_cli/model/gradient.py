@@ -28,16 +28,16 @@ class Parameters:
     lam: np.ndarray
 
     @classmethod
-    def from_data(cls, X: np.ndarray, Y: np.ndarray, lam: np.ndarray) -> "Parameters":
+    def from_data(cls, X: np.ndarray, Y: np.ndarray, lam: np.ndarray) -> Parameters:
         """From data X (.., d_x, m), Y (.., d_y, m) and flat Λ (.., N); real or complex."""
         Xt = np.swapaxes(X, -1, -2)
         return cls(X @ Xt, Y @ Xt, lam)
 
     @classmethod
-    def from_instance(cls, instance: Instance) -> "Parameters":
+    def from_instance(cls, instance: Instance) -> Parameters:
         return cls.from_data(instance.X, instance.Y, instance.lambda_flat)
 
-    def with_lambda(self, lam: np.ndarray) -> "Parameters":
+    def with_lambda(self, lam: np.ndarray) -> Parameters:
         return Parameters(self.A, self.B, lam)
 
 

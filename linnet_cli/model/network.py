@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -45,7 +45,7 @@ class Network:
                 raise InputError(f"width {v} is too large (at most {MAX_WIDTH})")
 
     @classmethod
-    def uniform(cls, d: int, dx: int, dy: int, H: int = 1) -> "Network":
+    def uniform(cls, d: int, dx: int, dy: int, H: int = 1) -> Network:
         """The thesis's shape: H hidden layers of width d, input width d_x, output width d_y.
 
         >>> net = Network.uniform(d=2, dx=3, dy=1)

@@ -37,7 +37,7 @@ class ZeroPattern:
     zeros: tuple[int, ...] | None = None
 
     @classmethod
-    def of_point(cls, network: Network, w: np.ndarray) -> "ZeroPattern":
+    def of_point(cls, network: Network, w: np.ndarray) -> ZeroPattern:
         """The zero pattern of a point whose zero coordinates are exact zeros: a hidden neuron is dead
         when its incoming and outgoing weights are all zero."""
         mats = network.unflatten(np.asarray(w))

@@ -19,7 +19,8 @@ Every published value that linnet does not reproduce gets one label:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
 
 from ..export import thousands as _n
 

@@ -20,7 +20,8 @@ import struct
 import threading
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from ..errors import InputError, opt
 from ..progress import Progress

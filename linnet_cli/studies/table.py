@@ -15,7 +15,8 @@ import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -71,7 +72,7 @@ class TableSpec:
     histograms: list[str] = field(default_factory=list)   # row keys whose N_R histogram is shown
     engine: EngineSpec = field(default_factory=EngineSpec)
 
-    def sweep(self, rows: list[RowSpec]) -> "TableSpec":
+    def sweep(self, rows: list[RowSpec]) -> TableSpec:
         """This spec's settings over other rows: a sweep, compared with every published table's values
         where a row is one of theirs, and the histogram of its last (largest) row shown."""
         from .audit import all_published
@@ -329,7 +330,7 @@ class RowResult:
         return rec
 
     @classmethod
-    def from_record(cls, rec: dict[str, Any]) -> "RowResult":
+    def from_record(cls, rec: dict[str, Any]) -> RowResult:
         """Inverse of :meth:`as_record` (to resume a run), from csv strings or json values."""
         def num(v: Any) -> int | None:
             return None if v in (None, "", "nan") else int(float(v))
@@ -371,7 +372,7 @@ class InstanceCounts:
     #: (complete, N_R, -sample index, instance, points) of the instance with the most real points
     best: tuple | None = None
 
-    def add(self, other: "InstanceCounts") -> None:
+    def add(self, other: InstanceCounts) -> None:
         for n, c in other.histogram.items():
             self.histogram[n] = self.histogram.get(n, 0) + c
         for name in ("spurious", "mismatch", "failed", "tracked", "certified", "uncertified", "seconds"):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, fields
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import click
 

@@ -93,10 +93,11 @@ def trace_verifier(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rando
 
 def start_system(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.random.Generator,
                  progress: Progress | None = None, trace_test: bool = True,
-                 monodromy: MonodromyOptions = MonodromyOptions(),
+                 monodromy: MonodromyOptions | None = None,
                  tracker: TrackerOptions | None = None) -> StartSystem:
     """Monodromy for every distinct sub-network with data (X0, Y0) (the torus counts are deg Φ), each
-    checked by a trace test unless ``trace_test`` is False."""
+    checked by a trace test unless ``trace_test`` is False; ``monodromy`` None: the default options."""
+    monodromy = monodromy or MonodromyOptions()
     groups = pattern_groups(network)
     start = StartSystem(network, X0, Y0, groups, {})
     for k, widths in enumerate(groups):

@@ -25,10 +25,10 @@ import pytest
 
 from linnet_cli.engines import get_engine
 from linnet_cli.engines import julia as jl_engine
-from linnet_cli.engines.julia import (GenericStart, JuliaEngine, MonodromyOutcome, PathBatch, all_patterns,
+from linnet_cli.engines.julia import (JuliaGenericSolution, JuliaEngine, MonodromyOutcome, PathBatch, all_patterns,
                                       assign_patterns, duplicates, pack_parameters, parameter_names, prepare_supports, sort_endpoints,
                                       stack_supports, unpack_parameters, zero_mask)
-from linnet_cli.engines.native import start_system, track_to
+from linnet_cli.engines.native import monodromy_solution, track_to
 from linnet_cli.errors import EngineUnavailable, InputError
 from linnet_cli.model.gradient import GradientSystem, Parameters
 from linnet_cli.model.instance import Instance, random_instance
@@ -95,7 +95,7 @@ class NativeBackend:
         self.calls.append(("polyhedral", widths, m))
         net = Network(widths)
         X0, Y0, lam0 = unpack_parameters(net, m, p0)
-        start = start_system(net, X0, Y0, np.random.default_rng(seed))
+        start = monodromy_solution(net, X0, Y0, np.random.default_rng(seed))
         inst = Instance(net, X0, Y0, tuple(net.unflatten(lam0)))
         raw = track_to(start, [inst])[0]
         rng = np.random.default_rng(seed)
@@ -328,7 +328,7 @@ def test_track_instances_retracks_coinciding_endpoints():
     _, patterns = all_patterns(net)
     rng = np.random.default_rng(3)
     starts = np.array([_point(net, patterns[i], rng) for i in (0, 1, 1, 2)])
-    g = GenericStart(net, 1, "polyhedral", pack_parameters(np.ones((1, 1)), np.ones((1, 1)), np.ones(net.N)),
+    g = JuliaGenericSolution(net, 1, "polyhedral", pack_parameters(np.ones((1, 1)), np.ones((1, 1)), np.ones(net.N)),
                      starts, np.array([0, 1, 1, 2]), patterns, seed=7)
     inst = random_instance(net, seed=1)
     ends = np.array([_point(net, patterns[i], rng) for i in (0, 1, 1, 2)])
@@ -357,7 +357,7 @@ def test_track_instances_reports_singular_and_failed_paths():
     _, patterns = all_patterns(net)
     rng = np.random.default_rng(4)
     starts = np.array([_point(net, patterns[i], rng) for i in (0, 1, 2, 3)])
-    g = GenericStart(net, 1, "polyhedral", pack_parameters(np.ones((1, 1)), np.ones((1, 1)), np.ones(net.N)),
+    g = JuliaGenericSolution(net, 1, "polyhedral", pack_parameters(np.ones((1, 1)), np.ones((1, 1)), np.ones(net.N)),
                      starts, np.arange(4), patterns, seed=1)
     insts = [random_instance(net, seed=s) for s in (1, 2)]
     ends = np.array([_point(net, patterns[i], rng) for i in (0, 1, 2, 3)])

@@ -243,9 +243,10 @@ def _describe_zero_sets(network: Network, points: np.ndarray, limit: int = 3) ->
 # The solutions at generic parameters
 
 @dataclass
-class GenericStart(GenericSolution):
-    """All critical points found at generic complex parameters ``p0``, the start of parameter
-    homotopies to instances. ``points`` includes the origin; ``pattern_of`` indexes ``patterns``."""
+class JuliaGenericSolution(GenericSolution):
+    """The julia engine's generic solve: all critical points found at generic complex parameters ``p0``,
+    the start of parameter homotopies to instances. ``points`` includes the origin; ``pattern_of``
+    indexes ``patterns``."""
 
     network: Network
     m: int
@@ -358,7 +359,8 @@ def _julia(threads: int = 1) -> Any:
             raise
         except Exception as exc:  # juliapkg could not install Julia or the packages, or Julia did not start
             raise EngineUnavailable(f"starting Julia through juliacall failed ({type(exc).__name__}: {exc}); the "
-                                    "first run needs network access to download Julia and HomotopyContinuation.jl") from exc
+                                    "first run needs network access to download Julia and "
+                                    "HomotopyContinuation.jl") from exc
         Main.include(str(src / "linnet.jl"))
         _MODULE = Main.LinnetHC
         return _MODULE
@@ -510,7 +512,7 @@ class JuliaEngine:
         return raw
 
     def generic_solve(self, network: Network, m: int, rng: np.random.Generator,
-                      progress: Progress | None = None) -> GenericStart:
+                      progress: Progress | None = None) -> JuliaGenericSolution:
         """Every critical point at random complex (X0, Y0, Λ0)."""
         def cn(*shape: int) -> np.ndarray:
             return (rng.normal(size=shape) + 1j * rng.normal(size=shape)) / np.sqrt(2)
@@ -518,19 +520,19 @@ class JuliaEngine:
         X0, Y0, lam0 = cn(network.dx, m), cn(network.dy, m), cn(network.N)
         seed = _seed(rng.integers(0, 2 ** 32))
         if self.method == "polyhedral":
-            start = self._generic_polyhedral(network, m, X0, Y0, lam0, seed, progress)
+            generic = self._generic_polyhedral(network, m, X0, Y0, lam0, seed, progress)
         else:
-            start = self._generic_monodromy(network, m, X0, Y0, lam0, seed, rng, progress)
-        if not any(start.patterns[i].is_origin for i in start.pattern_of):
-            start.notes.append("the origin, always a critical point, was not found at the generic parameters")
+            generic = self._generic_monodromy(network, m, X0, Y0, lam0, seed, rng, progress)
+        if not any(generic.patterns[i].is_origin for i in generic.pattern_of):
+            generic.notes.append("the origin, always a critical point, was not found at the generic parameters")
         versions = getattr(self.backend, "versions", None)
         if versions is not None:
             jv, hv, nt = versions()
-            start.info.update({"julia": jv, "homotopycontinuation": hv, "julia_threads": nt})
-        return start
+            generic.info.update({"julia": jv, "homotopycontinuation": hv, "julia_threads": nt})
+        return generic
 
     def _generic_polyhedral(self, network: Network, m: int, X0: np.ndarray, Y0: np.ndarray, lam0: np.ndarray,
-                            seed: int, progress: Progress | None) -> GenericStart:
+                            seed: int, progress: Progress | None) -> JuliaGenericSolution:
         _, patterns = all_patterns(network)
         p0 = pack_parameters(X0, Y0, lam0)
         if progress is not None:
@@ -543,23 +545,23 @@ class JuliaEngine:
         diverged = ends.failed.pop(ReturnCode.AT_INFINITY.value, 0)
         points, owner, failed, notes = self._accept(network, ends.regular, patterns, "at the generic parameters")
         _count(failed, ends.failed)
-        start = GenericStart(network, m, "polyhedral", p0, points, owner, patterns, seed, len(batch), failed,
-                             diverged, len(ends.singular), notes)
+        generic = JuliaGenericSolution(network, m, "polyhedral", p0, points, owner, patterns, seed, len(batch),
+                                       failed, diverged, len(ends.singular), notes)
         if len(ends.singular):
-            start.notes.append(f"{len(ends.singular)} path(s) ended at singular solutions at the generic parameters "
+            generic.notes.append(f"{len(ends.singular)} path(s) ended at singular solutions at the generic parameters "
                                "(non-isolated or multiple): not counted")
         if progress is not None:
             progress("HomotopyContinuation.jl: polyhedral homotopy", 1, 1)
-        return start
+        return generic
 
     def _generic_monodromy(self, network: Network, m: int, X0: np.ndarray, Y0: np.ndarray, lam0: np.ndarray,
-                           seed: int, rng: np.random.Generator, progress: Progress | None) -> GenericStart:
+                           seed: int, rng: np.random.Generator, progress: Progress | None) -> JuliaGenericSolution:
         groups, patterns = all_patterns(network)
         pid = {p: i for i, p in enumerate(patterns)}
         p0 = pack_parameters(X0, Y0, lam0)
-        start = GenericStart(network, m, "monodromy", p0, np.zeros((1, network.N), complex), np.zeros(1, int),
-                             patterns, seed)
-        pts, owner = [start.points], [start.pattern_of]
+        generic = JuliaGenericSolution(network, m, "monodromy", p0, np.zeros((1, network.N), complex),
+                                       np.zeros(1, int), patterns, seed)
+        pts, owner = [generic.points], [generic.pattern_of]
         for k, (widths, pats) in enumerate(groups.items()):
             if progress is not None:
                 progress(f"HomotopyContinuation.jl: monodromy {widths_text(widths)}", k, len(groups))
@@ -570,29 +572,29 @@ class JuliaEngine:
                 continue            # Φ is not dominant: this sub-network has no torus solutions
             p_sub = pack_parameters(X0, Y0, lam_sub)
             out = self.backend.monodromy(widths, m, w0, p_sub, _seed(seed, k), MONODROMY_STALL_LOOPS)
-            start.paths_tracked += out.loops
-            _count(start.failed, {ReturnCode.MONODROMY.value: out.failed_loops})
+            generic.paths_tracked += out.loops
+            _count(generic.failed, {ReturnCode.MONODROMY.value: out.failed_loops})
             if out.return_code not in ("heuristic_stop", "success"):
-                start.notes.append(f"monodromy for sub-network {widths_text(widths)} ended with "
+                generic.notes.append(f"monodromy for sub-network {widths_text(widths)} ended with "
                                    f"{out.return_code!r}: its count may be incomplete")
             ends = sort_endpoints(out.batch)
-            _count(start.failed, ends.failed)
-            torus = self._torus_only(ends.regular, start.failed)
+            _count(generic.failed, ends.failed)
+            torus = self._torus_only(ends.regular, generic.failed)
             if not len(torus):
                 continue
             targets = np.stack([pack_parameters(X0, Y0, lam0[p.coordinates]) for p in pats])
             batch = self.backend.track(widths, m, torus, p_sub, targets, _seed(seed, k))
-            start.paths_tracked += len(batch)
+            generic.paths_tracked += len(batch)
             for p, block in zip(pats, batch.blocks(len(torus))):
                 e = sort_endpoints(block)
-                _count(start.failed, e.failed)
-                found = self._torus_only(e.regular, start.failed)
+                _count(generic.failed, e.failed)
+                found = self._torus_only(e.regular, generic.failed)
                 pts.append(p.embed(found))
                 owner.append(np.full(len(found), pid[p]))
-        start.points, start.pattern_of = np.vstack(pts), np.concatenate(owner)
+        generic.points, generic.pattern_of = np.vstack(pts), np.concatenate(owner)
         if progress is not None:
             progress("HomotopyContinuation.jl: monodromy", len(groups), len(groups))
-        return start
+        return generic
 
     @staticmethod
     def _torus_only(points: np.ndarray, failed: dict[str, int]) -> np.ndarray:
@@ -626,7 +628,7 @@ class JuliaEngine:
             points, owner = np.delete(points, drop, axis=0), np.delete(owner, drop)
         return points, owner, failed, notes
 
-    def track_instances(self, generic: GenericStart, instances: Sequence[Instance],
+    def track_instances(self, generic: JuliaGenericSolution, instances: Sequence[Instance],
                         progress: Progress | None = None) -> list[RawSolutions]:
         """Critical points of every instance by one parameter homotopy from ``generic`` to all of them.
 

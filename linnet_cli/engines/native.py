@@ -34,8 +34,10 @@ from .base import GenericSolution, PositiveDimensional, RawSolutions
 
 
 @dataclass
-class StartSystem(GenericSolution):
-    """All torus solutions of every distinct sub-network of a network at generic parameters."""
+class MonodromySolution(GenericSolution):
+    """The native engine's generic solve: all torus solutions of every distinct sub-network of a network
+    at generic parameters, found by monodromy (one point per sign orbit), and the data X0, Y0 they are
+    solutions for; the parameter homotopies to instances start from them."""
 
     network: Network
     X0: np.ndarray
@@ -91,15 +93,15 @@ def trace_verifier(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rando
     return verify
 
 
-def start_system(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.random.Generator,
-                 progress: Progress | None = None, trace_test: bool = True,
-                 monodromy: MonodromyOptions | None = None,
-                 tracker: TrackerOptions | None = None) -> StartSystem:
+def monodromy_solution(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.random.Generator,
+                       progress: Progress | None = None, trace_test: bool = True,
+                       monodromy: MonodromyOptions | None = None,
+                       tracker: TrackerOptions | None = None) -> MonodromySolution:
     """Monodromy for every distinct sub-network with data (X0, Y0) (the torus counts are deg Φ), each
     checked by a trace test unless ``trace_test`` is False; ``monodromy`` None: the default options."""
     monodromy = monodromy or MonodromyOptions()
     groups = pattern_groups(network)
-    start = StartSystem(network, X0, Y0, groups, {})
+    solution = MonodromySolution(network, X0, Y0, groups, {})
     for k, widths in enumerate(groups):
         def report(found: str, loops: float, total: float | None, k: int = k, widths: tuple = widths) -> None:
             if progress is not None:
@@ -107,13 +109,13 @@ def start_system(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np.rando
         sub = Network(widths)
         verify = trace_verifier(sub, X0, Y0, rng, tracker) if trace_test else None
         tor = monodromy_solve(sub, X0, Y0, rng, progress=report, verify=verify, options=monodromy, tracker=tracker)
-        start.torus[widths] = tor
-        start.paths_tracked += tor.paths_tracked + (tor.verification.paths if tor.verification is not None else 0)
+        solution.torus[widths] = tor
+        solution.paths_tracked += tor.paths_tracked + (tor.verification.paths if tor.verification is not None else 0)
         for code, n in tor.failed_paths.items():
-            start.failed[code] = start.failed.get(code, 0) + n
+            solution.failed[code] = solution.failed.get(code, 0) + n
         if progress is not None:
             progress("monodromy", k + 1, len(groups))
-    return start
+    return solution
 
 
 #: Detours tried for each path to an instance that failed, by their size relative to the path's length
@@ -204,12 +206,12 @@ def retrack_jumps(tracker: Tracker, res: TrackedPaths, x0: np.ndarray, blocks: n
     return codes
 
 
-def track_to(start: StartSystem, instances: Sequence[Instance], progress: Progress | None = None,
+def track_to(generic: MonodromySolution, instances: Sequence[Instance], progress: Progress | None = None,
              options: TrackerOptions | None = None) -> list[RawSolutions]:
-    """Critical points of every instance by parameter homotopy from the start system."""
-    net = start.network
+    """Critical points of every instance by parameter homotopy from the generic solution."""
+    net = generic.network
     n_inst = len(instances)
-    patterns = [origin_pattern(net)] + [p for pats in start.groups.values() for p in pats]
+    patterns = [origin_pattern(net)] + [p for pats in generic.groups.values() for p in pats]
     pid = {p: i for i, p in enumerate(patterns)}
     points: list[list[np.ndarray]] = [[np.zeros((1, net.N), complex)] for _ in range(n_inst)]
     owner: list[list[np.ndarray]] = [[np.zeros(1, int)] for _ in range(n_inst)]
@@ -217,8 +219,8 @@ def track_to(start: StartSystem, instances: Sequence[Instance], progress: Progre
     failed: list[dict[str, int]] = [defaultdict(int) for _ in range(n_inst)]
     tracked = np.zeros(n_inst, dtype=int)
     done = 0
-    for widths, pats in start.groups.items():
-        tor = start.torus[widths]
+    for widths, pats in generic.groups.items():
+        tor = generic.torus[widths]
         reps = tor.representatives
         if len(reps) == 0:
             continue
@@ -256,7 +258,7 @@ def track_to(start: StartSystem, instances: Sequence[Instance], progress: Progre
                     failed[k][code.value] += 1
         done += 1
         if progress is not None:
-            progress("parameter homotopy", done, len(start.groups))
+            progress("parameter homotopy", done, len(generic.groups))
     out = []
     for k in range(n_inst):
         sing = np.vstack(singular[k]) if singular[k] else np.zeros((0, net.N), complex)
@@ -308,8 +310,9 @@ class _PatternPaths:
         return (np.vstack(pts) if pts else np.zeros((0, self.pats[0].network.N), complex)), np.repeat(ok, orbit)
 
 
-def track_special(start: StartSystem, instance: Instance, rng: np.random.Generator, progress: Progress | None = None,
-                  options: TrackerOptions | None = None, endgame: EndgameOptions | None = None) -> RawSolutions:
+def track_special(generic: MonodromySolution, instance: Instance, rng: np.random.Generator,
+                  progress: Progress | None = None, options: TrackerOptions | None = None,
+                  endgame: EndgameOptions | None = None) -> RawSolutions:
     """Every isolated critical point of an instance with special data, by the coefficient-parameter
     homotopy from the generic solutions (docs/design.md §5a).
 
@@ -326,8 +329,8 @@ def track_special(start: StartSystem, instance: Instance, rng: np.random.Generat
     system = GradientSystem(net)
     params = Parameters.from_instance(instance)
     families: list[_PatternPaths] = []
-    for k, (widths, pats) in enumerate(start.groups.items()):
-        tor = start.torus[widths]
+    for k, (widths, pats) in enumerate(generic.groups.items()):
+        tor = generic.torus[widths]
         if len(tor.representatives):
             lam = np.repeat(np.stack([instance.lambda_flat[p.coordinates] for p in pats]), len(tor.representatives), axis=0)
             fam = _PatternPaths(Network(widths), pats, (tor.X, tor.Y, tor.lam), (instance.X, instance.Y, lam),
@@ -335,7 +338,7 @@ def track_special(start: StartSystem, instance: Instance, rng: np.random.Generat
             fam.track(np.arange(len(fam.x0)), options, endgame)
             families.append(fam)
         if progress is not None:
-            progress("parameter homotopy", k + 1, len(start.groups))
+            progress("parameter homotopy", k + 1, len(generic.groups))
     careful = options or TrackerOptions()
     for level in range(RETRACK_LEVELS + 1):
         ends, owner = [np.zeros((1, net.N), complex)], [np.array([-1])]      # the origin's path: constant
@@ -405,13 +408,13 @@ class NativeEngine:
         special = special_features(instance)
         if special:
             return self._solve_special(instance, special, rng, progress)
-        start = start_system(instance.network, instance.X, instance.Y, rng, progress, self.trace_test,
-                             self.monodromy, self.tracker)
-        raw = track_to(start, [instance], progress, self.tracker)[0]
-        raw.paths_tracked += start.paths_tracked
-        raw.monodromy_failed_loops = sum(start.failed.values())
-        raw.notes.extend(_start_notes(start))
-        raw.completeness = start.parts()
+        generic = monodromy_solution(instance.network, instance.X, instance.Y, rng, progress, self.trace_test,
+                                     self.monodromy, self.tracker)
+        raw = track_to(generic, [instance], progress, self.tracker)[0]
+        raw.paths_tracked += generic.paths_tracked
+        raw.monodromy_failed_loops = sum(generic.failed.values())
+        raw.notes.extend(_loop_limit_notes(generic))
+        raw.completeness = generic.parts()
         if len(raw.singular) or raw.failed.get(ReturnCode.AT_INFINITY.value):
             return self._solve_again(instance, raw, rng, progress)
         return raw
@@ -448,23 +451,23 @@ class NativeEngine:
         raw.special = special
         raw.paths_tracked += generic.paths_tracked
         raw.monodromy_failed_loops = sum(generic.failed.values())
-        raw.notes.extend(_start_notes(generic))
+        raw.notes.extend(_loop_limit_notes(generic))
         raw.completeness = generic.parts()
         return raw
 
     def generic_solve(self, network: Network, m: int, rng: np.random.Generator,
-                      progress: Progress | None = None) -> StartSystem:
+                      progress: Progress | None = None) -> MonodromySolution:
         """Monodromy at random complex (X_0, Y_0): the start of homotopies in (X, Y, Λ)."""
         X0 = (rng.normal(size=(network.dx, m)) + 1j * rng.normal(size=(network.dx, m))) / np.sqrt(2)
         Y0 = (rng.normal(size=(network.dy, m)) + 1j * rng.normal(size=(network.dy, m))) / np.sqrt(2)
-        return start_system(network, X0, Y0, rng, progress, self.trace_test, self.monodromy, self.tracker)
+        return monodromy_solution(network, X0, Y0, rng, progress, self.trace_test, self.monodromy, self.tracker)
 
-    def track_instances(self, generic: StartSystem, instances: Sequence[Instance],
+    def track_instances(self, generic: MonodromySolution, instances: Sequence[Instance],
                         progress: Progress | None = None) -> list[RawSolutions]:
         raws = track_to(generic, instances, progress, self.tracker)
         parts = generic.parts()
         for raw in raws:
-            raw.notes.extend(_start_notes(generic))
+            raw.notes.extend(_loop_limit_notes(generic))
             raw.completeness = parts
         return raws
 
@@ -474,9 +477,10 @@ class NativeEngine:
         return mixed_volume(supports)
 
 
-def _start_notes(start: StartSystem) -> list[str]:
+def _loop_limit_notes(generic: MonodromySolution) -> list[str]:
+    """A note for every sub-network whose monodromy stopped at its loop limit."""
     notes = []
-    for w, t in start.torus.items():
+    for w, t in generic.torus.items():
         if t.hit_loop_limit:
             notes.append(f"monodromy for sub-network {widths_text(w)} stopped at its loop limit: "
                          "its count may be incomplete")

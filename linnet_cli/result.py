@@ -121,12 +121,14 @@ class SolveResult:
             c[1] += p.is_real
         return [(pat, *counts[pat]) for pat in self.patterns if pat in counts]
 
-    def summary(self) -> dict[str, Any]:
-        """The counts, without the solution list."""
+    def to_dict(self, solutions: bool = True) -> dict[str, Any]:
+        """The JSON layout of ``linnet solve --format json`` (schema ``linnet.solve/1``): the counts, bounds,
+        patterns, checks and warnings, and with ``solutions`` (the default) one object per critical point
+        (:meth:`solution_rows`); ``solutions=False`` gives the counts without the solution list."""
         net = self.instance.network
         b = self.bounds
-        cert = None if self.certification is None else self.certification.as_dict()
-        return {
+        cert = None if self.certification is None else self.certification.to_dict()
+        out: dict[str, Any] = {
             "schema": SOLVE_SCHEMA,
             "widths": list(net.widths), "d": net.d, "dx": net.dx, "dy": net.dy, "H": net.H,
             "m": self.instance.m, "N": net.N,
@@ -136,8 +138,8 @@ class SolveResult:
             "n_spurious_local_minima": len(self.spurious_local_minima()),
             "n_failed": self.n_failed, "failed_paths": dict(self.failed_paths),
             "monodromy_failed_loops": self.monodromy_failed_loops,
-            "completeness": None if self.completeness is None else self.completeness.as_dict(),
-            "exact": None if self.exact is None else self.exact.as_dict(),
+            "completeness": None if self.completeness is None else self.completeness.to_dict(),
+            "exact": None if self.exact is None else self.exact.to_dict(),
             "n_singular": self.singular_endpoints, "paths_tracked": self.paths_tracked,
             "special_data": list(self.special_data), "n_diverged": self.diverged_paths,
             "n_with_multiplicity": sum(p.multiplicity for p in self.points),
@@ -151,11 +153,14 @@ class SolveResult:
                           "matrices": [m.tolist() for m in pat.matrices()], "count": n, "real": r}
                          for pat, n, r in self.pattern_counts()],
             "warnings": list(self.warnings),
-            "pattern_check": None if self.pattern_check is None else self.pattern_check.as_dict(),
+            "pattern_check": None if self.pattern_check is None else self.pattern_check.to_dict(),
             **({} if cert is None else {k: cert[k] for k in ("n_certified", "n_certified_torus", "n_certified_real",
                                                              "n_uncertified")}),
             "certification": cert,
         }
+        if solutions:
+            out["solutions"] = self.solution_rows()
+        return out
 
     def solution_rows(self) -> list[dict[str, Any]]:
         """One dict per critical point (the ``solutions`` of the JSON output)."""
@@ -170,11 +175,6 @@ class SolveResult:
                 "coordinates": {n: [float(v.real), float(v.imag)] for n, v in zip(names, p.w)},
             })
         return rows
-
-    def to_dict(self) -> dict[str, Any]:
-        out = self.summary()
-        out["solutions"] = self.solution_rows()
-        return out
 
     def to_frame(self):
         """pandas DataFrame, one row per critical point, coordinates as ``<name>_re``/``<name>_im``."""

@@ -53,8 +53,8 @@ def test_table_rows_certify_completely(row):
     assert cert.proves_count is (row["NC"] == row["BC"])
 
 
-def test_as_dict_keys(solved_222):
-    d = certify_result(solved_222).as_dict()
+def test_to_dict_keys(solved_222):
+    d = certify_result(solved_222).to_dict()
     for key in ("n_certified", "n_certified_torus", "n_certified_real", "n_certified_nonreal",
                 "n_uncertified", "seconds", "uncertified", "proves_count", "B_C"):
         assert key in d
@@ -79,7 +79,7 @@ def test_perturbed_point_fails(solved_222):
     cert = certify_solutions(res.instance, np.stack([w + 1e-3, w]), [pat, pat])
     assert [p.certified for p in cert.points] == [False, True]
     assert cert.n_certified == 1 and cert.n_uncertified == 1
-    assert cert.as_dict()["uncertified"][0]["index"] == 0
+    assert cert.to_dict()["uncertified"][0]["index"] == 0
     # the Krawczyk test itself rejects a small box around the perturbed point (it holds no solution)
     ctx = C._InstanceContext(res.instance)
     net = res.instance.network
@@ -99,7 +99,7 @@ def test_two_copies_count_once(solved_222):
     assert cert.n_certified == 3
     assert cert.n_duplicates == 2
     assert cert.points[2].duplicate_of == 1 and cert.points[4].duplicate_of == 0
-    assert {p["index"] for p in cert.as_dict()["uncertified"]} == {2, 4}
+    assert {p["index"] for p in cert.to_dict()["uncertified"]} == {2, 4}
 
 
 @pytest.mark.parametrize("widths,m", [((1, 1, 1, 1), 1), ((2, 1, 2), 2), ((1, 2, 1, 2), 2)])

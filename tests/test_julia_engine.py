@@ -319,7 +319,7 @@ def test_polyhedral_generic_solve_counts():
     assert g.diverged == 2 and g.singular == 1 and g.paths_tracked == 10
     assert g.failed == {NOT_A_PATTERN: 1, DUPLICATE: 1, "terminated_max_steps": 1}
     assert any("w1_2_1" in n and "no dead-neuron" in n for n in g.notes)
-    facts = g.facts()
+    facts = g.to_dict()
     assert facts["n_complex"] == 4 and facts["n_torus"] == 2 and facts["failed"] == g.failed
 
 
@@ -416,7 +416,7 @@ def test_generic_solve_feeds_table_rows():
     net = Network.uniform(2, 1, 2)
     eng = JuliaEngine(backend=NativeBackend())
     g = eng.generic_solve(net, 1, np.random.default_rng(0))
-    facts = g.facts()
+    facts = g.to_dict()
     assert facts["n_complex"] == 33 and facts["n_torus"] == 16 and facts["failed"] == {}
     assert facts["diverged"] == 5 and facts["homotopycontinuation"] == "2.99.0"
     raws = eng.track_instances(g, [random_instance(net, seed=s) for s in range(3)])

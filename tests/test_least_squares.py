@@ -74,4 +74,4 @@ def test_table_row_h0():
 def test_generic_solve_counts():
     eng = LeastSquares()
     generic = eng.generic_solve(Network((3, 2)), 2, np.random.default_rng(0))
-    assert generic.facts()["n_complex"] == 1 and generic.facts()["n_torus"] == 1
+    assert generic.to_dict()["n_complex"] == 1 and generic.to_dict()["n_torus"] == 1

@@ -50,7 +50,7 @@ def test_ill_conditioned_solutions_are_not_lost():
     res = solve(random_instance(Network.uniform(3, 3, 2), seed=382898884), seed=0)
     assert (res.n_complex, res.n_torus, res.failed_paths, res.singular_endpoints) == (73, 0, {}, 0)
     assert max(np.linalg.norm(p.w) for p in res.points) > 1000
-    cert = certify_result(res).as_dict()
+    cert = certify_result(res).to_dict()
     assert (cert["n_certified"], cert["n_uncertified"]) == (73, 0)
 
 

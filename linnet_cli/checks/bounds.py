@@ -198,7 +198,7 @@ class BoundsRow:
     B_C_star: int | None
     widths: tuple[int, ...] = ()
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         """The row with the documented column names (plus ``widths``)."""
         out = asdict(self)
         out["widths"] = list(self.widths)

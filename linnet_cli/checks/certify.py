@@ -91,7 +91,7 @@ class PointCertificate:
     duplicate_of: int | None = None  # index of an earlier counted point whose enclosure meets this one
     reason: str = ""                # why the point is not counted
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "certified": self.certified, "real": self.real, "torus": self.torus,
                 "regular": self.regular, "precision": self.precision, "radius": self.radius,
                 "distance": self.distance, "condition": _json_float(self.condition),
@@ -120,7 +120,7 @@ class Certification:
     def uncertified(self) -> list[PointCertificate]:
         return [p for p in self.points if not p.certified]
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "n_points": self.n_points, "n_certified": self.n_certified,
             "n_certified_torus": self.n_certified_torus, "n_certified_real": self.n_certified_real,
@@ -131,6 +131,9 @@ class Certification:
             "uncertified": [{"index": p.index, "condition": _json_float(p.condition), "reason": p.reason,
                              "duplicate_of": p.duplicate_of} for p in self.uncertified],
         }
+
+    #: The older name of :meth:`to_dict`, for callers not yet renamed.
+    as_dict = to_dict
 
 
 def _json_float(x: float) -> float | None:

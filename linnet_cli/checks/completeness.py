@@ -67,7 +67,7 @@ class Part:
     tolerance: float | None = None
     margin: float | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {"widths": list(self.widths), "patterns": self.patterns, "torus_count": self.torus_count,
                 "status": self.status.value, "residual": _finite(self.residual),
                 "tolerance": _finite(self.tolerance),
@@ -104,9 +104,9 @@ class Completeness:
                 "detection_margin": _finite(min(margins)) if margins else None,
                 "detection_required": DETECT_REQUIRED}
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {"overall": self.overall.value, "trace_test": self.trace_summary(),
-                "parts": [p.as_dict() for p in self.parts], "notes": list(self.notes)}
+                "parts": [p.to_dict() for p in self.parts], "notes": list(self.notes)}
 
     def with_evidence(self, exact: bool | None = None, proven: bool = False) -> Completeness:
         """This evidence strengthened by a proof (certified points meeting a proven bound) or by equal

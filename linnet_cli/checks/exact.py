@@ -42,7 +42,7 @@ class ExactCounts:
             return self.positive_dimensional == positive_dimensional
         return (self.n_complex, self.n_torus) == (n_complex, n_torus)
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return {"n_complex": self.n_complex, "n_torus": self.n_torus, "prime": self.prime,
                 "seconds": round(self.seconds, 2), "tool": "msolve",
                 "positive_dimensional": self.positive_dimensional}

@@ -95,7 +95,7 @@ def pattern_matrix(m) -> str:
 
 def solve_summary(result: SolveResult) -> Panel:
     net = result.instance.network
-    s = result.summary()
+    s = result.to_dict(solutions=False)
     b = result.bounds
     extra: list = []
     t = Table.grid(padding=(0, 2))

@@ -96,7 +96,7 @@ class GenericSolution(ABC):
         """The engine's own facts beyond the common ones (JSON-ready)."""
         return {}
 
-    def facts(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """All facts as one JSON-ready dict: the common ones, the engine's :meth:`details`, and the
         completeness when there is evidence."""
         out: dict[str, Any] = {"n_complex": self.n_complex, "n_torus": self.n_torus,

@@ -158,7 +158,7 @@ class TraceResult:
     #: it would leave / tolerance, :attr:`Traces.power`); a pass needs DETECT_MARGIN. None: no traces
     margin: float | None = None
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return {"passed": self.passed, "residual": self.residual, "fiber": self.fiber, "extras": self.extras,
                 "paths": self.paths, "failed": self.failed, "reason": self.reason, "tolerance": self.tolerance,
                 "inconclusive": self.inconclusive, "margin": self.margin}

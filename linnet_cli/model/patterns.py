@@ -182,7 +182,7 @@ class PatternCheck:
         return head + (f"; {len(self.others_with_solutions)} other(s) carry critical points for generic Λ: "
                        "the dead-neuron count is incomplete for this shape")
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return {"subspaces": self.subspaces, "closed": self.closed, "neuron_patterns": self.neuron_patterns,
                 "others_with_solutions": len(self.others_with_solutions), "confirmed": self.confirmed}
 

@@ -24,6 +24,7 @@ from math import comb, prod
 from pathlib import Path
 
 from .errors import InputError, opt
+from .export import duration_text
 from .model.network import Network
 
 #: Bytes of one ZeroPattern with its cached mask and coordinates: 600 + 12 N (measured 1062 at N = 48).
@@ -169,16 +170,6 @@ def human_count(n: int) -> str:
     if n < 10 ** 12:
         return f"{n:,}"
     return f"{float(n):.1e}" if n < 10 ** 300 else f"about 10^{len(str(n)) - 1}"
-
-
-def human_seconds(s: float) -> str:
-    if s >= 2 * 86400:
-        return f"{s / 86400:.3g} days"
-    if s >= 2 * 3600:
-        return f"{s / 3600:.0f} hours"
-    if s >= 120:
-        return f"{s / 60:.0f} minutes"
-    return f"{s:.0f} s"
 
 
 def n_patterns(network: Network) -> int:
@@ -371,7 +362,7 @@ def check(estimate: Estimate, force: bool = False) -> list[str]:
             raise InputError(f"{message}. Refused before starting; give {opt('force')} to try anyway")
         warnings.append(f"{message}; running anyway (forced)")
     if estimate.seconds > LONG_RUN_SECONDS:
-        warnings.append(f"{estimate.what} will take at least about {human_seconds(estimate.seconds)} "
+        warnings.append(f"{estimate.what} will take at least about {duration_text(estimate.seconds)} "
                         f"({human_count(estimate.sub_networks)} sub-network(s) by monodromy, at least "
                         f"{human_count(estimate.points)} critical points per instance)")
     return warnings

@@ -112,6 +112,18 @@ def thousands(v: Any) -> str:
     return f"{v:,}"
 
 
+def duration_text(seconds: float) -> str:
+    """A duration as people read it, rounded to what matters: 40 s, 12 minutes, 5 hours, 3.5 days (a job's
+    estimated time, the time left of a mixed volume)."""
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.3g} days"
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:.0f} hours"
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.0f} s"
+
+
 def latex_escape(text: str) -> str:
     """Text for LaTeX's text mode: its special characters escaped."""
     out = []

@@ -12,6 +12,7 @@ import pytest
 from linnet_cli import cost
 from linnet_cli.model.patterns import pattern_groups
 from linnet_cli.errors import InputError
+from linnet_cli.export import duration_text
 from linnet_cli.model.instance import random_instance
 from linnet_cli.model.network import Network
 from linnet_cli.model.patterns import dead_neuron_patterns
@@ -154,7 +155,12 @@ def test_rank_one_data_add_nothing_to_the_estimate():
 
 def test_far_shapes_get_a_finite_estimate():
     est = cost.solve_estimate(Network((40, 40, 40)), 40)
-    assert est.seconds < float("inf") and cost.human_seconds(est.seconds).endswith("days")
+    assert est.seconds < float("inf") and duration_text(est.seconds).endswith("days")
+
+
+def test_durations_read_in_words():
+    assert [duration_text(s) for s in (40, 119, 720, 5 * 3600, 3.5 * 86400)] == [
+        "40 s", "119 s", "12 minutes", "5 hours", "3.5 days"]
 
 
 def test_the_solve_command_warns_before_a_long_solve_with_many_data_points():

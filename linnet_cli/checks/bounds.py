@@ -9,6 +9,7 @@ from pathlib import Path
 import time
 from typing import TYPE_CHECKING
 
+from ..export import duration_text
 from ..model.network import Network, widths_text
 from ..progress import PartProgress, Progress
 
@@ -273,14 +274,3 @@ def bkk_progress(progress: Progress, label: str, k: int = 0, total: int = 1) -> 
         left = f", {duration_text(elapsed / fraction - elapsed)} left" if fraction < 1 else ""
         progress(f"{label}{shape}: {which}{left}", round(100 * done), 100)
     return report
-
-
-def duration_text(seconds: float) -> str:
-    """A rough duration: 40 s, 12 min, 3.5 h, 180 days."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.0f} days"

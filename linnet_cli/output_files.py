@@ -365,7 +365,7 @@ def checked_stdout() -> Iterator[None]:
         yield
         return
     sys.stdout = io.TextIOWrapper(io.BufferedWriter(_CheckedWriter(fd)), encoding=old.encoding,
-                                  errors=old.errors, line_buffering=old.line_buffering)
+                                  errors=old.errors, line_buffering=bool(old.line_buffering))
     try:
         yield
     finally:

@@ -46,7 +46,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -57,6 +57,9 @@ from ..model.gradient import GradientSystem, Parameters
 from ..model.instance import Instance
 from ..model.network import Network
 from ..model.patterns import ZeroPattern
+
+if TYPE_CHECKING:
+    from ..model.symbolic import SparseSystem
 
 #: Precisions (bits) tried in turn for a point that double precision does not certify.
 PRECISIONS = (53, 106, 212)
@@ -230,6 +233,7 @@ def certify_solutions(instance: Instance, w: np.ndarray, patterns: Sequence[Zero
     proves = None if B_C is None else n_cert >= B_C
     precs: dict[int, int] = {}
     for c in counted:
+        assert c.precision is not None   # every counted point was certified at some precision
         precs[c.precision] = precs.get(c.precision, 0) + 1
     return Certification(
         n_points=len(w), n_certified=n_cert, n_certified_torus=sum(c.torus for c in counted),
@@ -277,10 +281,10 @@ class _InstanceContext:
         self.lam = [Fraction(v) for v in net.flatten([np.asarray(L, dtype=object) for L in vals[2:]])]
         self.A_float = np.array(self.A, dtype=float)
         self.B_float = np.array(self.B, dtype=float)
-        self._sparse = None
+        self._sparse: SparseSystem | None = None
         self._systems: dict[tuple[tuple[int, ...], tuple[int, ...], int], _BallSystem] = {}
 
-    def sparse(self):
+    def sparse(self) -> SparseSystem:
         if self._sparse is None:
             from ..model.symbolic import sparse_system
             self._sparse = sparse_system(self.instance, exact=True)

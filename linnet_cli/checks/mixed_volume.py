@@ -50,6 +50,8 @@ import numpy as np
 from ..progress import FractionProgress, PartProgress
 
 if TYPE_CHECKING:  # pragma: no cover
+    from numpy.typing import DTypeLike
+
     from ..model.network import Network
 
 __all__ = ["mixed_volume", "bkk_bounds", "prepare_supports", "mixed_volume_memory", "memory_limit",
@@ -582,7 +584,7 @@ def _start_check(n, n1, cstart, deg, pptr, pidx, pval, P, Q, B, Wk, bq, bqok, or
 _KERNEL_NAMES = ("_scale", "_dot", "_active", "_sort_cell", "_bq_column", "_entry", "_find_event",
                  "_load_cell", "_exact_div", "_fits", "_start_valid", "_run_slot", "_start_check")
 _kernel_lock = threading.Lock()
-_kernel_state: dict[str, SimpleNamespace] = {}
+_kernel_state: dict[str, SimpleNamespace | None] = {}
 
 
 def _compiled_kernels() -> SimpleNamespace | None:
@@ -616,7 +618,9 @@ def _python_kernels() -> SimpleNamespace:
             mod: ModuleType = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(mod)
             _kernel_state["py"] = SimpleNamespace(run=mod._run_slot, start=mod._start_check)
-        return _kernel_state["py"]
+        kernels = _kernel_state["py"]
+        assert kernels is not None   # only the compiled kernels can be missing
+        return kernels
 
 
 # --------------------------------------------------------------------------------------------
@@ -681,7 +685,7 @@ class _Slot:
     scratch, kept between kernel calls. Every array is private to the slot (the problem's too),
     so that threads never share reference counts."""
 
-    def __init__(self, lay: _Layout, dtype: type, qcap: int) -> None:
+    def __init__(self, lay: _Layout, dtype: DTypeLike, qcap: int) -> None:
         n, D, ncols = lay.n, INITIAL_DEPTH, len(lay.cfg)
         # private copies; the values that enter products (degrees, exponents) of the value type
         self.problem = (lay.cstart.copy(), lay.cfg.copy(), lay.deg.astype(dtype), lay.pptr.copy(),
@@ -743,7 +747,7 @@ class _Slot:
 
 
 def _run_units(kern: SimpleNamespace, lay: _Layout, units: tuple[np.ndarray, np.ndarray, np.ndarray],
-               stage_hi: int, dtype: type, pool: ThreadPoolExecutor | None, nthreads: int,
+               stage_hi: int, dtype: DTypeLike, pool: ThreadPoolExecutor | None, nthreads: int,
                progress: FractionProgress | None) -> tuple[int, list[np.ndarray] | None]:
     """Search from every unit through stage stage_hi - 1: (volume, [cells carried to stage_hi]),
     the cells None when there are more than MAX_UNITS of them.

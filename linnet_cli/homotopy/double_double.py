@@ -662,7 +662,8 @@ def _data(network: Network, X: np.ndarray, Y: np.ndarray, lam: np.ndarray, lead:
         if not nd <= a.ndim <= nd + lead:
             dims = f"{nd} or {nd + lead}" if lead else f"{nd}"
             raise ValueError(f"expected an array of {dims} dimensions, got shape {a.shape}")
-    if X.shape[-2] != network.dx or Y.shape[-2] != network.dy or X.shape[-1] != Y.shape[-1] or lam.shape[-1] != network.N:
+    if (X.shape[-2] != network.dx or Y.shape[-2] != network.dy or X.shape[-1] != Y.shape[-1]
+            or lam.shape[-1] != network.N):
         raise ValueError(f"data of shapes X {X.shape}, Y {Y.shape}, Λ {lam.shape} do not fit widths {network.widths} "
                          f"(X: d_x × m, Y: d_y × m, Λ: N = {network.N})")
     return X, Y, lam

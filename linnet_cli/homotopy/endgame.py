@@ -109,8 +109,9 @@ class CauchyEndgame:
         self.tracker = tracker
         self.segments = 0
 
-    def _params(self, idx: np.ndarray, t: complex) -> tuple[np.ndarray, ...]:
-        return tuple(a[idx] + t * (b[idx] - a[idx]) for a, b in zip(self.p0, self.p1))
+    def _params(self, idx: np.ndarray, t: complex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        X, Y, lam = (a[idx] + t * (b[idx] - a[idx]) for a, b in zip(self.p0, self.p1))
+        return X, Y, lam
 
     def _segment(self, idx: np.ndarray, x: np.ndarray, ta: complex, tb: complex):
         """Track the paths ``idx`` from x at t = ta to t = tb (a straight segment, complex t)."""

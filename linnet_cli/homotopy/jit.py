@@ -69,7 +69,7 @@ def _self_repairing_cache() -> None:
             _discard(self._cache_file, exc)
             return None
     _load_overload.linnet_repairs = True   # type: ignore[attr-defined]
-    caching.Cache._load_overload = _load_overload
+    caching.Cache._load_overload = _load_overload   # type: ignore[method-assign]   # numba's loader, patched on purpose
 
 
 _self_repairing_cache()

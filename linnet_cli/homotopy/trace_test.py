@@ -293,7 +293,7 @@ class TraceTest:
         """The traces over a pencil that works: a new phase when its paths fail or jump (PENCIL_TRIES),
         longer ones when its traces are collinear but cannot see every orbit missing (LONG_PENCIL); the
         longest that works is kept."""
-        best = None
+        best: Traces | None = None
         for level in range(LONG_PENCIL[1] + 1):
             for _ in range(PENCIL_TRIES if best is None else 1):
                 traces = self._traces(fiber, PENCIL_SPAN * LONG_PENCIL[0] ** level)
@@ -306,6 +306,7 @@ class TraceTest:
             best = traces
             if not traces.collinear or traces.power >= DETECT_MARGIN:
                 break
+        assert best is not None   # the loop runs at least once, and each pass that does not return sets best
         return best
 
     def _traces(self, fiber: np.ndarray, span: float = PENCIL_SPAN) -> Traces:
@@ -359,7 +360,7 @@ class TraceTest:
         incomplete), and is inconclusive when on SLICE_TRIES slices the pencils keep failing numerically
         (PENCIL_STALL rounds in a row), some orbit stays too faint, or no extra witness is found."""
         unchanged = self.verdict[0] == (len(representatives), len(self.extras))
-        if self.stale and self.slices >= SLICE_TRIES and unchanged:
+        if self.stale and self.slices >= SLICE_TRIES and unchanged and self.verdict[1] is not None:
             # the last check, on the last slice, found no new extra witness, and monodromy has found
             # nothing since: the same traces would fail again (widths 3,2,3 with m = 50: 7 s per repeat,
             # up to the loop limit). While checks still find extra witnesses they go on (widths 2,2,2 with

@@ -4,9 +4,9 @@ Each path runs to its end inside a numba-compiled loop over paths that releases 
 paths run on a thread per core (:func:`run_paths`), so every core is used and there are no lock-step
 batches. (numba's ``prange`` would do the same, but its parallel pipeline made the once-per-machine
 compilation about 1.5× longer — 22 s against 15 s of CPU measured — and its OpenMP layer is not
-fork-safe for ``linnet table --jobs`` workers.) The algorithm is the one of HomotopyContinuation.jl's tracker (Timme, "Mixed
-precision path tracking for polynomial homotopy continuation", Adv. Comput. Math. 2021), in double
-precision:
+fork-safe for ``linnet table --jobs`` workers.) The algorithm is the one of HomotopyContinuation.jl's tracker
+(Timme, "Mixed precision path tracking for polynomial homotopy continuation", Adv. Comput. Math. 2021), in
+double precision:
 
 * **Predictor**: the Taylor coefficients x_1, x_2, x_3 of the path at the current point, each from one
   solve with the Jacobian's LU (power-series arithmetic in :mod:`linnet_cli.homotopy.evaluator`), combined into a
@@ -20,8 +20,8 @@ precision:
 * **Endpoint**: Newton refinement to full precision; then (in numpy, for all endpoints at once) a scaled
   condition number decides regular or singular.
 
-Every path ends with a :class:`~linnet_cli.homotopy.return_code.ReturnCode`; failed paths are retracked with :meth:`Tracker.careful`
-settings, paths that jumped (left the torus) up to RETRACK_LEVELS times; nothing is dropped.
+Every path ends with a :class:`~linnet_cli.homotopy.return_code.ReturnCode`; failed paths are retracked with
+:meth:`Tracker.careful` settings, paths that jumped (left the torus) up to RETRACK_LEVELS times; nothing is dropped.
 """
 from __future__ import annotations
 
@@ -128,7 +128,8 @@ class TrackerOptions:
     def careful(self) -> TrackerOptions:
         """Stricter settings for retracking failed or jumped paths: a smaller share of the trust
         region, a larger safety factor on the step from ω, and a cap on the step."""
-        return replace(self, beta_tau=self.beta_tau * CAREFUL_FACTOR, strict_beta_tau=self.strict_beta_tau * CAREFUL_FACTOR,
+        return replace(self, beta_tau=self.beta_tau * CAREFUL_FACTOR,
+                       strict_beta_tau=self.strict_beta_tau * CAREFUL_FACTOR,
                        beta_omega=self.beta_omega / CAREFUL_FACTOR ** 0.5,
                        max_step=min(self.max_step, 0.5) * CAREFUL_FACTOR, max_steps=2 * self.max_steps)
 
@@ -599,8 +600,8 @@ class ParameterHomotopy:
         else:
             aux, self.mode = self.line_slice.coefficients(), 1 + self.line_slice.kappa
         S = max(cA.shape[0], aux.shape[0])
-        self.coefficients = tuple(np.ascontiguousarray(np.broadcast_to(c, (S,) + c.shape[1:]))
-                                  for c in (cA, cB, cL, aux))
+        cA, cB, cL, aux = (np.ascontiguousarray(np.broadcast_to(c, (S,) + c.shape[1:])) for c in (cA, cB, cL, aux))
+        self.coefficients = (cA, cB, cL, aux)
 
     @property
     def unknowns(self) -> int:

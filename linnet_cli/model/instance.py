@@ -522,7 +522,7 @@ def save_instance(instance: Instance, path: str | Path) -> None:
         with atomic_open(p, "save_instance") as fh:
             fh.write(json_text(instance.to_dict()))
     else:
-        arrays = {"X": instance.X, "Y": instance.Y}
+        arrays: dict[str, Any] = {"X": instance.X, "Y": instance.Y}   # Any: no array is np.savez's allow_pickle
         arrays.update({f"Lambda{i}": L for i, L in enumerate(instance.Lambda, 1)})
         with atomic_open(p, "save_instance", binary=True) as fh:
             np.savez(fh, **arrays)
@@ -531,5 +531,6 @@ def save_instance(instance: Instance, path: str | Path) -> None:
 def check_instance_suffix(path: str | Path) -> None:
     """Instances are saved as .json or .npz; anything else is refused before any work."""
     if Path(path).suffix.lower() not in (".json", ".npz"):
-        raise InputError(f"{opt('save_instance')}: cannot save an instance as {Path(path).suffix!r} (use .npz or .json)")
+        raise InputError(f"{opt('save_instance')}: cannot save an instance as {Path(path).suffix!r} "
+                         "(use .npz or .json)")
 

@@ -101,7 +101,8 @@ class ZeroPattern:
         if extra:
             names = self.network.variable_names()
             shown = ", ".join(names[i] for i in extra[:MAX_NAMED_ZEROS])
-            text += f"; zero: {shown}" + (f" (+{len(extra) - MAX_NAMED_ZEROS} more)" if len(extra) > MAX_NAMED_ZEROS else "")
+            more = len(extra) - MAX_NAMED_ZEROS
+            text += f"; zero: {shown}" + (f" (+{more} more)" if more > 0 else "")
         return text
 
     def _extra_zeros(self) -> list[int]:

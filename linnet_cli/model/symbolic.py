@@ -91,14 +91,15 @@ def sparse_system(instance: Instance, exact: bool = False) -> SparseSystem:
     conv = (lambda v: Fraction(v)) if exact else float  # noqa: E731
     X, Y = vals[0], vals[1]
     lam = net.flatten([np.asarray(L, dtype=object) for L in vals[2:]]) if exact else instance.lambda_flat
-    mats = []
+    mats: list[list[list[Poly]]] = []
     for i, (r, c) in enumerate(net.shapes):
         o = net.offsets[i]
         mats.append([[{(o + a * c + b,): conv(1)} for b in range(c)] for a in range(r)])
     prod = mats[0]
     for Wi in mats[1:]:
         prod = _matmul(Wi, prod)
-    Xp = [[{(): conv(X[a, b])} if X[a, b] != 0 else {} for b in range(X.shape[1])] for a in range(X.shape[0])]
+    Xp: list[list[Poly]] = [[{(): conv(X[a, b])} if X[a, b] != 0 else {} for b in range(X.shape[1])]
+                            for a in range(X.shape[0])]
     R = _matmul(prod, Xp)
     half = Fraction(1, 2) if exact else 0.5
     loss: Poly = {}

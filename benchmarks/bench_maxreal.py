@@ -39,7 +39,8 @@ from linnet_cli.studies.maxreal import max_real
 from linnet_cli.model.network import parse_range
 from linnet_cli.solver import solve
 from linnet_cli.cost import instance_batch
-from linnet_cli.studies.table import RowSpec, load_table_spec, row_seed
+from linnet_cli.studies.rows import RowSpec, row_seed
+from linnet_cli.studies.spec import load_table_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks"

@@ -24,8 +24,8 @@ _WHERE = {
     "certify_result": "checks.certify", "certify_points": "checks.certify", "Certification": "checks.certify",
     "system_text": "checks.systems",
     "verify_patterns": "model.patterns", "PatternCheck": "model.patterns", "exact_counts": "checks.exact", "ExactCounts": "checks.exact",
-    "load_table_spec": "studies.table", "run_table": "studies.table", "TableSpec": "studies.table", "TableRun": "studies.table",
-    "RowSpec": "studies.table", "RowResult": "studies.table",
+    "load_table_spec": "studies.spec", "run_table": "studies.run", "TableSpec": "studies.spec", "TableRun": "studies.run",
+    "RowSpec": "studies.rows", "RowResult": "studies.compute",
     "Completeness": "checks.completeness", "Status": "checks.completeness",
     "EngineSpec": "engines", "MonodromyOptions": "homotopy.monodromy", "TrackerOptions": "homotopy.tracker",
     "LinnetError": "errors", "InputError": "errors", "EngineUnavailable": "errors", "PeerError": "errors",
@@ -63,5 +63,8 @@ if TYPE_CHECKING:
     from .checks.systems import system_text
     from .result import SolveResult
     from .solver import solve
-    from .studies.table import RowResult, RowSpec, TableRun, TableSpec, load_table_spec, run_table
+    from .studies.compute import RowResult
+    from .studies.rows import RowSpec
+    from .studies.run import TableRun, run_table
+    from .studies.spec import TableSpec, load_table_spec
     from .homotopy.tracker import TrackerOptions

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from linnet_cli.studies.audit import (AUDITED, KINDS, all_published, audit_columns, audit_row, closing_line,
-                              shipped_published, tally)
 from linnet_cli.checks.bounds import BOUND_COLUMNS, BoundsRow
 from linnet_cli.cli.main import cli
-from linnet_cli.studies.table import RowResult, TableSpec, load_table_spec
+from linnet_cli.studies.audit import KINDS, audit_columns, audit_row, closing_line, reproduced, tally
+from linnet_cli.studies.compute import RowResult
+from linnet_cli.studies.published import PUBLISHED_COLUMNS as AUDITED
+from linnet_cli.studies.spec import TableSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,25 +107,10 @@ def test_columns_and_closing_line():
     assert "max N_R 4: impossible" in cols["audit_notes"]
     line = closing_line(results, spec)
     assert line.startswith("6 of 7 published values reproduced") and "1 impossible, 0 sampling, 1 mismatch" in line
+    assert reproduced(results, spec) == (6, 7)                          # the one count, as the line says
     assert closing_line(results, TableSpec("t", [])) is None
     assert list(audit_columns({})) == [f"audit_{c}" for c in AUDITED] + ["audit_notes"]
     assert KINDS == ("impossible", "sampling", "mismatch")
-
-
-def test_shipped_published_tables():
-    titles = [t for t, _ in shipped_published()]
-    assert titles == ["Table 3.1 (H = 1, m = 1)", "Table 3.2 (H = 2, m = 1)"]
-    pubs = all_published()
-    assert len(pubs) == 26 + 12
-    assert pubs["1,1,1,1|m=1"]["NC"] == 16 and pubs["1,3,3,1|m=1"]["maxNR"] == 312
-
-
-def test_table_3_2_definition_matches_its_published_rows():
-    spec = load_table_spec(ROOT / "configs" / "table-3.2.toml")
-    assert [r.key for r in spec.rows] == list(spec.published)
-    assert all(r.network.H == 2 and r.m == 1 for r in spec.rows) and spec.rows[-1].network.widths == (1, 3, 3, 1)
-    ref = [line.split("\t") for line in (ROOT / "configs" / "table-3.2-published.tsv").read_text().splitlines()]
-    assert ref[0] == ["no", "d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "NC", "NCstar", "maxNR"] and len(ref) == 13
 
 
 def run(*args: str):

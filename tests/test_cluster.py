@@ -16,7 +16,9 @@ from cli_helpers import LINNET, error_line, restore_sigint, run
 from linnet_cli.studies import cluster
 from linnet_cli.homotopy import tracker
 from linnet_cli.errors import InputError
-from linnet_cli.studies.table import load_table_spec, run_table, sweep_rows
+from linnet_cli.studies.rows import sweep_rows
+from linnet_cli.studies.run import run_table
+from linnet_cli.studies.spec import load_table_spec
 
 needs_dask = pytest.mark.skipif(not cluster.dask_status()[0],
                                 reason="Dask is not installed (pip install 'linnet-cli[dask]')")

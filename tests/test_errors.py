@@ -82,7 +82,7 @@ def _network_errors():
 
 def _file_errors(tmp_path):
     from linnet_cli.output_files import check_outputs
-    from linnet_cli.studies.table import read_partial, resumable_rows
+    from linnet_cli.studies.run import read_partial, resumable_rows
     same = str(tmp_path / "a.json")
     partial = SimpleNamespace(path="p.csv", rows=[SimpleNamespace(samples=4)],
                               runs=[{"seed": 1, "distribution": "default", "config": "t"}])

@@ -92,7 +92,7 @@ def test_the_wheel_ships_the_presets_and_the_license(tmp_path):
 # -- presets -------------------------------------------------------------------------------------------
 
 def test_presets_load_the_shipped_tables_wherever_linnet_runs(tmp_path, monkeypatch):
-    from linnet_cli.studies.table import load_preset
+    from linnet_cli.studies.spec import load_preset
     monkeypatch.chdir(tmp_path)          # no configs/ here
     spec = load_preset("3.2")
     assert spec.title == "Table 3.2 (H = 2, m = 1)" and len(spec.rows) == 12 and len(spec.published) == 12
@@ -115,7 +115,9 @@ def _table31_run(samples: int = 100):
     """A run of Table 3.1 built from the published values (nothing computed), with linnet's max N_R of
     seed 31 in rows 10 (5: the published 4 is impossible) and 26 (15: sampling)."""
     from linnet_cli.checks.bounds import BoundsRow
-    from linnet_cli.studies.table import RowResult, TableRun, load_preset
+    from linnet_cli.studies.compute import RowResult
+    from linnet_cli.studies.run import TableRun
+    from linnet_cli.studies.spec import load_preset
     spec = load_preset("3.1")
     rows = []
     with (ROOT / "configs" / "table-3.1-published.tsv").open() as fh:
@@ -171,7 +173,7 @@ def test_columns_all_and_a_choice(tmp_path):
 
 def test_bounds_at_80_columns_cuts_no_number():
     from linnet_cli.checks.bounds import bounds_row
-    from linnet_cli.studies.table import load_preset
+    from linnet_cli.studies.spec import load_preset
     res = run80("bounds", "-q")
     assert res.exit_code == 0, res.output
     assert "…" not in res.stdout and max(len(line) for line in res.stdout.splitlines()) <= 80
@@ -313,7 +315,7 @@ def test_no_hidden_layer_gets_its_bkk_bound():
 def test_plot_without_matplotlib_is_refused_before_the_work(monkeypatch, tmp_path):
     import importlib.util
 
-    from linnet_cli.studies import table as table_mod
+    from linnet_cli.studies import run as table_mod
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
     monkeypatch.setattr(table_mod, "run_table", lambda *a, **k: pytest.fail("the table was computed"))

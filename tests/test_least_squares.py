@@ -12,7 +12,8 @@ from linnet_cli.model.instance import Instance, random_instance
 from linnet_cli.engines.least_squares import LeastSquares, critical_point
 from linnet_cli.model.network import Network
 from linnet_cli import solve
-from linnet_cli.studies.table import RowSpec, compute_row
+from linnet_cli.studies.compute import compute_row
+from linnet_cli.studies.rows import RowSpec
 
 
 def test_the_critical_point_is_the_ridge_solution():

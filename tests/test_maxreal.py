@@ -13,7 +13,8 @@ from linnet_cli.errors import InputError
 from linnet_cli.studies.maxreal import U_LIMIT, Score, max_real, pair_gap, score_raw, search_space
 from linnet_cli.model.network import Network
 from linnet_cli.model.patterns import dead_neuron_patterns, origin_pattern
-from linnet_cli.studies.table import RowSpec, compute_row
+from linnet_cli.studies.compute import compute_row
+from linnet_cli.studies.rows import RowSpec
 
 #: A small shape where the search beats sampling: H = 2, d = 1, d_x = 1, d_y = 2 (N_C = 33).
 SMALL = Network((1, 1, 1, 2))

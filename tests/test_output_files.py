@@ -291,14 +291,14 @@ def test_a_closed_pipe_ends_quietly():
 
 # ---- unfinished tables: a new partial file per run, never one that exists --------------------------------
 
-from linnet_cli.studies.table import compute_row as _COMPUTE_ROW   # noqa: E402  (the function the tests wrap)
+from linnet_cli.studies.compute import compute_row as _COMPUTE_ROW   # noqa: E402  (the function the tests wrap)
 
 TABLE = ("table", "--d", "1", "--dx", "1..2", "--dy", "1", "--samples", "2", "--no-bkk", "--jobs", "1", "-q")
 
 
 def _interrupted_after(monkeypatch, rows: int) -> None:
     """Ctrl-C once ``rows`` rows are finished (as the user would press it while the next row runs)."""
-    from linnet_cli.studies import table as table_mod
+    from linnet_cli.studies import run as table_mod
     real, done = _COMPUTE_ROW, []
 
     def compute_row(*args, **kwargs):

@@ -247,7 +247,8 @@ def test_a_cached_bkk_entry_below_the_counts_found_is_recomputed(tmp_path, monke
 
 def test_the_torus_count_exposes_a_cached_entry_too(tmp_path, monkeypatch):
     from linnet_cli.model.network import Network
-    from linnet_cli.studies.table import RowSpec, start_row
+    from linnet_cli.studies.compute import start_row
+    from linnet_cli.studies.rows import RowSpec
     from linnet_cli.solver import solver_for
     monkeypatch.setenv("LINNET_CACHE_DIR", str(tmp_path))
     (tmp_path / "bkk.json").write_text(json.dumps({"1,1,1|m=1": [5, 3]}))   # BKK* 3 < N_C* = 4
@@ -323,7 +324,7 @@ def test_a_resumed_row_above_a_proven_bound_is_refused(tmp_path, finished_run):
     ({"N_R_histogram": "many"}, "N_R_histogram 'many' is not a histogram"),
 ])
 def test_resumed_rows_are_checked_column_by_column(tmp_path, finished_run, cells, problem):
-    from linnet_cli.studies.table import read_partial
+    from linnet_cli.studies.run import read_partial
     path = tmp_path / "t.csv"
     path.write_text(_edited_csv(finished_run["csv"], **cells))
     with pytest.raises(InputError, match="line 2: " + problem.replace("*", r"\*").replace("(", r"\(")):
@@ -331,7 +332,7 @@ def test_resumed_rows_are_checked_column_by_column(tmp_path, finished_run, cells
 
 
 def test_resumed_bkk_columns_must_be_the_cached_mixed_volumes(tmp_path, finished_run, monkeypatch):
-    from linnet_cli.studies.table import read_partial
+    from linnet_cli.studies.run import read_partial
     monkeypatch.setenv("LINNET_CACHE_DIR", str(tmp_path))
     path = tmp_path / "t.csv"
     path.write_text(_edited_csv(finished_run["csv"], BKK="6"))
@@ -415,7 +416,7 @@ def test_max_real_refuses_the_target_as_a_library_call():
 
 def test_a_plot_suffix_matplotlib_cannot_write_is_refused_before_any_work(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
-    import linnet_cli.studies.table as table_mod
+    import linnet_cli.studies.run as table_mod
 
     def no_work(*args, **kwargs):
         raise AssertionError("the table ran")
@@ -439,7 +440,7 @@ def test_a_plot_is_written_in_the_format_its_suffix_names(tmp_path):
 def test_a_plot_without_matplotlib_is_refused_before_any_work(tmp_path, monkeypatch):
     import importlib.util
 
-    import linnet_cli.studies.table as table_mod
+    import linnet_cli.studies.run as table_mod
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
     monkeypatch.setattr(table_mod, "run_table", lambda *a, **k: pytest.fail("the table ran"))

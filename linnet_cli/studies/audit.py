@@ -18,23 +18,25 @@ Every published value that linnet does not reproduce gets one label:
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from collections.abc import Iterable
 
 from ..export import thousands as _n
+from .published import PUBLISHED_COLUMNS, SAMPLED_COLUMN
 
 if TYPE_CHECKING:
-    from .table import RowResult, TableSpec
+    from .compute import RowResult
+    from .spec import TableSpec
 
-#: Table definitions shipped with linnet whose published values linnet compares with.
-SHIPPED_TABLES = ("table-3.1.toml", "table-3.2.toml")
+__all__ = ["KINDS", "REPRODUCED", "NOT_COMPUTED", "Verdict", "name", "row_complete", "best_real", "audit_row",
+           "audit_table", "tally", "reproduced", "audit_columns", "closing_line"]
+
 #: The labels of published values linnet does not reproduce, in the order the closing line counts them.
 KINDS = ("impossible", "sampling", "mismatch")
 REPRODUCED = "reproduced"
-#: Columns audited (linnet's column → column of the published TSV), in the table's order.
-AUDITED = {"N": "N", "CBB": "CBB", "BKK": "BKK", "B_C": "BC", "B_C_star": "BCstar", "N_C": "NC",
-           "N_C_star": "NCstar", "max_N_R": "maxNR"}
+#: The label of a published value linnet did not compute (e.g. BKK with --no-bkk): not compared.
+NOT_COMPUTED = "not computed"
 _NAMES = {"B_C_star": "B_C*", "N_C_star": "N_C*", "max_N_R": "max N_R", "BKK_torus": "BKK*"}
 
 
@@ -45,36 +47,13 @@ class Verdict:
     column: str            # linnet's column name
     published: int
     ours: int | None       # None: linnet did not compute it (e.g. --no-bkk)
-    label: str             # "reproduced", one of KINDS, or "not computed"
+    label: str             # REPRODUCED, one of KINDS, or NOT_COMPUTED
     reason: str = ""
 
 
 def name(column: str) -> str:
     """How a column is written in tables and reasons (N_C*, max N_R, ...)."""
     return _NAMES.get(column, column)
-
-
-def shipped_published() -> list[tuple[str, dict[str, dict[str, int]]]]:
-    """(title, published rows by row key) of every shipped table definition that names published values."""
-    import tomllib
-
-    from ..model.instance import config_text
-    from .table import read_published
-    out = []
-    for fname in SHIPPED_TABLES:
-        conf = tomllib.loads(config_text(fname))
-        if "published" in conf:
-            out.append((str(conf.get("title", fname)), read_published(config_text(str(conf["published"])))))
-    return out
-
-
-def all_published() -> dict[str, dict[str, int]]:
-    """Published rows of every shipped table, by row key (for sweeps built on the fly)."""
-    out: dict[str, dict[str, int]] = {}
-    for _, rows in shipped_published():
-        for key, row in rows.items():
-            out.setdefault(key, row)
-    return out
 
 
 def _bounds(r: RowResult, torus: bool) -> list[tuple[str, int]]:
@@ -149,18 +128,18 @@ def audit_row(r: RowResult, published: dict[str, int] | None) -> dict[str, Verdi
     out: dict[str, Verdict] = {}
     if not published:
         return out
-    for col, theirs in AUDITED.items():
+    for col, theirs in PUBLISHED_COLUMNS.items():
         pub = published.get(theirs)
         if pub is None:
             continue
-        ours = best_real(r)[0] if col == "max_N_R" else getattr(r, col)
+        ours = best_real(r)[0] if col == SAMPLED_COLUMN else getattr(r, col)
         if ours is None:
-            out[col] = Verdict(col, pub, None, "not computed")
+            out[col] = Verdict(col, pub, None, NOT_COMPUTED)
         elif ours == pub:
             out[col] = Verdict(col, pub, ours, REPRODUCED)
         elif col in ("N_C", "N_C_star"):
             out[col] = Verdict(col, pub, ours, *_audit_count(r, col, pub, published))
-        elif col == "max_N_R":
+        elif col == SAMPLED_COLUMN:
             out[col] = Verdict(col, pub, ours, *_audit_max_real(r, pub, published))
         else:
             how = {"N": "the number of weights", "CBB": "(2H+1)^N", "BKK": "linnet's exact mixed volume",
@@ -184,10 +163,27 @@ def tally(verdicts: Iterable[dict[str, Verdict]]) -> dict[str, int]:
     return out
 
 
+def _compared(verdicts: Iterable[dict[str, Verdict]], sampled: bool = False) -> list[Verdict]:
+    """The verdicts on published values that linnet computed: the exact ones, or with ``sampled`` the
+    sampled one (max N_R)."""
+    return [v for row in verdicts for v in row.values()
+            if (v.column == SAMPLED_COLUMN) == sampled and v.label != NOT_COMPUTED]
+
+
+def _count(compared: list[Verdict]) -> tuple[int, int]:
+    """(values reproduced, values compared): the one count of reproduced values."""
+    return sum(v.label == REPRODUCED for v in compared), len(compared)
+
+
+def reproduced(results: Iterable[RowResult], spec: TableSpec) -> tuple[int, int]:
+    """(published values reproduced, published values compared), max N_R not included (sampled)."""
+    return _count(_compared(audit_table(results, spec)))
+
+
 def audit_columns(verdicts: dict[str, Verdict]) -> dict[str, Any]:
     """Machine-readable audit of one row: ``audit_<column>`` (the label, None where nothing is published)
     and ``audit_notes`` (the reasons of the values not reproduced)."""
-    out: dict[str, Any] = {f"audit_{c}": (verdicts[c].label if c in verdicts else None) for c in AUDITED}
+    out: dict[str, Any] = {f"audit_{c}": (verdicts[c].label if c in verdicts else None) for c in PUBLISHED_COLUMNS}
     notes = [f"{name(v.column)} {v.published}: {v.label}, {v.reason}" for v in verdicts.values() if v.reason]
     out["audit_notes"] = "; ".join(notes) or None
     return out
@@ -196,17 +192,15 @@ def audit_columns(verdicts: dict[str, Verdict]) -> dict[str, Any]:
 def closing_line(results: list[RowResult], spec: TableSpec) -> str | None:
     """The closing line of a table: values reproduced, and the kinds of those that are not."""
     verdicts = audit_table(results, spec)
-    values = [v for row in verdicts for v in row.values() if v.label != "not computed"]
-    if not values:
+    exact, sampled = _compared(verdicts), _compared(verdicts, sampled=True)
+    if not exact and not sampled:
         return None
-    exact = [v for v in values if v.column != "max_N_R"]
-    sampled = [v for v in values if v.column == "max_N_R"]
-    ok = sum(v.label == REPRODUCED for v in exact)
-    compared = [name(c) for c in AUDITED if c != "max_N_R" and any(v.column == c for v in exact)]
-    text = f"{_n(ok)} of {_n(len(exact))} published values reproduced ({', '.join(compared)})"
+    ok, total = _count(exact)
+    columns = [name(c) for c in PUBLISHED_COLUMNS if any(v.column == c for v in exact)]
+    text = f"{_n(ok)} of {_n(total)} published values reproduced ({', '.join(columns)})"
     if sampled:
-        text += (f"; max N_R equals the published value in {_n(sum(v.label == REPRODUCED for v in sampled))} of "
-                 f"{_n(len(sampled))} rows")
+        equal, rows = _count(sampled)
+        text += f"; max N_R equals the published value in {_n(equal)} of {_n(rows)} rows"
     counts = tally(verdicts)
     off = sum(counts.values())
     if off:

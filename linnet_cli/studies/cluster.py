@@ -1,10 +1,10 @@
 """Table rows on a Dask cluster (``linnet table --scheduler``): the same row computation as
-:func:`linnet_cli.studies.table.compute_row`, cut into tasks.
+:func:`linnet_cli.studies.compute.compute_row`, cut into tasks.
 
 Per row, one task does the bounds and the generic solve; its result stays on the cluster and the
 row's instances go out in chunks, each a task tracked from it (Dask sends it to each worker that
 needs it once, and recomputes it should the worker holding it die). Instance seeds come from the
-row's seed as in :func:`~linnet_cli.studies.table.compute_row`, and the tracked points do not depend on how
+row's seed as in :func:`~linnet_cli.studies.compute.compute_row`, and the tracked points do not depend on how
 instances are batched, so every row equals the row of ``--jobs 1``. A task is retried once (an
 exception, or on the local cluster a worker that died under it); a task that fails twice makes its
 row a failed row, named with the reason, never a row with fewer instances.
@@ -19,13 +19,15 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from collections.abc import Iterator
 
 from ..errors import InputError, opt
 from ..progress import Progress
-from .table import InstanceCounts, RowResult, RowSpec, RowStart, finish_row, instance_batches, instance_seeds, start_row, track_row_instances
+from .compute import InstanceCounts, RowResult, RowStart, finish_row, instance_batches, start_row, track_row_instances
+from .pool import ignore_ctrl_c
+from .rows import RowSpec, instance_seeds
 
 #: How to get the optional dependency.
 INSTALL_HINT = "pip install 'linnet-cli[dask]'"
@@ -166,13 +168,13 @@ def _check_scheduler_answers(address: str) -> None:
 def _workers_ignore_ctrl_c(client: Any) -> None:
     """Ctrl-C reaches the whole process group, local workers too, but stopping is the client's job (it
     closes the cluster): so the workers, and those a nanny restarts, ignore SIGINT instead of printing
-    tracebacks. (Workers at an address are not ours: they keep their own handling.)"""
+    tracebacks, as those of a local pool do (:mod:`linnet_cli.studies.pool`). (Workers at an address are
+    not ours: they keep their own handling.)"""
     from distributed import WorkerPlugin
 
     class IgnoreSigint(WorkerPlugin):
         def setup(self, worker: Any) -> None:
-            import signal
-            signal.signal(signal.SIGINT, signal.SIG_IGN)   # a worker's event loop runs in its main thread
+            ignore_ctrl_c()   # a worker's event loop runs in its main thread
 
     client.register_plugin(IgnoreSigint(), name="linnet-ignore-sigint")
 
@@ -243,7 +245,7 @@ class _Row:
 def run_on_cluster(scheduler: Any, todo: list[RowSpec], args: tuple, workers: int,
                    finished: dict[str, RowResult], failed: dict[str, str], progress: Progress | None) -> None:
     """Compute the rows ``todo`` on a Dask cluster into ``finished`` (rows whose task failed twice go to
-    ``failed``, with the reason). ``args`` as for :func:`~linnet_cli.studies.table.compute_row` (samples,
+    ``failed``, with the reason). ``args`` as for :func:`~linnet_cli.studies.compute.compute_row` (samples,
     seed, distribution, engine, bkk, certify, search). On Ctrl-C the run's tasks are cancelled. A row's
     search for real points (``search`` > 0) runs here, after its instances came back."""
     samples, seed, distribution, engine, bkk, certify, search = args
@@ -283,6 +285,7 @@ def run_on_cluster(scheduler: Any, todo: list[RowSpec], args: tuple, workers: in
                 state.done += chunk[1] - chunk[0]
                 state.chunks -= 1
                 if state.chunks == 0:
+                    assert state.start is not None     # its chunks came from it
                     finished[key] = finish_row(state.start, state.counts, samples, certify,
                                                state.start.seconds + state.counts.seconds,
                                                _engine(state.row, engine), distribution, search, seed)

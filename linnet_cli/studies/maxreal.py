@@ -20,26 +20,33 @@ instances (X, Y, Λ).
   after a move and shrinks otherwise. A walker that has not raised its N_R for a while, or whose step
   collapsed, restarts from a fresh random instance.
 * Generations are synchronous and every random choice comes from per-walker generators in the calling
-  process, so results depend on the seed only, not on the number of worker processes.
+  process, so results depend on the seed only, not on the number of worker processes
+  (:class:`CandidatePool`).
+
+The space, the score, the walk and the run over one shape stay in one module: they are one method,
+whose constants are tuned together.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
 
-from ..model.classify import CriticalPoint, classify, real_mask
 from ..engines import EngineSpec
 from ..engines.base import Engine, GenericSolution, RawSolutions
 from ..errors import InputError, opt
+from ..homotopy.unique_points import SAME_POINT_TOL, relative_distance
+from ..model.classify import CriticalPoint, classify, real_mask
 from ..model.instance import Instance, load_distribution, random_instance
 from ..model.network import MAX_DATA, Network
 from ..model.patterns import ZeroPattern
 from ..progress import Progress
-from ..homotopy.unique_points import SAME_POINT_TOL, relative_distance
+from .pool import WorkerPool
+from .published import published_max_real
+from .rows import RowSpec, row_seed
 
 if TYPE_CHECKING:
     from ..checks.certify import Certification
@@ -228,20 +235,21 @@ def score_raw(raw: RawSolutions, n_complex: int) -> Score:
     return Score(int(real.sum()), len(pts), bool(complete), gap)
 
 
-def score_instances(engine: Engine, generic: GenericSolution, n_complex: int, instances: Sequence[Instance]) -> list[Score]:
+def score_instances(engine: Engine, generic: GenericSolution, n_complex: int,
+                    instances: Sequence[Instance]) -> list[Score]:
     """Scores of instances, by one batched parameter homotopy from the generic solve."""
     return [score_raw(raw, n_complex) for raw in engine.track_instances(generic, list(instances))]
 
 
+#: Scores a batch of candidate instances per walker: what the walk calls each generation.
+ScoreBatches: TypeAlias = Callable[[Sequence[Sequence[Instance]]], list[list[Score]]]
+
+#: In a worker of a :class:`CandidatePool`: its engine, the generic solve and N_C.
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(engine: EngineSpec, generic: GenericSolution, n_complex: int) -> None:
-    import signal
-
+def _keep_in_worker(engine: EngineSpec, generic: GenericSolution, n_complex: int) -> None:
     from ..engines import get_engine
-    # Ctrl-C is the calling process's to handle: it stops the search after the batches under way
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.update(engine=get_engine(engine), generic=generic, n_complex=n_complex)
 
 
@@ -249,28 +257,34 @@ def _score_in_worker(instances: list[Instance]) -> list[Score]:
     return score_instances(_WORKER["engine"], _WORKER["generic"], _WORKER["n_complex"], instances)
 
 
-class Evaluator:
-    """Scores batches of instances, in this process or in ``jobs`` worker processes. A batch is always
-    tracked as one unit, so scores do not depend on ``jobs``."""
+class CandidatePool:
+    """Scores batches of candidate instances, in this process or in ``jobs`` worker processes (a
+    :class:`~linnet_cli.studies.pool.WorkerPool`, made with ``spec``, the engine's spec). A batch is
+    always tracked as one unit, so scores do not depend on ``jobs``. Close it (or use it as a context
+    manager) to stop its workers."""
 
     def __init__(self, engine: Engine, generic: GenericSolution, n_complex: int, jobs: int = 1,
                  spec: EngineSpec | None = None) -> None:
         self.engine, self.generic, self.n_complex = engine, generic, n_complex
-        self.pool = None
+        self.workers: WorkerPool | None = None
         if jobs > 1 and spec is not None:
-            from concurrent.futures import ProcessPoolExecutor
-            self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                            initargs=(spec, generic, n_complex))
+            self.workers = WorkerPool(jobs, _keep_in_worker, (spec, generic, n_complex))
 
     def __call__(self, batches: Sequence[Sequence[Instance]]) -> list[list[Score]]:
-        if self.pool is None or len(batches) == 1:
+        if self.workers is None or len(batches) == 1:
             return [score_instances(self.engine, self.generic, self.n_complex, b) for b in batches]
-        return list(self.pool.map(_score_in_worker, [list(b) for b in batches]))
+        return self.workers.map(_score_in_worker, [list(b) for b in batches])
+
+    def __enter__(self) -> CandidatePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,16 +342,16 @@ def _propose(walker: Walker, space: SearchSpace, batch: int, generation: int) ->
 
 def _update(walker: Walker, space: SearchSpace, proposals: list[tuple[np.ndarray, Instance]],
             scores: list[Score]) -> None:
-    fresh = walker.score is None
+    current = walker.score        # None: a fresh instance
     best = max(range(len(scores)), key=lambda k: scores[k].key)   # the first of equals
-    if fresh or scores[best].key > walker.score.key:
+    if current is None or scores[best].key > current.key:
         walker.u, walker.instance = proposals[best]
-        walker.score = scores[best]
-        if not fresh:
+        sc = walker.score = scores[best]
+        if current is not None:
             walker.step = min(walker.step * STEP_GROW, MAX_STEP)
     else:
+        sc = current
         walker.step *= STEP_SHRINK
-    sc = walker.score
     if sc.complete and sc.n_real > walker.best_real:
         walker.best_real, walker.mark_gap, walker.stall = sc.n_real, sc.gap, 0
     elif sc.complete and sc.gap < GAP_PROGRESS * walker.mark_gap:
@@ -351,7 +365,7 @@ def _update(walker: Walker, space: SearchSpace, proposals: list[tuple[np.ndarray
         walker.score, walker.step, walker.stall, walker.best_real, walker.mark_gap = None, FIRST_STEP, 0, -1, np.inf
 
 
-def search(evaluate: Callable[[Sequence[Sequence[Instance]]], list[list[Score]]], space: SearchSpace,
+def search(score_batches: ScoreBatches, space: SearchSpace,
            starts: Sequence[tuple[Instance, Score]], budget: int, rng: np.random.Generator, n_complex: int,
            chains: int = CHAINS, batch: int = BATCH, target: int | None = None,
            progress: Progress | None = None, baseline: int | None = None,
@@ -387,7 +401,7 @@ def search(evaluate: Callable[[Sequence[Sequence[Instance]]], list[list[Score]]]
             break
         proposals = [_propose(w, space, batch, out.generations + 1) for w in walkers]
         try:
-            scores = evaluate([[inst for _, inst in props] for props in proposals])
+            scores = score_batches([[inst for _, inst in props] for props in proposals])
         except KeyboardInterrupt:
             if not stop_on_interrupt:
                 raise
@@ -475,7 +489,7 @@ class MaxRealResult:
         }
 
 
-def sampled_start(evaluate: Evaluator, network: Network, m: int, seeds: np.ndarray, distribution: str,
+def sampled_start(candidates: CandidatePool, network: Network, m: int, seeds: np.ndarray, distribution: str,
                   progress: Progress | None = None, jobs: int = 1) -> list[tuple[Instance, Score]]:
     """Random instances drawn with ``seeds`` (the table's for the same seed), scored in batches: the
     search's starts. Each path is tracked on its own, so the batches do not change the scores."""
@@ -485,7 +499,7 @@ def sampled_start(evaluate: Evaluator, network: Network, m: int, seeds: np.ndarr
     starts: list[tuple[Instance, Score]] = []
     for k in range(0, len(batches), jobs):
         group = batches[k:k + jobs]
-        for b, scores in zip(group, evaluate(group)):
+        for b, scores in zip(group, candidates(group)):
             starts.extend(zip(b, scores))
         if progress is not None:
             best = max((s.n_real for _, s in starts if s.complete), default=0)
@@ -499,15 +513,16 @@ def record_points(engine: Engine, generic: GenericSolution, record: Record) -> l
     return classify(record.instance, raw.points, [raw.patterns[i] for i in raw.pattern_of])
 
 
-def raise_max_real(engine: Engine, generic: GenericSolution, n_complex: int, network: Network, m: int, distribution: str,
-                   starts: Sequence[tuple[Instance, Score]], budget: int, seed: np.random.SeedSequence, *,
-                   evaluate: Evaluator | None = None, allow_negative: bool = False, chains: int = CHAINS,
+def raise_max_real(engine: Engine, generic: GenericSolution, n_complex: int, network: Network, m: int,
+                   distribution: str, starts: Sequence[tuple[Instance, Score]], budget: int,
+                   seed: np.random.SeedSequence, *,
+                   candidates: CandidatePool | None = None, allow_negative: bool = False, chains: int = CHAINS,
                    batch: int = BATCH, target: int | None = None, progress: Progress | None = None,
                    baseline: int | None = None, stop_on_interrupt: bool = False
                    ) -> tuple[SearchOutcome, list[CriticalPoint]]:
     """The search from scored start instances (tracked from ``generic``), and the record's points."""
     space = search_space(network, m, distribution, allow_negative)
-    outcome = search(evaluate or Evaluator(engine, generic, n_complex), space, starts, budget,
+    outcome = search(candidates or CandidatePool(engine, generic, n_complex), space, starts, budget,
                      np.random.default_rng(seed), n_complex, chains, batch, target, progress, baseline,
                      stop_on_interrupt)
     return outcome, record_points(engine, generic, outcome.record)
@@ -528,7 +543,6 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
     _check_arguments(network, m, samples, budget, seed, distribution, allow_negative, engine, jobs, chains,
                      batch, target, certify, progress, force)
     from ..engines import get_engine
-    from .table import RowSpec, row_seed
 
     spec = engine if isinstance(engine, EngineSpec) else EngineSpec(engine)
     eng = get_engine(spec)
@@ -546,9 +560,8 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
     n_c = generic.n_complex
     check_target(network, m, target, n_c)
     # the julia engine's generic solve lives in this process's Julia: no worker processes
-    evaluate = Evaluator(eng, generic, n_c, jobs if spec.name == "native" else 1, spec)
-    try:
-        starts = sampled_start(evaluate, network, m, inst_seed.generate_state(samples, dtype=np.uint32),
+    with CandidatePool(eng, generic, n_c, jobs if spec.name == "native" else 1, spec) as candidates:
+        starts = sampled_start(candidates, network, m, inst_seed.generate_state(samples, dtype=np.uint32),
                                distribution, progress, jobs)
         sampling_seconds = time.perf_counter() - t0
         complete = [s for s in starts if s[1].complete]
@@ -557,11 +570,9 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
             hist[sc.n_real] = hist.get(sc.n_real, 0) + 1
         sampled_max = max(hist, default=0)
         outcome, points = raise_max_real(eng, generic, n_c, network, m, distribution, starts, budget, search_seed,
-                                         evaluate=evaluate, allow_negative=allow_negative, chains=chains,
+                                         candidates=candidates, allow_negative=allow_negative, chains=chains,
                                          batch=batch, target=target, progress=progress, baseline=sampled_max,
                                          stop_on_interrupt=True)
-    finally:
-        evaluate.close()
     rec = outcome.record
     warnings = []
     if outcome.interrupted:
@@ -602,6 +613,7 @@ def _check_arguments(network: object, m: object, samples: object, budget: object
     from .. import cost
     from ..validate import flag, function, instance_of, integer
     instance_of(network, "network", Network, "a Network")
+    assert isinstance(network, Network)
     integer(m, "m", low=1, high=MAX_DATA, what="number of data points")
     for name, value, low in (("samples", samples, 1), ("budget", budget, 0), ("seed", seed, 0), ("jobs", jobs, 1),
                              ("chains", chains, 1), ("batch", batch, 1)):
@@ -614,7 +626,7 @@ def _check_arguments(network: object, m: object, samples: object, budget: object
         flag(value, name)
     function(progress, "progress")
     if not force:
-        for message in cost.check(cost.row_estimate(network, m, samples)):
+        for message in cost.check(cost.row_estimate(network, cast(int, m), cast(int, samples))):
             warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
@@ -640,12 +652,3 @@ def check_target(network: Network, m: int, target: int | None, n_complex: int | 
         raise InputError(f"{opt('target', target)} is above {name} = {bound}, more critical points than any "
                          f"instance of {shape} has, real or not")
 
-
-def published_max_real(network: Network, m: int) -> tuple[int | None, str | None]:
-    """The thesis's max N_R for this shape and the table that publishes it (None when it has none)."""
-    from .audit import shipped_published
-    for title, rows in shipped_published():
-        row = rows.get(network.key(m))
-        if row is not None and "maxNR" in row:
-            return int(row["maxNR"]), title
-    return None, None

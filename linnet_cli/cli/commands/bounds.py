@@ -36,13 +36,13 @@ def bounds(shape: Shape, bkk, engine, quiet, columns, fmt, output) -> None:
     """
     from ...checks.bounds import BOUND_COLUMNS, bkk_progress, bounds_records, bounds_row
     from ..columns import BOUNDS_COLUMNS, parse_columns
-    from ...engines import EngineSpec, get_engine
+    from ...engines import EngineSpec, mixed_volume_for
     from ...errors import InputError, opt
     from ...export import frame_to_text, integer_frame, write_text
     from ...model.network import parse_range
-    from ...studies.table import load_table_spec
+    from ...studies.spec import load_table_spec
 
-    eng = get_engine(EngineSpec(engine))
+    mixed_volume = mixed_volume_for(EngineSpec(engine))
     cols = parse_columns(columns, BOUNDS_COLUMNS)
     if cols is not None and fmt in ("csv", "json"):
         raise InputError(f"{opt('columns')} chooses the columns of the table, markdown and latex formats; "
@@ -59,7 +59,8 @@ def bounds(shape: Shape, bkk, engine, quiet, columns, fmt, output) -> None:
         for k, (net, mm) in enumerate(todo):
             label = f"bounds {net.label()} m={mm}"
             progress(label, round(100 * k / len(todo)), 100)     # percent of the shapes, as bkk_progress
-            rows.append(bounds_row(net, mm, bkk=bkk, engine=eng, progress=bkk_progress(progress, label, k, len(todo))))
+            rows.append(bounds_row(net, mm, bkk=bkk, mixed_volume=mixed_volume,
+                                   progress=bkk_progress(progress, label, k, len(todo))))
     except KeyboardInterrupt:   # "Aborted", exit code 130
         if bkk and rows:
             click.echo(f"{len(rows)} of {len(todo)} shapes were done; their BKK values are cached.", err=True)

@@ -49,7 +49,7 @@ def maxreal(shape: Shape, samples, budget, target, chains, batch, allow_negative
     """
     from ... import cost
     from ...studies.maxreal import BATCH, BUDGET, CHAINS, max_real
-    from ...studies.table import default_jobs
+    from ...studies.pool import default_jobs
     spec = engine.spec()
     check_files([("--output", output), ("--save-instance", save_instance)], [], save_instance)
     seed = pick_seed(seed)

@@ -86,8 +86,8 @@ class Shape:
         return inst
 
     def rows(self):
-        """The rows of a sweep (see :func:`linnet_cli.studies.table.shape_rows`)."""
-        from ...studies.table import shape_rows
+        """The rows of a sweep (see :func:`linnet_cli.studies.rows.shape_rows`)."""
+        from ...studies.rows import shape_rows
         return shape_rows(self.d, self.dx, self.dy, self.H, self.m, self.widths)
 
 

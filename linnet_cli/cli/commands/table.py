@@ -71,13 +71,16 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
     from ... import cost
     from ...errors import InputError
     from ...output_files import StdoutError
-    from ...studies.table import check_sweep, default_jobs, load_table_spec, read_partial, resumable_rows, run_table
+    from ...studies.pool import default_jobs
+    from ...studies.run import read_partial, resumable_rows, run_table
+    from ...studies.spec import check_sweep, load_table_spec
 
     if config and shape.given:
         raise InputError("give a CONFIG file or shape options, not both")
     from ..columns import TABLE_COLUMNS, parse_columns
     from ...errors import opt
-    from ...studies.table import PRESETS, load_preset
+    from ...studies.published import PRESETS
+    from ...studies.spec import load_preset
     if preset and (config or shape.given):
         raise InputError(f"{opt('preset')} is a whole table: give it, a CONFIG file or shape options, not two of them")
     cols = parse_columns(columns, TABLE_COLUMNS)

@@ -116,6 +116,11 @@ def test_no_import_cycles_at_load_time():
     assert cycle is None, "import cycle: " + " → ".join(cycle)
 
 
+def test_no_import_cycles_counting_imports_inside_functions():
+    cycle = find_cycle(import_graph(load_time_only=False))
+    assert cycle is None, "import cycle: " + " → ".join(cycle)
+
+
 #: The layers, bottom first: a module may import its own layer and those below. The top-level modules
 #: are the shared ground (errors, arguments, progress, files and text written) or sit between the engines
 #: and the studies (solve, its result, the cost estimate).

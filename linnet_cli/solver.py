@@ -11,7 +11,7 @@ import numpy as np
 from .checks.bounds import BoundsRow
 from .checks.completeness import Completeness, Status, overall, special
 from .model.classify import classify
-from .engines import EngineSpec
+from .engines import EngineSpec, mixed_volume_for
 from .engines.base import Engine, Progress, RawSolutions
 from .errors import NumericalFailure
 from .model.instance import Instance, draw_seed, random_instance
@@ -116,7 +116,9 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
     eng = solver_for(network, spec)
     if bounds is None:
         from .checks.bounds import bkk_progress, bounds_row
-        bounds = bounds_row(network, instance.m, bkk=bkk, engine=eng,
+        # the engine's own mixed volume, if it offers one; linnet's for H = 0 (a linear solve, no engine)
+        bounds = bounds_row(network, instance.m, bkk=bkk,
+                            mixed_volume=None if network.H == 0 else mixed_volume_for(spec),
                             progress=None if progress is None else bkk_progress(progress, f"bounds {network.label()}"))
     t0 = time.perf_counter()
     try:

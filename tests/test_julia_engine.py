@@ -543,6 +543,15 @@ def test_bounds_with_engine_julia_computes_mixed_volumes_through_the_backend(mon
     assert sum(c[0] == "mixed_volume" for c in backend.calls) == 4
 
 
+def test_the_julia_engine_offers_its_mixed_volume_to_bounds_row(monkeypatch):
+    from linnet_cli import engines
+    from linnet_cli.checks.bounds import bounds_row
+    backend = NativeBackend()
+    _fake_julia(monkeypatch, backend)
+    row = bounds_row(Network.uniform(1, 2, 1), 1, mixed_volume=engines.mixed_volume_for("julia"))
+    assert row.BKK == 9 and sum(c[0] == "mixed_volume" for c in backend.calls) == 2
+
+
 def test_table_with_engine_julia_runs_in_one_process(monkeypatch, tmp_path):
     """--engine julia defaults to one job (every process would start its own Julia); the fake backend
     exists in this process only, so the row can only come out right when it is computed here."""

@@ -230,6 +230,32 @@ def test_bkk_bounds_with_origin_and_torus():
     assert origin == 17 and torus <= origin
 
 
+def test_bounds_row_takes_the_mixed_volume_as_a_function(monkeypatch, tmp_path):
+    """Another mixed volume computes the BKK columns afresh and leaves the cache alone; linnet's own,
+    the default, is cached per shape."""
+    from linnet_cli.checks.bounds import bounds_row
+    monkeypatch.setenv("LINNET_CACHE_DIR", str(tmp_path))
+    net, calls = Network.uniform(1, 1, 1), []
+
+    def counted(supports):
+        calls.append(len(supports))
+        return mixed_volume(supports)
+    assert bounds_row(net, 1, mixed_volume=counted).BKK == 5 and calls == [2, 2]
+    assert not (tmp_path / "bkk.json").exists()
+    assert bounds_row(net, 1, bkk=None, mixed_volume=counted).BKK is None and calls == [2, 2]   # not linnet's
+    assert bounds_row(net, 1, mixed_volume=mixed_volume).BKK == 5 and (tmp_path / "bkk.json").exists()
+    assert bounds_row(net, 1, bkk=None).BKK == 5 and calls == [2, 2]
+
+
+def test_mixed_volumes_are_not_part_of_the_engine_interface():
+    from linnet_cli.engines import mixed_volume_for
+    from linnet_cli.engines.base import Engine
+    from linnet_cli.engines.least_squares import LeastSquares
+    from linnet_cli.engines.native import NativeEngine
+    assert not any(hasattr(e, "mixed_volume") for e in (Engine, LeastSquares(), NativeEngine()))
+    assert mixed_volume_for("native") is None
+
+
 @pytest.mark.parametrize("d,dx,dy,bkk", [(1, 2, 1, 33), (1, 3, 1, 49), (1, 1, 2, 33), (1, 2, 2, 129),
                                          (1, 3, 2, 289)])
 def test_two_hidden_layers(d, dx, dy, bkk):

@@ -14,7 +14,7 @@ from ..model.network import Network, widths_text
 from ..progress import PartProgress, Progress
 
 if TYPE_CHECKING:
-    from ..engines.base import Engine
+    from .mixed_volume import MixedVolumeFunction
 
 #: Bytes per term of the exact symbolic expansion that yields the supports (a dict entry, its
 #: monomial tuple and a Fraction): used to refuse shapes whose expansion cannot fit in memory.
@@ -214,17 +214,22 @@ def bounds_records(rows: list[BoundsRow]) -> tuple[list[dict], list[str]]:
     return recs, cols
 
 
-def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: Engine | None = None,
-               progress: PartProgress | None = None) -> BoundsRow:
+def bounds_row(network: Network, m: int = 1, bkk: bool | None = True,
+               mixed_volume: MixedVolumeFunction | None = None, progress: PartProgress | None = None, *,
+               engine: object = None) -> BoundsRow:
     """All bounds of one shape.
 
     Parameters
     ----------
     network, m : the shape and the number of data points.
-    bkk : compute the BKK columns (mixed volumes); None: only when they are cached or cheap (see
-        :data:`CHEAP_BKK_N`). They are linnet's own (cached per shape), or computed afresh by
-        ``engine`` when one other than native is given.
-    progress : follows the mixed volumes: (which one, fraction done).
+    bkk : compute the BKK columns (mixed volumes); None: only when they are linnet's own and cached or
+        cheap (see :data:`CHEAP_BKK_N`).
+    mixed_volume : what computes the mixed volumes. None (or linnet's own
+        :func:`~linnet_cli.checks.mixed_volume.mixed_volume`): linnet's, cached per shape; another function
+        (such as the julia engine's, :func:`linnet_cli.engines.mixed_volume_for`) computes them afresh.
+    progress : follows linnet's own mixed volumes: (which one, fraction done).
+    engine : the older way to choose the mixed volume, for callers not yet changed: the engine's own
+        (``engine.mixed_volume``) when it offers one, else linnet's.
 
     Returns
     -------
@@ -237,15 +242,20 @@ def bounds_row(network: Network, m: int = 1, bkk: bool | None = True, engine: En
     """
     b_c, b_cs = thesis_bounds(network, m)
     mv = mv_t = None
-    # linnet's own mixed volumes also for H = 0, whose engine (a linear solve) computes none
-    native = engine is None or engine.name in ("native", "least-squares")
+    if mixed_volume is None and engine is not None:
+        mixed_volume = getattr(engine, "mixed_volume", None)
+    if mixed_volume is not None:
+        from . import mixed_volume as linnets
+        if mixed_volume is linnets.mixed_volume:
+            mixed_volume = None
     if bkk is None:
-        bkk = native and (network.N <= CHEAP_BKK_N or _cached_value(_read_cache(), network, m) is not None)
-    if bkk and native:
+        bkk = mixed_volume is None and (network.N <= CHEAP_BKK_N
+                                        or _cached_value(_read_cache(), network, m) is not None)
+    if bkk and mixed_volume is None:
         mv, mv_t = cached_bkk(network, m, progress)
     elif bkk:
         from .mixed_volume import bkk_bounds
-        mv, mv_t = bkk_bounds(network, m, engine.mixed_volume)
+        mv, mv_t = bkk_bounds(network, m, mixed_volume)
     return BoundsRow(network.d, network.dx, network.dy, network.H, m, network.N, bezout(network),
                      mv, mv_t, b_c, b_cs, network.widths)
 

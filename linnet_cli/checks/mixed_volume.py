@@ -55,7 +55,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..model.network import Network
 
 __all__ = ["mixed_volume", "bkk_bounds", "prepare_supports", "mixed_volume_memory", "memory_limit",
-           "default_threads", "MixedVolumeTooLarge"]
+           "default_threads", "MixedVolumeTooLarge", "MixedVolumeFunction"]
+
+#: A mixed volume: n supports in Z^n ((T_k, n) integer exponent vectors) → their mixed volume (no
+#: support gives 1, a support with a single point 0), as :func:`mixed_volume` computes it.
+MixedVolumeFunction = Callable[[Sequence[np.ndarray]], int]
 
 #: Bounds under which int64 arithmetic cannot overflow: cell volumes V and |B| times twice the
 #: largest column norm stay below 2^30, so every slope is below 2^31.6, every entry of an inequality
@@ -933,15 +937,14 @@ def default_threads() -> int:
     return max(1, n)
 
 
-def bkk_bounds(network: Network, m: int = 1,
-               mixed_volume_of: Callable[[Sequence[np.ndarray]], int] | None = None,
+def bkk_bounds(network: Network, m: int = 1, mixed_volume_of: MixedVolumeFunction | None = None,
                progress: PartProgress | None = None) -> tuple[int, int]:
     """(BKK bound for solutions in C^N, BKK bound for solutions in the torus) of the gradient system.
 
     The first is the mixed volume with the origin added to every support (the gradient system has
     no constant term), the second the mixed volume of the supports themselves. ``mixed_volume_of``
-    computes the mixed volumes (an engine's, e.g. HC.jl's); linnet's own by default, which reports
-    to ``progress`` as ("BKK", fraction) then ("BKK*", fraction).
+    computes the mixed volumes (e.g. HomotopyContinuation.jl's, which the julia engine offers);
+    linnet's own by default, which reports to ``progress`` as ("BKK", fraction) then ("BKK*", fraction).
     """
     from ..model.symbolic import generic_supports
 

@@ -6,12 +6,13 @@ HomotopyContinuation.jl through juliacall and is imported only when asked for.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ..errors import EngineUnavailable, InputError, opt
 from .base import Engine
 
 if TYPE_CHECKING:
+    from ..checks.mixed_volume import MixedVolumeFunction
     from ..homotopy.monodromy import MonodromyOptions
     from ..homotopy.tracker import TrackerOptions
 
@@ -74,6 +75,18 @@ def get_engine(spec: str | EngineSpec) -> Engine:
             raise EngineUnavailable(f"{opt('engine', 'julia')} is not available: {why}")
         return engine
     raise InputError(f"unknown engine {spec.name!r}; choose one of: {', '.join(ENGINES)}")
+
+
+def mixed_volume_for(spec: str | EngineSpec) -> MixedVolumeFunction | None:
+    """What computes the BKK bounds for the engine ``spec`` names (:func:`linnet_cli.bounds_row`'s
+    ``mixed_volume``): the julia engine offers HomotopyContinuation.jl's (MixedSubdivisions.jl, computed
+    afresh); None for the native engine, whose bounds are linnet's own (cached per shape). Raises as
+    :func:`get_engine` does when the engine cannot be used."""
+    engine = get_engine(spec)
+    if (spec if isinstance(spec, str) else spec.name) != "julia":
+        return None
+    from .julia import JuliaEngine
+    return cast(JuliaEngine, engine).mixed_volume
 
 
 def engine_status() -> list[tuple[str, bool, str]]:

@@ -132,8 +132,3 @@ class Engine(Protocol):
         """Critical points of each instance, by parameter homotopy from ``generic`` (a solution this
         engine's :meth:`generic_solve` returned)."""
         ...
-
-    def mixed_volume(self, supports: Sequence[np.ndarray]) -> int:
-        """Mixed volume of n supports in Z^n ((T_k, n) integer exponent vectors): no support gives
-        1, a support with a single point gives 0."""
-        ...

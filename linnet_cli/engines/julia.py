@@ -673,12 +673,14 @@ class JuliaEngine:
                 progress("HomotopyContinuation.jl: parameter homotopy", k + 1, len(instances))
         return out
 
-    # -- bounds ------------------------------------------------------------------------------------
+    # -- bounds (not part of the engine interface) ------------------------------------------------
 
     def mixed_volume(self, supports: Sequence[np.ndarray]) -> int:
         """Mixed volume of n supports in Z^n ((T_k, n) integer exponent vectors), by HC.jl's
-        MixedSubdivisions.jl. Same conventions as :func:`linnet_cli.checks.mixed_volume.mixed_volume`: no
-        support gives 1, a support with a single point gives 0."""
+        MixedSubdivisions.jl: the function this engine offers for the BKK bounds
+        (:func:`linnet_cli.engines.mixed_volume_for`, ``bounds_row(mixed_volume=...)``). Same conventions
+        as :func:`linnet_cli.checks.mixed_volume.mixed_volume`: no support gives 1, a support with a single
+        point gives 0."""
         sups = prepare_supports(supports)
         if not sups:
             return 1

@@ -104,8 +104,3 @@ class LeastSquares:
     def track_instances(self, generic: LeastSquaresSolution, instances: Sequence[Instance],
                         progress: Progress | None = None) -> list[RawSolutions]:
         return [raw_solutions(inst) for inst in instances]
-
-    def mixed_volume(self, supports: Sequence[np.ndarray]) -> int:
-        """linnet's own mixed volume (the BKK bound of a linear system is tiny)."""
-        from ..checks.mixed_volume import mixed_volume
-        return mixed_volume(supports)

@@ -471,11 +471,6 @@ class NativeEngine:
             raw.completeness = parts
         return raws
 
-    def mixed_volume(self, supports: Sequence[np.ndarray]) -> int:
-        """Exact mixed volume by linnet's tropical-curve walk (:mod:`linnet_cli.checks.mixed_volume`)."""
-        from ..checks.mixed_volume import mixed_volume
-        return mixed_volume(supports)
-
 
 def _loop_limit_notes(generic: MonodromySolution) -> list[str]:
     """A note for every sub-network whose monodromy stopped at its loop limit."""

@@ -50,9 +50,9 @@ PROCESS_BYTES = 100 * 2 ** 20
 MAX_INSTANCE_BATCH = 25
 #: Share of the available memory one batch of a table row may use.
 BATCH_SHARE = 0.25
-#: Seconds per sub-network for its monodromy, at least: 1.1–2.5 s measured with the numpy tracker
-#: on the 2-core reference machine for the smallest shapes; a compiled tracker is about 5–10 times
-#: faster, hence 0.2 s as the lower estimate.
+#: Seconds per sub-network for its monodromy, at least: whole ``linnet solve`` commands on Table 3.1's
+#: shapes, two or three sub-networks each, take 0.5–1 s with start-up and the trace tests (the README's
+#: measured figures), hence 0.2 s as the lower estimate.
 MONODROMY_SECONDS = 0.2
 #: The monodromy's work grows with the data. With m data points the data span k = min(d_x, m)
 #: dimensions and the critical points are those of the network with input width k: d_x enters only through
@@ -61,8 +61,8 @@ MONODROMY_SECONDS = 0.2
 #: Their number, and the loops and paths that find them, grow about exponentially in
 #: :func:`data_degree`; a network with k = 1 or d_y = 1 (rank-one data) has few, whatever its widths. The
 #: monodromy of the whole network is estimated as ``DATA_SECONDS · 2^(DATA_BITS · (degree − DATA_DEGREE))``,
-#: below every solve measured on the 2-core reference machine (``linnet solve --no-bkk --seed 1``, wall
-#: seconds on the idle machine unless said otherwise; degree in brackets): widths 2,2,2 m = 2: 0.9 [2];
+#: below every solve measured on a 2-core machine (``linnet solve --no-bkk --seed 1``, wall
+#: seconds with the machine idle unless said otherwise; degree in brackets): widths 2,2,2 m = 2: 0.9 [2];
 #: 3,2,3 m = 2, 3, 50: 4.7, 35, 55 [3, 4, 4] (with seed 2, m = 3 tracks a third of seed 1's 75,887 paths);
 #: 2,2,3 m = 2 and 3,2,2 m = 3: 8.1, 9.0 on the loaded machine [3]; 2,3,2 m = 2: 4.2 CPU [4]; 3,3,3
 #: m = 2: 38 (68 CPU) [6], m = 3: not done after 1,100 CPU seconds [8]; 2,3,3 m = 2 and 3,3,2 m = 3 (the

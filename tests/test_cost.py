@@ -117,7 +117,7 @@ def test_long_runs_are_warned_about_with_the_estimate(monkeypatch):
 
 # --- the time estimate follows the data: k = min(d_x, m) data dimensions --------------------------------
 
-#: Solves measured on the 2-core reference machine (widths, m, seconds of `linnet solve --no-bkk`, the
+#: Solves measured on a 2-core machine (widths, m, seconds of `linnet solve --no-bkk`, the
 #: lowest of the runs tried; see cost.DATA_BITS): the estimate stays below each.
 MEASURED = [((2, 2, 2), 2, 0.9), ((3, 2, 3), 2, 4.7), ((3, 2, 3), 3, 28), ((3, 2, 3), 50, 55),
             ((2, 2, 3), 2, 8.1), ((3, 2, 2), 3, 9.0), ((2, 3, 2), 2, 4.2), ((3, 3, 3), 2, 38), ((2, 3, 3), 2, 113),

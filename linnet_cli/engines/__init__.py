@@ -1,7 +1,7 @@
 """Engines that find critical points, behind one small interface (:class:`base.Engine`).
 
-``native`` (default) is linnet's own numpy engine; ``julia`` delegates path tracking to
-HomotopyContinuation.jl through juliacall and is imported only when asked for.
+``native`` (default) is linnet's own engine (a numba-compiled path tracker, no Julia); ``julia``
+delegates path tracking to HomotopyContinuation.jl through juliacall and is imported only when asked for.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""linnet's own numpy engine: zero patterns + monodromy + parameter homotopy (docs/design.md §2–§5).
+"""linnet's own engine, compiled path tracking with no Julia: zero patterns + monodromy + parameter
+homotopy (docs/design.md §2–§5).
 
 1. Enumerate dead-neuron patterns; group them by the widths of their sub-networks.
 2. For each distinct sub-network, find all torus solutions at generic parameters (X_0, Y_0, Λ_0)

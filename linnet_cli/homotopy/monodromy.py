@@ -137,9 +137,7 @@ class MonodromyGraph:
     solution is moved along every edge once, from whichever end it is known at, until no edge has an
     unmoved solution: the sets are then closed under the loops the edges make, which reach every
     solution when those loops generate a transitive group. No pairing is tracked twice, and no solution
-    the loops can reach is left to chance: where rounds of independent loops found the last solutions
-    like coupons (one of 168 orbits took a round of 1,519 paths), closing costs (segments per edge) ×
-    (solutions) per edge.
+    the loops can reach is left to chance; closing costs (segments per edge) × (solutions) per edge.
 
     ``track(x, p, q)`` moves points x from parameters p to q and returns (endpoints, success);
     ``canonical`` maps points to their orbit representatives."""

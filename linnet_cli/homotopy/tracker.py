@@ -1,8 +1,8 @@
 """A compiled path tracker for the parameter homotopies F(W; p(t)) = 0, t from 0 to 1.
 
 Each path runs to its end inside a numba-compiled loop over paths that releases the GIL; chunks of
-paths run on a thread per core (:func:`run_paths`), so every core is used and there are no lock-step
-batches. (numba's ``prange`` would do the same, but its parallel pipeline made the once-per-machine
+paths run on a thread per core (:func:`run_paths`), so every core is used and no path waits for
+another. (numba's ``prange`` would do the same, but its parallel pipeline made the once-per-machine
 compilation about 1.5× longer — 22 s against 15 s of CPU measured — and its OpenMP layer is not
 fork-safe for ``linnet table --jobs`` workers.) The algorithm is the one of HomotopyContinuation.jl's tracker
 (Timme, "Mixed precision path tracking for polynomial homotopy continuation", Adv. Comput. Math. 2021), in
@@ -43,7 +43,9 @@ from .return_code import ReturnCode
 
 @dataclass(frozen=True)
 class TrackerOptions:
-    """Settings of the path tracker; the defaults are HomotopyContinuation.jl's where it has them."""
+    """Settings of the path tracker: HomotopyContinuation.jl's defaults where it has them, except the
+    step-size factors beta_omega = 1.0 and beta_tau = 0.75 (HC.jl: 3 and 0.4), set apart on purpose (see
+    their fields)."""
 
     #: Newton must contract by at least this factor per iteration (HC.jl's ``a``).
     a: float = 0.125

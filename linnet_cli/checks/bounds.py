@@ -29,12 +29,18 @@ def bezout(network: Network) -> int:
     return (2 * network.H + 1) ** network.N
 
 
-def thesis_bounds(network: Network, m: int) -> tuple[int | None, int | None]:
-    """(B_C, B_C*) = ((1 + 4 d_y)^d, (4 d_y)^d), proved for H = 1, m = 1 only; (None, None) elsewhere."""
+def one_layer_bounds(network: Network, m: int) -> tuple[int | None, int | None]:
+    """(B_C, B_C*) = ((1 + 4 d_y)^d, (4 d_y)^d), the thesis's bounds for one hidden layer of width d and one
+    data point (A. Bharadwaj, "Critical Points of Deep Linear Networks in C^N", thesis, San Francisco
+    State University; docs/design.md §10), proved for H = 1, m = 1 only; (None, None) elsewhere."""
     if network.H != 1 or m != 1:
         return None, None
     d, dy = network.widths[1], network.dy
     return (1 + 4 * dy) ** d, (4 * dy) ** d
+
+
+#: The older name of :func:`one_layer_bounds`, for callers not yet renamed.
+thesis_bounds = one_layer_bounds
 
 
 def support_points_bound(network: Network, m: int = 1) -> int:
@@ -240,7 +246,7 @@ def bounds_row(network: Network, m: int = 1, bkk: bool | None = True,
     >>> row.N, row.CBB, row.B_C, row.B_C_star
     (8, 6561, 81, 64)
     """
-    b_c, b_cs = thesis_bounds(network, m)
+    b_c, b_cs = one_layer_bounds(network, m)
     mv = mv_t = None
     if mixed_volume is None and engine is not None:
         mixed_volume = getattr(engine, "mixed_volume", None)

@@ -51,7 +51,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from .bounds import thesis_bounds
+from .bounds import one_layer_bounds
 from ..model.classify import CriticalPoint
 from ..model.gradient import GradientSystem, Parameters
 from ..model.instance import Instance
@@ -114,7 +114,7 @@ class Certification:
     n_uncertified: int
     n_duplicates: int
     seconds: float
-    B_C: int | None                 # the thesis bound (bounds.thesis_bounds: H = 1, m = 1), else None
+    B_C: int | None                 # the thesis's bound (bounds.one_layer_bounds: H = 1, m = 1), else None
     proves_count: bool | None       # certified N_C reaches B_C, so N_C = B_C is proved (None: no bound)
     precisions: dict[int, int]      # bits -> number of points certified at that precision
     points: list[PointCertificate] = field(repr=False, default_factory=list)
@@ -229,7 +229,7 @@ def certify_solutions(instance: Instance, w: np.ndarray, patterns: Sequence[Zero
             c.real = None if c.duplicate_of is None else c.real
     counted = [certs[k] for k in kept]
     n_cert = len(counted)
-    B_C = thesis_bounds(net, instance.m)[0]
+    B_C = one_layer_bounds(net, instance.m)[0]
     proves = None if B_C is None else n_cert >= B_C
     precs: dict[int, int] = {}
     for c in counted:

@@ -27,7 +27,8 @@ _WHERE = {
     "load_table_spec": "studies.spec", "run_table": "studies.run", "TableSpec": "studies.spec", "TableRun": "studies.run",
     "RowSpec": "studies.rows", "RowResult": "studies.compute",
     "Completeness": "checks.completeness", "Status": "checks.completeness",
-    "EngineSpec": "engines", "MonodromyOptions": "homotopy.monodromy", "TrackerOptions": "homotopy.tracker",
+    "max_real": "studies.maxreal", "load_preset": "studies.spec", "table_paper": "cli.paper",
+    "EngineSpec": "engines", "get_engine": "engines", "MonodromyOptions": "homotopy.monodromy", "TrackerOptions": "homotopy.tracker",
     "LinnetError": "errors", "InputError": "errors", "EngineUnavailable": "errors", "PeerError": "errors",
     "NumericalFailure": "errors",
 }
@@ -53,7 +54,8 @@ if TYPE_CHECKING:
     from .checks.certify import Certification, certify_points, certify_result
     from .model.classify import CriticalPoint, Kind
     from .checks.completeness import Completeness, Status
-    from .engines import EngineSpec
+    from .cli.paper import table_paper
+    from .engines import EngineSpec, get_engine
     from .errors import EngineUnavailable, InputError, LinnetError, NumericalFailure, PeerError
     from .checks.exact import ExactCounts, exact_counts
     from .model.instance import Instance, load_instance, random_instance, save_instance
@@ -65,6 +67,8 @@ if TYPE_CHECKING:
     from .solver import solve
     from .studies.compute import RowResult
     from .studies.rows import RowSpec
+    from .studies.maxreal import max_real
     from .studies.run import TableRun, run_table
+    from .studies.spec import load_preset
     from .studies.spec import TableSpec, load_table_spec
     from .homotopy.tracker import TrackerOptions

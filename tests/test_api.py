@@ -45,6 +45,16 @@ def test_every_public_name_resolves():
         ln.no_such_name  # noqa: B018
 
 
+def test_the_front_door_names_the_entry_points_of_the_readme():
+    from linnet_cli.checks.systems import system_text
+    from linnet_cli.cli.paper import table_paper
+    from linnet_cli.engines import get_engine
+    from linnet_cli.studies.maxreal import max_real
+    from linnet_cli.studies.spec import load_preset
+    assert (ln.max_real, ln.get_engine, ln.system_text, ln.load_preset, ln.table_paper) == (
+        max_real, get_engine, system_text, load_preset, table_paper)
+
+
 def test_importing_the_package_and_the_cli_imports_no_numpy():
     code = ("import sys, linnet_cli, linnet_cli.cli.main; "
             "print(sorted(m for m in ('numpy', 'pandas', 'numba', 'rich') if m in sys.modules))")

@@ -64,6 +64,12 @@ def test_readme_python_block_runs_and_prints_what_it_says(code, tmp_path, monkey
                 assert want in printed, f"README promises {want!r} for `{line.strip()}`; printed:\n{printed}"
 
 
+def test_the_python_examples_import_only_the_front_door():
+    for param in _blocks():
+        imports = [ln.strip() for ln in param.values[0].splitlines() if ln.startswith(("import ", "from "))]
+        assert imports == ["import linnet_cli as ln"], imports
+
+
 def test_install_commands_agree_with_the_makefile():
     make = re.search(r"pip install --quiet -e '\.\[([a-z,]+)\]'", (ROOT / "Makefile").read_text())
     assert make, "the Makefile's install line"

@@ -35,7 +35,8 @@ SHAPES = [
     ("widths 2,2,2 m=3", ["--widths", "2,2,2", "--m", "3"], "2,2,2", 3, None, (225, 192), 2.0, True),
     ("widths 2,3,2 m=2", ["--widths", "2,3,2", "--m", "2"], "2,3,2", 2, [1, 2, 3], (1265, 640), 15.0, False),
     ("d=dx=dy=3", ["--d", "3", "--dx", "3", "--dy", "3"], "3,3,3", 1, None, (245, 64), 2.0, False),
-    ("d=dx=dy=4 --no-bkk", ["--d", "4", "--dx", "4", "--dy", "4", "--no-bkk"], "4,4,4", 1, None, (1921, 256), 6.0, False),
+    ("d=dx=dy=4 --no-bkk", ["--d", "4", "--dx", "4", "--dy", "4", "--no-bkk"], "4,4,4", 1, None, (1921, 256), 6.0,
+     False),
     ("H=3 widths 2,2,2,2,2 --no-bkk", ["--widths", "2,2,2,2,2", "--no-bkk"], "2,2,2,2,2", 1, None, (9985, None), 10.0,
      False),
 ]
@@ -112,7 +113,8 @@ def bench_cold(args) -> None:
 
 def bench_table(args) -> None:
     print("\n== `linnet table` (Table 3.1: 26 rows x 100 instances, 2 jobs, BKK cached) ==")
-    subprocess.run(linnet_cmd() + ["bounds", "-q", "--format", "csv"], capture_output=True, check=True)  # fill the BKK cache
+    # fill the BKK cache
+    subprocess.run(linnet_cmd() + ["bounds", "-q", "--format", "csv"], capture_output=True, check=True)
     t0 = time.perf_counter()
     out = subprocess.run(linnet_cmd() + ["table", "--jobs", "2", "-q", "--format", "json"],
                          capture_output=True, text=True, check=True)

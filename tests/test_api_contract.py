@@ -344,7 +344,7 @@ def test_bkk_progress_is_indeterminate_until_it_can_extrapolate_and_then_says_on
     report = bkk_progress(lambda *a: calls.append(a), "bounds d=4 dx=4 dy=4 m=1", 1, 2)
     report("BKK", 0.0)
     report("BKK", EXTRAPOLATE_FROM / 2)
-    for description, completed, total in calls:
+    for description, _completed, total in calls:
         assert total is None and "(2 of 2): BKK, no estimate yet" in description and "%" not in description
     calls.clear()
     report("BKK", 0.5)        # shape 2 of 2, its first mixed volume half done: 62.5 % of the run

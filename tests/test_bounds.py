@@ -1,6 +1,23 @@
 """Bounds columns of Table 3.1: N, CBB, B_C, B_C* (BKK is in test_mixed_volume.py)."""
-from linnet_cli.checks.bounds import bezout, bounds_row, one_layer_bounds
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import linnet_cli.checks.mixed_volume as mvmod
+from cli_helpers import restore_sigint
+from linnet_cli.checks.bounds import (bezout, bkk_memory, bounds_row, cached_bkk, check_bkk_memory,
+                                      one_layer_bounds, support_points_bound)
+from linnet_cli.cli.main import cli
+from linnet_cli.errors import InputError
 from linnet_cli.model.network import Network
+from linnet_cli.model.symbolic import generic_supports
 
 
 def test_table_3_1_bound_columns(table31):
@@ -17,24 +34,6 @@ def test_one_layer_bounds_only_where_proved():
 
 
 # ---------------------------------------------------------------- BKK: memory, progress, Ctrl-C
-
-import os
-import resource
-import signal
-import subprocess
-import sys
-import time
-
-import numpy as np
-import pytest
-from click.testing import CliRunner
-
-import linnet_cli.checks.mixed_volume as mvmod
-from cli_helpers import restore_sigint
-from linnet_cli.checks.bounds import bkk_memory, cached_bkk, check_bkk_memory, support_points_bound
-from linnet_cli.cli.main import cli
-from linnet_cli.errors import InputError
-from linnet_cli.model.symbolic import generic_supports
 
 
 @pytest.mark.parametrize("widths,m", [((1, 1, 1), 1), ((2, 3, 2), 2), ((2, 2, 2, 2), 1), ((2, 3, 1, 2), 2),

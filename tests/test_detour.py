@@ -46,7 +46,8 @@ def test_a_detour_never_takes_a_point_already_found():
                                         (inst.X, inst.Y, np.repeat(inst.lambda_flat[None], R, axis=0))), torus=True)
     res = tracker.track(tor.representatives)
     x0 = np.vstack([tor.representatives, tor.representatives[:1]])     # a start point given twice
-    res.x, codes = np.vstack([res.x, np.full((1, net.N), np.nan)]), np.append(res.codes.copy(), ReturnCode.ACCURACY_LIMIT)
+    res.x = np.vstack([res.x, np.full((1, net.N), np.nan)])
+    codes = np.append(res.codes.copy(), ReturnCode.ACCURACY_LIMIT)
     tracker.homotopy = ParameterHomotopy(GradientSystem(net), (tor.X, tor.Y, tor.lam),
                                          (inst.X, inst.Y, np.repeat(inst.lambda_flat[None], R + 1, axis=0)))
     detour(tracker, x0, res, codes, np.array([R]), np.arange(R + 1)[None], net)

@@ -49,7 +49,8 @@ def test_references_render_neutral_and_for_the_command_line():
 def test_references_survive_pickling():
     """Errors of worker processes (table --jobs, Dask) come back pickled."""
     exc = pickle.loads(pickle.dumps(InputError(f"{opt('resume')}: no such file: x.csv")))
-    assert cli_message(exc, FLAGS) == "--resume: no such file: x.csv" and str(exc) == "run to resume: no such file: x.csv"
+    assert cli_message(exc, FLAGS) == "--resume: no such file: x.csv"
+    assert str(exc) == "run to resume: no such file: x.csv"
 
 
 def _instance_errors(tmp_path):
@@ -63,7 +64,8 @@ def _instance_errors(tmp_path):
          "(H = 0); give --H 0 if that is meant, else add the missing Lambda2, ... (one per layer)"),
         (raised(random_instance, Network((1, 1, 1)), m=0),
          f"--m (number of data points) must be between 1 and {MAX_DATA}, got 0"),
-        (raised(check_instance_suffix, "x.txt"), "--save-instance: cannot save an instance as '.txt' (use .npz or .json)"),
+        (raised(check_instance_suffix, "x.txt"),
+         "--save-instance: cannot save an instance as '.txt' (use .npz or .json)"),
     ]
 
 
@@ -94,7 +96,8 @@ def _file_errors(tmp_path):
          f"--output and --plot name the same file {same}: give two different files"),
         (raised(read_partial, tmp_path / "x.csv"), f"--resume: no such file: {tmp_path / 'x.csv'}"),
         (raised(resumable_rows, partial, spec),
-         "--resume: p.csv was made with seed 1, this run uses seed 2; run with --seed 1 to continue it, or drop --resume"),
+         "--resume: p.csv was made with seed 1, this run uses seed 2; run with --seed 1 to continue it, "
+         "or drop --resume"),
     ]
 
 
@@ -125,14 +128,16 @@ def _engine_and_limit_errors(monkeypatch):
          "give --force to try anyway"),
         (points, str(points).split(". Give")[0] + ". Give --force to try anyway (--format table lists no points)"),
         (bkk, str(bkk).split("; use")[0] + "; use --no-bkk to skip it"),
-        (address, "--scheduler 'nowhere' is not a scheduler address" + str(address).split("is not a scheduler address")[1]),
+        (address,
+         "--scheduler 'nowhere' is not a scheduler address" + str(address).split("is not a scheduler address")[1]),
         (raised(check_verifiable, big), f"--verify-patterns is exhaustive over 2^N subspaces; N = {big.N} exceeds "
          f"{MAX_VERIFY_N}"),
         (raised(_check_prime, "x"), "--prime: expected an integer, got 'x'"),
         (raised(_check_prime, 4), f"--prime: expected a prime between 3 and {MAX_PRIME} (e.g. 32003), got 4"),
         (raised(mr.search_space, Network((1, 1, 1)), distribution="neg"),
          "distribution 'neg' draws no positive Lambda: use --allow-negative"),
-        (raised(mr.max_real, Network((1, 1, 1)), 0), f"--m (number of data points) must be between 1 and {MAX_DATA}, got 0"),
+        (raised(mr.max_real, Network((1, 1, 1)), 0),
+         f"--m (number of data points) must be between 1 and {MAX_DATA}, got 0"),
     ]
 
 

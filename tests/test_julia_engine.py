@@ -26,8 +26,8 @@ import pytest
 from linnet_cli.engines import get_engine
 from linnet_cli.engines import julia as jl_engine
 from linnet_cli.engines.julia import (JuliaGenericSolution, JuliaEngine, MonodromyOutcome, PathBatch, all_patterns,
-                                      assign_patterns, duplicates, pack_parameters, parameter_names, prepare_supports, sort_endpoints,
-                                      stack_supports, unpack_parameters, zero_mask)
+                                      assign_patterns, duplicates, pack_parameters, parameter_names, prepare_supports,
+                                      sort_endpoints, stack_supports, unpack_parameters, zero_mask)
 from linnet_cli.engines.native import monodromy_solution, track_to
 from linnet_cli.errors import EngineUnavailable, InputError
 from linnet_cli.model.gradient import GradientSystem, Parameters
@@ -39,8 +39,8 @@ from linnet_cli.model.symmetry import expand_orbits
 from linnet_cli.homotopy.return_code import ReturnCode
 from linnet_cli.homotopy.tracker import ParameterHomotopy, Tracker
 
-AT_INFINITY, DUPLICATE, LEFT_TORUS, NOT_A_PATTERN = (ReturnCode.AT_INFINITY, ReturnCode.DUPLICATE, ReturnCode.LEFT_TORUS,
-                                                    ReturnCode.NOT_A_PATTERN)
+AT_INFINITY, DUPLICATE, LEFT_TORUS, NOT_A_PATTERN = (ReturnCode.AT_INFINITY, ReturnCode.DUPLICATE,
+                                                    ReturnCode.LEFT_TORUS, ReturnCode.NOT_A_PATTERN)
 
 ROOT = Path(__file__).resolve().parent.parent
 HAS_JULIACALL = importlib.util.find_spec("juliacall") is not None

@@ -182,7 +182,8 @@ def test_walk_on_a_synthetic_score_and_ctrl_c():
               (random_instance(net, seed=s) for s in range(3))]
     calls: list[int] = []
     out = search(_synthetic(calls), space, starts, 320, np.random.default_rng(0), n_complex=9, chains=2, batch=4)
-    assert out.record.score.n_real == 9 and out.record.score.n_real == 1 + 2 * int(np.sum(out.record.instance.lambda_flat > 0.8))
+    assert out.record.score.n_real == 9
+    assert out.record.score.n_real == 1 + 2 * int(np.sum(out.record.instance.lambda_flat > 0.8))
     assert out.candidates == 8 * len(calls) and calls == [2] * len(calls) and out.candidates < 320   # stops at N_C
     with pytest.raises(KeyboardInterrupt):
         search(_synthetic([], stop_at=2), space, starts, 320, np.random.default_rng(0), n_complex=9)

@@ -270,7 +270,8 @@ def test_a_file_size_limit_on_standard_output_is_an_error(tmp_path, fmt):
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
 def test_a_full_disk_on_standard_output_is_an_error():
-    _only_error(_stdout_to("/dev/full", *SOLVE, "--format", "json"), "Error: cannot write standard output: No space left on device")
+    _only_error(_stdout_to("/dev/full", *SOLVE, "--format", "json"),
+                "Error: cannot write standard output: No space left on device")
     _only_error(_stdout_to("/dev/full", *SOLVE), "Error: cannot write standard output: No space left on device")
     _only_error(_stdout_to("/dev/full", "--help"), "Error: cannot write standard output: No space left on device")
     _only_error(_stdout_to("/dev/full", *SOLVE, "-o", "/dev/stdout"),

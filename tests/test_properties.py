@@ -141,7 +141,8 @@ row = st.dictionaries(st.sampled_from(["d", "dx", "dy", "H", "m", "widths", "zz"
 configs = st.fixed_dictionaries({}, optional={
     "title": st.text(max_size=8), "samples": st.one_of(st.integers(-1, 2), st.just("many")),
     "seed": st.integers(-2, 5), "distribution": st.sampled_from(["default", "positive", "nope"]),
-    "engine": st.sampled_from(["native", "nope"]), "published": st.sampled_from(["table-3.1-published.tsv", "nope.tsv"]),
+    "engine": st.sampled_from(["native", "nope"]),
+    "published": st.sampled_from(["table-3.1-published.tsv", "nope.tsv"]),
     "histograms": st.lists(row, max_size=2), "rows": st.lists(row, max_size=2),
     "sweep": st.dictionaries(st.sampled_from(["d", "dx", "dy", "H", "m", "zz"]), scalars, max_size=4),
     "bogus": st.integers()})

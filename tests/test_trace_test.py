@@ -94,8 +94,8 @@ def test_completeness_levels():
 
 def test_pencils_that_keep_failing_make_the_check_inconclusive_and_stop_monodromy(monkeypatch):
     """When the traces cannot be computed (every pencil has failed paths), the check says so after
-    PENCIL_STALL rounds on each of SLICE_TRIES slices, and monodromy stops there instead of looping to its limit; the count is then
-    reported as not verified, with the reason."""
+    PENCIL_STALL rounds on each of SLICE_TRIES slices, and monodromy stops there instead of looping to its limit;
+    the count is then reported as not verified, with the reason."""
     import linnet_cli.homotopy.trace_test as tt
     calls = []
 
@@ -147,7 +147,8 @@ def test_the_tolerance_follows_the_endpoints_noise(monkeypatch, residual, noise,
     import linnet_cli.homotopy.trace_test as tt
     net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed=3)
     monkeypatch.setattr(tt.TraceTest, "_traces",
-                        lambda self, fiber, *span: tt.Traces(np.array([residual]), np.array([noise]), np.array([[power]])))
+                        lambda self, fiber, *span: tt.Traces(np.array([residual]), np.array([noise]),
+                                                             np.array([[power]])))
     res = TraceTest(net, X, Y, tor.lam, rng).check(tor.representatives)
     assert res.passed == passed and not res.inconclusive
     assert res.tolerance == max(tt.TRACE_TOL, tt.NOISE_MARGIN * noise)

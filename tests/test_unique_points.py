@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from linnet_cli.homotopy.unique_points import SAME_POINT_TOL, assign, close_pairs, duplicates, merge_new, relative_distance
+from linnet_cli.homotopy.unique_points import (SAME_POINT_TOL, assign, close_pairs, duplicates, merge_new,
+                                               relative_distance)
 
 
 def _brute_duplicates(points, tol=SAME_POINT_TOL):
@@ -29,7 +30,8 @@ def _points(seed, P=300, N=6):
     pick = rng.choice(P, P // 3)
     direction = rng.normal(size=(len(pick), N)) + 1j * rng.normal(size=(len(pick), N))
     direction /= np.linalg.norm(direction, axis=1, keepdims=True)
-    size = SAME_POINT_TOL * (1 + np.linalg.norm(x[pick], axis=1, keepdims=True)) * rng.choice([0.1, 0.9, 1.1, 3.0], size=(len(pick), 1))
+    size = (SAME_POINT_TOL * (1 + np.linalg.norm(x[pick], axis=1, keepdims=True))
+            * rng.choice([0.1, 0.9, 1.1, 3.0], size=(len(pick), 1)))
     y = np.vstack([x, x[pick] + size * direction])
     return y[rng.permutation(len(y))]
 

@@ -1,9 +1,10 @@
-# Quick start: `make run` sets up .venv and solves one instance; `make test` sets up and runs the tests.
+# Quick start: `make run` sets up .venv and solves one instance; `make test` sets up and runs the tests;
+# `make lint` runs ruff and mypy with the configuration in pyproject.toml.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup bench clean
+.PHONY: run test lint setup bench clean
 
 $(BIN)/linnet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,10 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check
+	$(BIN)/mypy linnet_cli
 
 bench: setup
 	$(BIN)/python benchmarks/bench_solve.py

@@ -30,8 +30,9 @@ def _nap(seconds: float) -> int:
     return os.getpid()
 
 
-def _worker_state(_: object) -> tuple[bool, int]:
-    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN, tracker._threads
+def _worker_state(_: object) -> tuple[bool, bool, int]:
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN, signal.SIGINT in blocked, tracker._threads
 
 
 def test_results_in_order_and_as_they_finish():
@@ -54,7 +55,8 @@ def test_workers_ignore_ctrl_c_and_share_the_cores():
             states = pool.map(_worker_state, [0, 1])
     finally:
         tracker.set_threads(None)
-    assert states == [(True, max(1, (os.cpu_count() or 1) // 2))] * 2
+    assert states == [(True, False, max(1, (os.cpu_count() or 1) // 2))] * 2
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())     # nor here, once they run
     assert default_jobs(EngineSpec("julia")) == 1 and default_jobs(EngineSpec()) == (os.cpu_count() or 1)
 
 

@@ -55,6 +55,7 @@ def _start_worker(messages: Any, threads: int, setup: Callable[..., None] | None
     from ..homotopy.tracker import set_threads
     global _MESSAGES
     ignore_ctrl_c()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})    # blocked while the worker was forked
     _MESSAGES = messages
     set_threads(threads)
     if setup is not None:
@@ -78,8 +79,15 @@ class WorkerPool:
         # when the result is
         self._messages: SimpleQueue[tuple[Any, ...]] | None = mp.SimpleQueue() if on_message is not None else None
         threads = max(1, (os.cpu_count() or 1) // jobs)
-        self._pool: Any = mp.Pool(jobs, initializer=_start_worker,
-                                  initargs=(self._messages, threads, setup, setup_args))
+        # a worker ignores Ctrl-C from its first instant: SIGINT stays blocked while the workers are forked
+        # (they inherit the mask and unblock it once they ignore it; a Ctrl-C meanwhile reaches this process
+        # when it unblocks it here)
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._pool: Any = mp.Pool(jobs, initializer=_start_worker,
+                                      initargs=(self._messages, threads, setup, setup_args))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     def __enter__(self) -> WorkerPool:
         return self

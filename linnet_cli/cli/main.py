@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from ..errors import EngineUnavailable, InputError, LinnetError, NumericalFailure, PeerError
 from .commands.bounds import bounds
 from .commands.emit import emit
 from .commands.engines import engines
@@ -47,9 +48,10 @@ Completeness of a count, strongest first:
 """
 
 
-#: Exit code of each kind of library error (:mod:`linnet_cli.errors`), by class name; the first that
-#: matches counts. The epilog of ``linnet --help`` and the README list them.
-EXIT_CODES = (("InputError", 2), ("EngineUnavailable", 3), ("PeerError", 3), ("NumericalFailure", 4))
+#: Exit code of each kind of library error (:mod:`linnet_cli.errors`); the first kind that matches
+#: counts. The epilog of ``linnet --help`` and the README list them.
+EXIT_CODES: tuple[tuple[type[LinnetError], int], ...] = (
+    (InputError, 2), (EngineUnavailable, 3), (PeerError, 3), (NumericalFailure, 4))
 
 #: Exit code of a library error of no kind listed in :data:`EXIT_CODES` (none is raised today).
 OTHER_ERROR_CODE = 1
@@ -57,8 +59,7 @@ OTHER_ERROR_CODE = 1
 
 def exit_code(exc: BaseException) -> int:
     """The exit code of a library error (:data:`EXIT_CODES`)."""
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    return next((code for name, code in EXIT_CODES if name in names), OTHER_ERROR_CODE)
+    return next((code for kind, code in EXIT_CODES if isinstance(exc, kind)), OTHER_ERROR_CODE)
 
 
 class LinnetGroup(click.Group):
@@ -92,7 +93,6 @@ class LinnetGroup(click.Group):
         sys.exit(_flush_stdout(code))
 
     def _run(self, args: Any, prog_name: str | None, extra: dict) -> Any:
-        from ..errors import LinnetError
         from ..output_files import StdoutError
         try:
             rv = super().main(args=args, prog_name=prog_name or "linnet", standalone_mode=False, **extra)

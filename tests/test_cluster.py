@@ -33,7 +33,7 @@ def _rows(path) -> list[dict]:
 
 
 def _same(a, b) -> bool:
-    strip = lambda rs: [{k: v for k, v in r.as_record().items() if k != "seconds"} for r in rs]  # noqa: E731
+    strip = lambda rs: [{k: v for k, v in r.to_dict().items() if k != "seconds"} for r in rs]  # noqa: E731
     return strip(a) == strip(b)
 
 

@@ -20,7 +20,7 @@ def test_compute_row_counts_and_histogram():
 
 def test_a_rows_record_reads_back():
     r = compute_row(RowSpec(Network((1, 1, 1)), 2), samples=3, seed=0)
-    rec = r.as_record()
+    rec = r.to_dict()
     assert list(rec) == list(ROW_COLUMNS) and rec["widths"] == "1,1,1" and rec["m"] == 2
-    back = RowResult.from_record({k: "" if v is None else str(v) for k, v in rec.items()})    # as csv has it
+    back = RowResult.from_dict({k: "" if v is None else str(v) for k, v in rec.items()})    # as csv has it
     assert back == r and back.key == "1,1,1|m=2" and back.BKK == r.BKK

@@ -247,13 +247,13 @@ def test_a_cached_bkk_entry_below_the_counts_found_is_recomputed(tmp_path, monke
 
 def test_the_torus_count_exposes_a_cached_entry_too(tmp_path, monkeypatch):
     from linnet_cli.model.network import Network
-    from linnet_cli.studies.compute import start_row
+    from linnet_cli.studies.compute import solve_row_generic
     from linnet_cli.studies.rows import RowSpec
     from linnet_cli.solver import solver_for
     monkeypatch.setenv("LINNET_CACHE_DIR", str(tmp_path))
     (tmp_path / "bkk.json").write_text(json.dumps({"1,1,1|m=1": [5, 3]}))   # BKK* 3 < N_C* = 4
     net = Network((1, 1, 1))
-    start = start_row(RowSpec(net, 1), 0, solver_for(net, "native"))
+    start = solve_row_generic(RowSpec(net, 1), 0, solver_for(net, "native"))
     assert (start.bounds.BKK, start.bounds.BKK_torus) == (5, 4)
     assert json.loads((tmp_path / "bkk.json").read_text())["1,1,1|m=1"] == [5, 4]
 

@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from ..export import duration_text
 from ..model.network import Network, widths_text
@@ -37,10 +37,6 @@ def one_layer_bounds(network: Network, m: int) -> tuple[int | None, int | None]:
         return None, None
     d, dy = network.widths[1], network.dy
     return (1 + 4 * dy) ** d, (4 * dy) ** d
-
-
-#: The older name of :func:`one_layer_bounds`, for callers not yet renamed.
-thesis_bounds = one_layer_bounds
 
 
 def support_points_bound(network: Network, m: int = 1) -> int:
@@ -87,7 +83,7 @@ def _cache_file() -> Path:
 CHEAP_BKK_N = 10
 
 
-def valid_bkk(entry: object, network: Network) -> bool:
+def valid_bkk(entry: object, network: Network) -> TypeGuard[list[int]]:
     """Whether a cached entry can be a shape's (BKK, BKK torus): two integers with
     0 ≤ BKK torus ≤ BKK ≤ CBB (adding the origin to the supports can only raise the mixed volume,
     and the mixed volume never exceeds the Bézout number). Anything else is recomputed."""
@@ -221,8 +217,7 @@ def bounds_records(rows: list[BoundsRow]) -> tuple[list[dict], list[str]]:
 
 
 def bounds_row(network: Network, m: int = 1, bkk: bool | None = True,
-               mixed_volume: MixedVolumeFunction | None = None, progress: PartProgress | None = None, *,
-               engine: object = None) -> BoundsRow:
+               mixed_volume: MixedVolumeFunction | None = None, progress: PartProgress | None = None) -> BoundsRow:
     """All bounds of one shape.
 
     Parameters
@@ -234,8 +229,6 @@ def bounds_row(network: Network, m: int = 1, bkk: bool | None = True,
         :func:`~linnet_cli.checks.mixed_volume.mixed_volume`): linnet's, cached per shape; another function
         (such as the julia engine's, :func:`linnet_cli.engines.mixed_volume_for`) computes them afresh.
     progress : follows linnet's own mixed volumes: (which one, fraction done).
-    engine : the older way to choose the mixed volume, for callers not yet changed: the engine's own
-        (``engine.mixed_volume``) when it offers one, else linnet's.
 
     Returns
     -------
@@ -248,8 +241,6 @@ def bounds_row(network: Network, m: int = 1, bkk: bool | None = True,
     """
     b_c, b_cs = one_layer_bounds(network, m)
     mv = mv_t = None
-    if mixed_volume is None and engine is not None:
-        mixed_volume = getattr(engine, "mixed_volume", None)
     if mixed_volume is not None:
         from . import mixed_volume as linnets
         if mixed_volume is linnets.mixed_volume:

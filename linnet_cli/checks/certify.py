@@ -135,9 +135,6 @@ class Certification:
                              "duplicate_of": p.duplicate_of} for p in self.uncertified],
         }
 
-    #: The older name of :meth:`to_dict`, for callers not yet renamed.
-    as_dict = to_dict
-
 
 def _json_float(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None

@@ -69,11 +69,6 @@ class CriticalPoint:
         return f"{Kind.SADDLE} (index {self.morse_index})" if self.kind is Kind.SADDLE else self.kind.value
 
     @property
-    def category(self) -> Kind:
-        """The older name of :attr:`kind`, for callers not yet renamed."""
-        return self.kind
-
-    @property
     def is_torus(self) -> bool:
         """All weights nonzero (exact: from the zero pattern)."""
         return not self.pattern.is_origin and bool(self.pattern.mask.all())

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import InputError, opt
 from ..progress import Progress
-from .compute import InstanceCounts, RowResult, RowStart, finish_row, instance_batches, start_row, track_row_instances
+from .compute import InstanceCounts, RowResult, RowGeneric, finish_row, instance_batches, solve_row_generic, track_row_instances
 from .pool import ignore_ctrl_c
 from .rows import RowSpec, instance_seeds
 
@@ -209,12 +209,12 @@ def _engine(row: RowSpec, engine: Any) -> Any:
     return solver_for(row.network, engine)
 
 
-def _start_task(row: RowSpec, seed: int, engine: Any, bkk: bool) -> RowStart:
+def _generic_task(row: RowSpec, seed: int, engine: Any, bkk: bool) -> RowGeneric:
     _use_worker_threads()
-    return start_row(row, seed, _engine(row, engine), bkk)
+    return solve_row_generic(row, seed, _engine(row, engine), bkk)
 
 
-def _chunk_task(start: RowStart, seeds: Any, engine: Any, distribution: str, certify: bool,
+def _chunk_task(start: RowGeneric, seeds: Any, engine: Any, distribution: str, certify: bool,
                 first: int) -> InstanceCounts:
     _use_worker_threads()
     return track_row_instances(start, seeds, _engine(start.row, engine), distribution, certify, first)
@@ -236,7 +236,7 @@ class _Row:
 
     def __init__(self, row: RowSpec) -> None:
         self.row = row
-        self.start: RowStart | None = None
+        self.start: RowGeneric | None = None
         self.counts = InstanceCounts()
         self.chunks = 0
         self.done = 0          # instances
@@ -257,7 +257,7 @@ def run_on_cluster(scheduler: Any, todo: list[RowSpec], args: tuple, workers: in
         meta: dict[Any, tuple[_Row, tuple[int, int] | None]] = {}
         pending = as_completed()
         for row in todo:
-            fut = client.submit(_start_task, row, seed, engine, bkk, pure=False, retries=TASK_RETRIES)
+            fut = client.submit(_generic_task, row, seed, engine, bkk, pure=False, retries=TASK_RETRIES)
             meta[fut] = (_Row(row), None)
             pending.add(fut)
         try:

@@ -3,7 +3,7 @@
 Per row: one generic solve at random complex data (monodromy per sub-network), then one parameter
 homotopy from it to each random real instance, batched across instances (docs/design.md §5); the
 instance with the most real points is certified, and a search over real instances may raise max N_R.
-The steps are separate functions (:func:`start_row`, :func:`track_row_instances`, :func:`finish_row`)
+The steps are separate functions (:func:`solve_row_generic`, :func:`track_row_instances`, :func:`finish_row`)
 so that a cluster can run them as tasks (:mod:`linnet_cli.studies.cluster`); :func:`compute_row` runs
 them in this process. Every seed derives from the table's master seed and the row's shape
 (:mod:`linnet_cli.studies.rows`), and the counts do not depend on how instances are batched.
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..model.instance import Instance
     from .maxreal import Score
 
-__all__ = ["ROW_COLUMNS", "RowResult", "RowStart", "InstanceCounts", "start_row", "instance_batches",
+__all__ = ["ROW_COLUMNS", "RowResult", "RowGeneric", "InstanceCounts", "solve_row_generic", "instance_batches",
            "track_row_instances", "finish_row", "compute_row"]
 
 #: Machine-readable columns of a table row, in order (bounds columns first).
@@ -80,15 +80,15 @@ class RowResult:
     def key(self) -> str:
         return Network(self.bounds.widths).key(self.m)
 
-    def as_record(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """Flat record for csv/json (:data:`ROW_COLUMNS`): the histogram as ``"n:count;..."``."""
         rec = {c: getattr(self, c) for c in ROW_COLUMNS}
         rec["N_R_histogram"] = ";".join(f"{k}:{v}" for k, v in sorted(self.N_R_histogram.items()))
         return rec
 
     @classmethod
-    def from_record(cls, rec: dict[str, Any]) -> RowResult:
-        """Inverse of :meth:`as_record` (to resume a run), from csv strings or json values."""
+    def from_dict(cls, rec: dict[str, Any]) -> RowResult:
+        """Inverse of :meth:`to_dict` (to resume a run), from csv strings or json values."""
         def num(v: Any) -> int | None:
             return None if v in (None, "", "nan") else int(float(v))
         hist_text = str(rec.get("N_R_histogram") or "")
@@ -102,7 +102,7 @@ class RowResult:
 
 
 @dataclass
-class RowStart:
+class RowGeneric:
     """What a row's instances are tracked from: its bounds and the engine's generic solve."""
 
     row: RowSpec
@@ -138,18 +138,19 @@ class InstanceCounts:
             self.best = other.best
 
 
-def start_row(row: RowSpec, seed: int, engine: Any, bkk: bool = True) -> RowStart:
-    """A row's bounds and generic solve (``engine`` from :func:`solve.solver_for`)."""
+def solve_row_generic(row: RowSpec, seed: int, engine: Any, bkk: bool = True) -> RowGeneric:
+    """A row's bounds and generic solve (``engine`` from :func:`linnet_cli.solver.solver_for`; its BKK
+    bounds by the engine's own mixed volume when it offers one, as the julia engine does)."""
     from ..checks.bounds import bounds_row, confirm_bkk
     t0 = time.perf_counter()
     rng = np.random.default_rng(row_seed(seed, row).spawn(2)[0])
-    b = bounds_row(row.network, row.m, bkk=bkk, engine=engine)
+    b = bounds_row(row.network, row.m, bkk=bkk, mixed_volume=getattr(engine, "mixed_volume", None))
     generic = engine.generic_solve(row.network, row.m, rng)
     b = confirm_bkk(b, generic.n_complex, generic.n_torus)   # counts above cached BKK bounds expose a damaged entry
-    return RowStart(row, b, generic, time.perf_counter() - t0)
+    return RowGeneric(row, b, generic, time.perf_counter() - t0)
 
 
-def instance_batches(start: RowStart, samples: int, most: int | None = None) -> list[tuple[int, int]]:
+def instance_batches(start: RowGeneric, samples: int, most: int | None = None) -> list[tuple[int, int]]:
     """Ranges of a row's instances tracked together: bounded by memory (by the generic count) and by
     ``most``; the counts do not depend on the batches."""
     from ..cost import instance_batch
@@ -158,7 +159,7 @@ def instance_batches(start: RowStart, samples: int, most: int | None = None) -> 
     return [(lo, min(lo + size, samples)) for lo in range(0, samples, size)]
 
 
-def track_row_instances(start: RowStart, seeds: np.ndarray, engine: Any, distribution: str = "default",
+def track_row_instances(start: RowGeneric, seeds: np.ndarray, engine: Any, distribution: str = "default",
                         certify: bool = False, first: int = 0) -> InstanceCounts:
     """Parameter homotopies from the row's generic solve to the random real instances of ``seeds``
     (samples ``first``, ``first`` + 1, … of the row)."""
@@ -178,7 +179,7 @@ def track_row_instances(start: RowStart, seeds: np.ndarray, engine: Any, distrib
         if out.best is None or (score.complete, n_real, -k) > out.best[:3]:
             out.best = (score.complete, n_real, -k, inst, pts)
         out.histogram[n_real] = out.histogram.get(n_real, 0) + 1
-        out.spurious += any(p.category is Kind.SPURIOUS_LOCAL_MINIMUM for p in pts)
+        out.spurious += any(p.kind is Kind.SPURIOUS_LOCAL_MINIMUM for p in pts)
         out.mismatch += len(pts) != n_c
         out.failed += sum(raw.failed.values()) + (0 if raw.singular is None else len(raw.singular))
         out.tracked += raw.paths_tracked
@@ -191,7 +192,7 @@ def track_row_instances(start: RowStart, seeds: np.ndarray, engine: Any, distrib
     return out
 
 
-def finish_row(start: RowStart, counts: InstanceCounts, samples: int, certify: bool, seconds: float,
+def finish_row(start: RowGeneric, counts: InstanceCounts, samples: int, certify: bool, seconds: float,
                engine: Any = None, distribution: str = "default", search: int = 0, seed: int = 0) -> RowResult:
     """The row's result from its start and the counts over all its instances. The instance with the most
     real points is certified (its proved points are lower bounds on N_C, N_C* and max N_R). With
@@ -232,7 +233,7 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
 
     t0 = time.perf_counter()
     eng = solver_for(row.network, engine)
-    start = start_row(row, seed, eng, bkk)
+    start = solve_row_generic(row, seed, eng, bkk)
     seeds = instance_seeds(seed, row, samples)
     counts = InstanceCounts()
     for lo, hi in instance_batches(start, samples):

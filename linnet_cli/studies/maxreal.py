@@ -468,7 +468,7 @@ class MaxRealResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (schema ``linnet.maxreal/1``), the record instance included."""
         net = self.network
-        cert = None if self.certification is None else self.certification.as_dict()
+        cert = None if self.certification is None else self.certification.to_dict()
         return {
             "schema": "linnet.maxreal/1", "widths": list(net.widths), "d": net.d, "dx": net.dx, "dy": net.dy,
             "H": net.H, "m": self.m, "N": net.N, "seed": self.seed, "distribution": self.distribution,
@@ -489,7 +489,7 @@ class MaxRealResult:
         }
 
 
-def sampled_start(candidates: CandidatePool, network: Network, m: int, seeds: np.ndarray, distribution: str,
+def scored_samples(candidates: CandidatePool, network: Network, m: int, seeds: np.ndarray, distribution: str,
                   progress: Progress | None = None, jobs: int = 1) -> list[tuple[Instance, Score]]:
     """Random instances drawn with ``seeds`` (the table's for the same seed), scored in batches: the
     search's starts. Each path is tracked on its own, so the batches do not change the scores."""
@@ -561,7 +561,7 @@ def max_real(network: Network, m: int = 1, *, samples: int = 100, budget: int = 
     check_target(network, m, target, n_c)
     # the julia engine's generic solve lives in this process's Julia: no worker processes
     with CandidatePool(eng, generic, n_c, jobs if spec.name == "native" else 1, spec) as candidates:
-        starts = sampled_start(candidates, network, m, inst_seed.generate_state(samples, dtype=np.uint32),
+        starts = scored_samples(candidates, network, m, inst_seed.generate_state(samples, dtype=np.uint32),
                                distribution, progress, jobs)
         sampling_seconds = time.perf_counter() - t0
         complete = [s for s in starts if s[1].complete]
@@ -637,7 +637,7 @@ def check_target(network: Network, m: int, target: int | None, n_complex: int | 
     upper bound known without computing: CBB, the proven B_C (H = 1, m = 1) or a cached BKK."""
     if target is None:
         return
-    from ..checks.bounds import bezout, cached_bkk_value, thesis_bounds
+    from ..checks.bounds import bezout, cached_bkk_value, one_layer_bounds
     shape = f"{network.label()}" + (f" m={m}" if m != 1 else "")
     if n_complex is not None:
         if target > n_complex:
@@ -645,7 +645,7 @@ def check_target(network: Network, m: int, target: int | None, n_complex: int | 
                              f"points of {shape} (its generic solve): no real instance has more real ones")
         return
     cached = cached_bkk_value(network, m)
-    bounds = [("the proven bound B_C", thesis_bounds(network, m)[0]), ("BKK", cached[0] if cached else None),
+    bounds = [("the proven bound B_C", one_layer_bounds(network, m)[0]), ("BKK", cached[0] if cached else None),
               ("CBB", bezout(network))]
     name, bound = min(((n, b) for n, b in bounds if b is not None), key=lambda nb: nb[1])
     if target > bound:

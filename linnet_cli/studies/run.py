@@ -91,7 +91,7 @@ class TableRun:
         cols, recs = self.columns(), []
         for r in self.results:
             pub = self.spec.published.get(r.key)
-            rec = r.as_record()
+            rec = r.to_dict()
             for ours, theirs in PUBLISHED_COLUMNS.items():
                 rec[f"published_{ours}"] = None if pub is None else pub.get(theirs)
             rec.update(audit_columns(audit_row(r, pub)))
@@ -412,19 +412,19 @@ def _row_of_record(p: Path, where: str, rec: dict[str, Any]) -> RowResult:
             raise ValueError
     except (TypeError, ValueError):
         raise bad(f"seconds is {seconds!r}, not a number of seconds") from None
-    row = RowResult.from_record({**rec, "widths": widths_text(net.widths)})
+    row = RowResult.from_dict({**rec, "widths": widths_text(net.widths)})
     return row
 
 
 def _check_row(p: Path, where: str, row: RowResult, cache: dict) -> None:
     """A row's shape columns against its widths, and its counts against the shape's bounds."""
-    from ..checks.bounds import bezout, cached_bkk_value, thesis_bounds
+    from ..checks.bounds import bezout, cached_bkk_value, one_layer_bounds
 
     def bad(text: str) -> InputError:
         return InputError(f"{opt('resume')}: {p}, {where}: {text}: no linnet run writes such a row")
     net = Network(row.bounds.widths)
     shape = f"{net.label()} m={row.m}"
-    b_c, b_cs = thesis_bounds(net, row.m)
+    b_c, b_cs = one_layer_bounds(net, row.m)
     expected = {"d": net.d, "dx": net.dx, "dy": net.dy, "H": net.H, "N": net.N, "CBB": bezout(net), "B_C": b_c,
                 "B_C_star": b_cs}
     for col, want in expected.items():

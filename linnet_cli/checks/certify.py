@@ -1,4 +1,6 @@
 """Rigorous certificates for computed critical points: Krawczyk's method in ball arithmetic.
+(One concept over 600 lines: the Krawczyk test, its exact ball evaluation of the gradient and the
+certificates of real and dead-neuron points are one proof.)
 
 For a system F: C^n → C^n, a center x̃, a box X = x̃ + [−r, r]^n (+ i[−r, r]^n) and any matrix Y,
 the Krawczyk operator is

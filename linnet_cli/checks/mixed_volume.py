@@ -1,4 +1,6 @@
 """Exact mixed volume of lattice polytopes (the BKK bound) by tropical homotopy continuation.
+(One concept over 600 lines: the lifting, the walk over mixed cells and its compiled kernels are one
+algorithm.)
 
 The mixed volume MV(A_1, ..., A_n) of n supports in Z^n is the sum of the volumes |det(a_k - b_k)_k|
 of the fine mixed cells {a_k, b_k}_k of a mixed subdivision induced by a generic lifting

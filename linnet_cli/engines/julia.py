@@ -1,4 +1,6 @@
 """The HomotopyContinuation.jl engine: path tracking delegated to HC.jl v2 through juliacall.
+(One concept over 600 lines: one engine behind the engine interface, with its Julia start-up and
+endpoint reading.)
 
 Every critical point at generic complex parameters p0 = (X0, Y0, Λ0) is found in one of two ways:
 
@@ -154,7 +156,7 @@ class PathBatch:
     def from_julia(cls, out: Sequence[Any], n: int) -> PathBatch:
         """From linnet.jl's (X, codes, singular): X a K × n ComplexF64 matrix, codes strings, flags Bool."""
         points = np.array(out[0], dtype=np.complex128, order="C").reshape(-1, n)
-        codes = [str(c) for c in out[1]]
+        codes = np.array([str(c) for c in out[1]], dtype=object)
         singular = np.array(out[2], dtype=bool).reshape(-1)
         return cls(points, codes, singular)
 
@@ -518,7 +520,7 @@ class JuliaEngine:
             return (rng.normal(size=shape) + 1j * rng.normal(size=shape)) / np.sqrt(2)
 
         X0, Y0, lam0 = cn(network.dx, m), cn(network.dy, m), cn(network.N)
-        seed = _seed(rng.integers(0, 2 ** 32))
+        seed = _seed(int(rng.integers(0, 2 ** 32)))
         if self.method == "polyhedral":
             generic = self._generic_polyhedral(network, m, X0, Y0, lam0, seed, progress)
         else:
@@ -649,7 +651,8 @@ class JuliaEngine:
         if K:
             blocks = self.backend.track(net.widths, m, generic.points, generic.p0, targets, generic.seed).blocks(K)
         else:
-            blocks = [PathBatch(np.zeros((0, net.N), complex), [], []) for _ in instances]
+            blocks = [PathBatch(np.zeros((0, net.N), complex), np.zeros(0, object), np.zeros(0, bool))
+                      for _ in instances]
         if len(blocks) != len(instances):
             raise RuntimeError(f"HomotopyContinuation.jl tracked {len(blocks)} instance(s) of {len(instances)}")
         out = []

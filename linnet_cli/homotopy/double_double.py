@@ -1,4 +1,6 @@
 """Double-double arithmetic (numba) for residuals beyond double precision: mixed-precision refinement.
+(One concept over 600 lines: the error-free transformations, the complex double-double operations and
+the gradient residual built on them are tested and compiled together.)
 
 Newton's method in double precision pins a regular solution down to about cond · ε (relative) and no
 further: near the solution the residual F(x) is a sum of terms far larger than itself, their rounding

@@ -1,4 +1,6 @@
 """A compiled path tracker for the parameter homotopies F(W; p(t)) = 0, t from 0 to 1.
+(One concept over 600 lines: the predictor, corrector, step control and endpoint judgement share the
+tracker's state and options, as HomotopyContinuation.jl's tracker does.)
 
 Each path runs to its end inside a numba-compiled loop over paths that releases the GIL; chunks of
 paths run on a thread per core (:func:`run_paths`), so every core is used and no path waits for

@@ -23,12 +23,15 @@ _WHERE = {
     "bounds_row": "checks.bounds", "BoundsRow": "checks.bounds",
     "certify_result": "checks.certify", "certify_points": "checks.certify", "Certification": "checks.certify",
     "system_text": "checks.systems",
-    "verify_patterns": "model.patterns", "PatternCheck": "model.patterns", "exact_counts": "checks.exact", "ExactCounts": "checks.exact",
-    "load_table_spec": "studies.spec", "run_table": "studies.run", "TableSpec": "studies.spec", "TableRun": "studies.run",
+    "verify_patterns": "model.patterns", "PatternCheck": "model.patterns",
+    "exact_counts": "checks.exact", "ExactCounts": "checks.exact",
+    "load_table_spec": "studies.spec", "run_table": "studies.run",
+    "TableSpec": "studies.spec", "TableRun": "studies.run",
     "RowSpec": "studies.rows", "RowResult": "studies.compute",
     "Completeness": "checks.completeness", "Status": "checks.completeness",
     "max_real": "studies.maxreal", "load_preset": "studies.spec", "table_paper": "cli.paper",
-    "EngineSpec": "engines", "get_engine": "engines", "MonodromyOptions": "homotopy.monodromy", "TrackerOptions": "homotopy.tracker",
+    "EngineSpec": "engines", "get_engine": "engines",
+    "MonodromyOptions": "homotopy.monodromy", "TrackerOptions": "homotopy.tracker",
     "LinnetError": "errors", "InputError": "errors", "EngineUnavailable": "errors", "PeerError": "errors",
     "NumericalFailure": "errors",
 }
@@ -49,26 +52,29 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-if TYPE_CHECKING:
-    from .checks.bounds import BoundsRow, bounds_row
-    from .checks.certify import Certification, certify_points, certify_result
-    from .model.classify import CriticalPoint, Kind
-    from .checks.completeness import Completeness, Status
-    from .cli.paper import table_paper
-    from .engines import EngineSpec, get_engine
-    from .errors import EngineUnavailable, InputError, LinnetError, NumericalFailure, PeerError
-    from .checks.exact import ExactCounts, exact_counts
-    from .model.instance import Instance, load_instance, random_instance, save_instance
-    from .homotopy.monodromy import MonodromyOptions
-    from .model.network import Network
-    from .model.patterns import PatternCheck, verify_patterns
-    from .checks.systems import system_text
-    from .result import SolveResult
-    from .solver import solve
-    from .studies.compute import RowResult
-    from .studies.rows import RowSpec
-    from .studies.maxreal import max_real
-    from .studies.run import TableRun, run_table
-    from .studies.spec import load_preset
-    from .studies.spec import TableSpec, load_table_spec
-    from .homotopy.tracker import TrackerOptions
+if TYPE_CHECKING:   # the public names as type checkers see them ("X as X": re-exported)
+    from .checks.bounds import BoundsRow as BoundsRow, bounds_row as bounds_row
+    from .checks.certify import (Certification as Certification, certify_points as certify_points,
+                                 certify_result as certify_result)
+    from .model.classify import CriticalPoint as CriticalPoint, Kind as Kind
+    from .checks.completeness import Completeness as Completeness, Status as Status
+    from .cli.paper import table_paper as table_paper
+    from .engines import EngineSpec as EngineSpec, get_engine as get_engine
+    from .errors import (EngineUnavailable as EngineUnavailable, InputError as InputError, LinnetError as LinnetError,
+                         NumericalFailure as NumericalFailure, PeerError as PeerError)
+    from .checks.exact import ExactCounts as ExactCounts, exact_counts as exact_counts
+    from .model.instance import (Instance as Instance, load_instance as load_instance,
+                                 random_instance as random_instance, save_instance as save_instance)
+    from .homotopy.monodromy import MonodromyOptions as MonodromyOptions
+    from .model.network import Network as Network
+    from .model.patterns import PatternCheck as PatternCheck, verify_patterns as verify_patterns
+    from .checks.systems import system_text as system_text
+    from .result import SolveResult as SolveResult
+    from .solver import solve as solve
+    from .studies.compute import RowResult as RowResult
+    from .studies.rows import RowSpec as RowSpec
+    from .studies.maxreal import max_real as max_real
+    from .studies.run import TableRun as TableRun, run_table as run_table
+    from .studies.spec import load_preset as load_preset
+    from .studies.spec import TableSpec as TableSpec, load_table_spec as load_table_spec
+    from .homotopy.tracker import TrackerOptions as TrackerOptions

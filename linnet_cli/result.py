@@ -119,7 +119,7 @@ class SolveResult:
             c = counts.setdefault(p.pattern, [0, 0])
             c[0] += 1
             c[1] += p.is_real
-        return [(pat, *counts[pat]) for pat in self.patterns if pat in counts]
+        return [(pat, counts[pat][0], counts[pat][1]) for pat in self.patterns if pat in counts]
 
     def to_dict(self, solutions: bool = True) -> dict[str, Any]:
         """The JSON layout of ``linnet solve --format json`` (schema ``linnet.solve/1``): the counts, bounds,

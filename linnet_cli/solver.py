@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
 import numpy as np
@@ -37,8 +37,8 @@ def engine_spec(engine: str | EngineSpec = "native", trace_test: bool | None = N
                 monodromy: MonodromyOptions | None = None, tracker: TrackerOptions | None = None) -> EngineSpec:
     """An engine by name (or a spec) with the options given here set on it (None: keep the spec's)."""
     spec = EngineSpec(engine) if isinstance(engine, str) else engine
-    changes = {k: v for k, v in (("trace_test", trace_test), ("monodromy", monodromy), ("tracker", tracker))
-               if v is not None}
+    changes: dict[str, Any] = {k: v for k, v in (("trace_test", trace_test), ("monodromy", monodromy),
+                                                  ("tracker", tracker)) if v is not None}
     return dataclasses.replace(spec, **changes) if changes else spec
 
 
@@ -174,6 +174,7 @@ def _check_arguments(problem: object, engine: object, seed: object, progress: ob
     instance_of(bounds, "bounds", BoundsRow, "a BoundsRow", none=True)
     function(progress, "progress")
     function(before_classify, "before_classify")
+    assert isinstance(problem, (Network, Instance))   # instance_of refused anything else
     network, n_data = (problem, n_data) if isinstance(problem, Network) else (problem.network, problem.m)
     check_request(network, bool(verify_patterns), bool(exact))
     if not force:

@@ -68,7 +68,8 @@ def exact_counts(instance: Instance, timeout: float = EXACT_TIMEOUT) -> ExactCou
         n_c = peers.msolve_counts(instance, timeout=timeout, prime=EXACT_PRIME)[0]
         n_t = peers.msolve_counts(instance, timeout=timeout, prime=EXACT_PRIME, torus=True)[0]
     except peers.PeerTimeout:
-        raise peers.PeerTimeout(f"msolve did not finish within {timeout:.0f} s: no exact counts for this shape") from None
+        raise peers.PeerTimeout(f"msolve did not finish within {timeout:.0f} s: "
+                                "no exact counts for this shape") from None
     except peers.NotZeroDimensional:
         return ExactCounts(None, None, EXACT_PRIME, time.perf_counter() - t0, positive_dimensional=True)
     except PeerError as exc:

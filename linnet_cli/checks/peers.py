@@ -246,7 +246,8 @@ def msolve_counts(instance: Instance, timeout: float = DEFAULT_TIMEOUT, prime: i
     The degree is that of msolve's rational parametrization (= N_C when the ideal is radical, the
     generic case); the real solutions are msolve's certified isolating boxes (the origin included).
     Over a prime field (``prime``) msolve computes no real roots and the second number is None.
-    With ``torus`` only the solutions with no zero coordinate count (N_C*, see :func:`~linnet_cli.checks.systems.system_text`).
+    With ``torus`` only the solutions with no zero coordinate count (N_C*, see
+    :func:`~linnet_cli.checks.systems.system_text`).
     """
     exe = _resolve("msolve", binary, find_msolve)
     with tempfile.TemporaryDirectory(prefix="linnet-msolve-") as tmp:

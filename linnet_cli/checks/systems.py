@@ -154,7 +154,7 @@ def _poly(exps: np.ndarray, coefs: np.ndarray, names: Sequence[str], coef: Calla
           pow_op: str = "^", order: bool = True) -> str:
     """``c1*m1 + c2*m2 - ...``; ``coef`` writes the absolute value of a coefficient."""
     terms = _ordered_terms(exps, coefs) if order else list(zip(exps, coefs))
-    out = []
+    out: list[str] = []
     for e, c in terms:
         if c == 0:
             continue

@@ -14,7 +14,8 @@ import errno
 import gc
 import signal
 import sys
-from typing import Any
+from typing import Any, NoReturn
+from collections.abc import Sequence
 
 import click
 
@@ -73,8 +74,10 @@ class LinnetGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
-    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
-        extra.pop("standalone_mode", None)
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> NoReturn:
+        """Always standalone: an error is one line on stderr and the process exits with its code."""
+        extra["complete_var"] = complete_var
         if not (sys.argv[1:] if args is None else list(args)):
             args = ["--help"]       # bare `linnet`: its help, exit code 0 (not a usage error)
         # bounds such as CBB = 3^N are exact integers, printed in full: Python refuses to print more than

@@ -124,7 +124,7 @@ def table_paper(run, columns: list[Column] | None = None) -> PaperTable:
     for k, r in enumerate(run.results, 1):
         verdicts = audit_row(r, spec.published.get(r.key))
         published += bool(verdicts)
-        row: list[tuple[str, list[str]]] = [(str(k), [])] + [(cell(getattr(r, s)), []) for s in shape]
+        row: list[tuple[str, list[str]]] = [(str(k), []), *[(cell(getattr(r, s)), []) for s in shape]]
         for c in cols:
             v = verdicts.get(c.key)
             value = _value(r, c, best_real)
@@ -171,7 +171,7 @@ def bounds_paper(rows: Sequence, columns: list[Column] | None = None) -> PaperTa
     t = PaperTable("Bounds on the number of critical points" + (f" ({same})" if same else ""),
                    _heads(shape, chosen, False))
     for r in records:
-        t.rows.append([(cell(r.get(s)), []) for s in shape] + [(cell(r.get(c.key)), []) for c in chosen])
+        t.rows.append([*[(cell(r.get(s)), []) for s in shape], *[(cell(r.get(c.key)), []) for c in chosen]])
     t.caption.append("CBB = (2H+1)^N; BKK = mixed volume with the origin (C^N), BKK* torus only; "
                      "B_C = (1+4d_y)^d, B_C* = (4d_y)^d, proved for H = 1, m = 1 (— elsewhere).")
     return t

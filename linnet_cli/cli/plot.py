@@ -64,6 +64,7 @@ def plot_histograms(results: list, path: str | Path, title: str, highlight: list
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.artist import Artist
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
     except ImportError:
@@ -110,7 +111,7 @@ def plot_histograms(results: list, path: str | Path, title: str, highlight: list
         ax.set_xlabel("N_R (real critical points)", fontsize=8)
         ax.set_ylabel("instances", fontsize=8)
         ax.tick_params(labelsize=7)
-    handles = [Patch(color="tab:blue", label="instances with N_R real critical points")]
+    handles: list[Artist] = [Patch(color="tab:blue", label="instances with N_R real critical points")]
     if marked["highlight"]:
         handles.append(Patch(color="tab:red", label="the same, rows the table definition highlights"))
     if marked["published"]:

@@ -5,7 +5,7 @@ from typing import Any
 from collections.abc import Callable, Sequence
 
 from rich import box
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.console import Console, ConsoleOptions, Group, JustifyMethod, RenderResult
 from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
@@ -76,7 +76,7 @@ def fit_columns(make: Callable[[list[Column]], Table], chosen: list[Column], wid
             can = [c for c in cols if c.give_way is not None]
             if not can:
                 break
-            drop = min(can, key=lambda c: c.give_way)
+            drop = min(can, key=lambda c: c.give_way or 0)   # every give_way in can is set
             cols.remove(drop)
             hidden.append(drop)
         return [make(cols)], [c for c in chosen if c in hidden]
@@ -259,8 +259,8 @@ def bounds_view(rows: Sequence[BoundsRow], columns: list[Column] | None = None) 
         t = Table(title="Bounds on the number of critical points" + (f" ({same})" if same else ""),
                   box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False, show_edge=False,
                   caption_justify="left")
-        for c in shape:
-            t.add_column(c, justify="right", no_wrap=True)
+        for s in shape:
+            t.add_column(s, justify="right", no_wrap=True)
         for c in cs:
             t.add_column(c.head, justify="right", overflow="fold")   # folded, never cut, if it must
         for r in records:
@@ -377,14 +377,15 @@ def table_view(run, columns: list[Column] | None = None) -> Fitted:
     shape, same = _shape_columns(records, uniform)
     verdicts = [audit_row(r, spec.published.get(r.key)) for r in run.results]
     chosen = list(columns) if columns is not None else default_table_columns(run)
-    title = plain(spec.title + f" — {spec.samples} instances per row" + (f", {same}" if same and same not in spec.title else ""))
+    title = plain(spec.title + f" — {spec.samples} instances per row"
+                  + (f", {same}" if same and same not in spec.title else ""))
 
     def make_table(cs: list[Column]) -> Table:
         t = Table(title=title, box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False, show_edge=False,
                   caption_justify="left")
         t.add_column("#", justify="right", no_wrap=True)
-        for c in shape:
-            t.add_column(c, justify="right", no_wrap=True)
+        for s in shape:
+            t.add_column(s, justify="right", no_wrap=True)
         for c in cs:
             t.add_column(c.head, justify="right", overflow="fold")   # folded, never cut, if it must
         for k, (r, v) in enumerate(zip(run.results, verdicts), 1):
@@ -419,8 +420,9 @@ def audit_view(run) -> Table | None:
     """The published values a run does not reproduce, each labelled with its reason; None when none."""
     from ..studies.audit import audit_row, name
     t = Table(title="Audit of the published values not reproduced")
-    for c, j in (("#", "right"), ("column", "left"), ("published", "right"), ("linnet", "right"),
-                 ("label", "left"), ("why", "left")):
+    aligned: list[tuple[str, JustifyMethod]] = [("#", "right"), ("column", "left"), ("published", "right"),
+                                                ("linnet", "right"), ("label", "left"), ("why", "left")]
+    for c, j in aligned:
         # the reason wraps between words; a number too wide for its column is folded, never cut
         t.add_column(c, justify=j, no_wrap=c in ("#", "column", "label"), overflow="fold")
     for k, r in enumerate(run.results, 1):

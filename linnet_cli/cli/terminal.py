@@ -9,10 +9,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
 import click
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 def out_console(output: str | None = None):
@@ -26,7 +29,9 @@ def out_console(output: str | None = None):
         return Console(record=True, width=160, file=io.StringIO())
     term = Console()
     if term.is_terminal:
-        return Console(file=io.StringIO(), force_terminal=True, color_system=term.color_system, width=term.width)
+        # rich types color_system as any str, though it is one of the names Console takes
+        return Console(file=io.StringIO(), force_terminal=True, color_system=term.color_system,  # type: ignore[arg-type]
+                       width=term.width)
     # piped: a page 160 columns wide, or the width the environment asks for (COLUMNS=80 linnet table | less)
     columns = os.environ.get("COLUMNS", "")
     return Console(file=io.StringIO(), width=int(columns) if columns.isdigit() and int(columns) > 0 else 160)
@@ -73,13 +78,13 @@ class LazyProgress:
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet or not sys.stderr.isatty()
         self.t0 = time.perf_counter()
-        self.progress = None
-        self.task = None
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
 
     def __call__(self, description: str, completed: float, total: float | None) -> None:
         if self.quiet or time.perf_counter() - self.t0 < self.DELAY:
             return
-        if self.progress is None:
+        if self.progress is None or self.task is None:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
             self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
                                      TimeElapsedColumn(), console=err_console(), transient=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from collections.abc import Sequence
 
 import numpy as np
@@ -107,8 +107,13 @@ class GenericSolution(ABC):
         return out
 
 
-class Engine(Protocol):
-    """What every engine offers; see :mod:`linnet_cli.engines` for the registry."""
+#: The GenericSolution subclass an engine's generic solve returns and its homotopies start from.
+_Generic = TypeVar("_Generic", bound=GenericSolution)
+
+
+class Engine(Protocol[_Generic]):
+    """What every engine offers; see :mod:`linnet_cli.engines` for the registry. Each engine's
+    homotopies start from the generic solutions of its own kind (``Engine`` alone: of any kind)."""
 
     name: str
 
@@ -122,12 +127,12 @@ class Engine(Protocol):
         ...
 
     def generic_solve(self, network: Network, m: int, rng: np.random.Generator,
-                      progress: Progress | None = None) -> GenericSolution:
+                      progress: Progress | None = None) -> _Generic:
         """All critical points at random complex data, to start parameter homotopies from (the
         engine's own :class:`GenericSolution`)."""
         ...
 
-    def track_instances(self, generic: GenericSolution, instances: Sequence[Instance],
+    def track_instances(self, generic: _Generic, instances: Sequence[Instance],
                         progress: Progress | None = None) -> list[RawSolutions]:
         """Critical points of each instance, by parameter homotopy from ``generic`` (a solution this
         engine's :meth:`generic_solve` returned)."""

@@ -60,7 +60,8 @@ class MonodromySolution(GenericSolution):
                 parts.append(Part(widths, len(pats), tor.count, Status.TRACE_TEST, v.residual, v.extras,
                                   tolerance=v.tolerance, margin=v.margin))
             else:
-                why = (v.reason if v is not None else "no trace test") + (" (loop limit reached)" if tor.hit_loop_limit else "")
+                why = ((v.reason if v is not None else "no trace test")
+                       + (" (loop limit reached)" if tor.hit_loop_limit else ""))
                 parts.append(Part(widths, len(pats), tor.count, Status.NOT_VERIFIED,
                                   None if v is None else v.residual, None if v is None else v.extras, why,
                                   None if v is None else v.tolerance, None if v is None else v.margin))
@@ -146,7 +147,7 @@ def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.nd
         L_mid = (np.asarray(L0) + per_path[2]) / 2 + size * length * step / np.linalg.norm(step, axis=-1, keepdims=True)
         mid = ((np.asarray(X0) + per_path[0]) / 2, (np.asarray(Y0) + per_path[1]) / 2, L_mid)
         first = Tracker(ParameterHomotopy(hom.system, hom.start, mid), tracker.options, tracker.torus).track(x0[lost])
-        second = Tracker(ParameterHomotopy(hom.system, mid, tuple(per_path)), tracker.options,
+        second = Tracker(ParameterHomotopy(hom.system, mid, (per_path[0], per_path[1], per_path[2])), tracker.options,
                          tracker.torus).track(first.x)
         for k, i in enumerate(lost.tolist()):
             if not (first.success[k] and second.success[k]):
@@ -297,7 +298,8 @@ class _PatternPaths:
         self.segments += len(which)
         rest = which[self.codes[which] != ReturnCode.SUCCESS]
         if len(rest):
-            game = CauchyEndgame(self.sub, self.start, self.end, len(self.x0), endgame, options).run(self.x0[rest], rest)
+            game = CauchyEndgame(self.sub, self.start, self.end, len(self.x0), endgame,
+                                 options).run(self.x0[rest], rest)
             self.x[rest], self.codes[rest] = game.x, game.codes
             self.segments += game.paths
 
@@ -333,7 +335,8 @@ def track_special(generic: MonodromySolution, instance: Instance, rng: np.random
     for k, (widths, pats) in enumerate(generic.groups.items()):
         tor = generic.torus[widths]
         if len(tor.representatives):
-            lam = np.repeat(np.stack([instance.lambda_flat[p.coordinates] for p in pats]), len(tor.representatives), axis=0)
+            lam = np.repeat(np.stack([instance.lambda_flat[p.coordinates] for p in pats]), len(tor.representatives),
+                            axis=0)
             fam = _PatternPaths(Network(widths), pats, (tor.X, tor.Y, tor.lam), (instance.X, instance.Y, lam),
                                 np.tile(tor.representatives, (len(pats), 1)))
             fam.track(np.arange(len(fam.x0)), options, endgame)
@@ -416,7 +419,7 @@ class NativeEngine:
         raw.monodromy_failed_loops = sum(generic.failed.values())
         raw.notes.extend(_loop_limit_notes(generic))
         raw.completeness = generic.parts()
-        if len(raw.singular) or raw.failed.get(ReturnCode.AT_INFINITY.value):
+        if (raw.singular is not None and len(raw.singular)) or raw.failed.get(ReturnCode.AT_INFINITY.value):
             return self._solve_again(instance, raw, rng, progress)
         return raw
 
@@ -429,7 +432,7 @@ class NativeEngine:
         only failed numerically do not come here: a generic solve at complex data costs several times
         the fast one (widths 3,3,3 with m = 2: 335 s against 50 s) and meets the same limits of double
         precision."""
-        meet = len(fast.singular) + fast.failed.get(ReturnCode.AT_INFINITY.value, 0)
+        meet = (0 if fast.singular is None else len(fast.singular)) + fast.failed.get(ReturnCode.AT_INFINITY.value, 0)
         raw = self._solve_special(instance, [f"{meet} path(s) of the solve at the data's own X and Y ended "
                                              "singular or at infinity, as where critical points meet or go to "
                                              "infinity"], rng, progress)

@@ -75,5 +75,5 @@ def bounds(shape: Shape, bkk, engine, quiet, columns, fmt, output) -> None:
         from ..paper import bounds_paper
         write_text(bounds_paper(rows, cols).text(fmt), output)
         return
-    records, cols = bounds_records(rows)
-    write_text(frame_to_text(integer_frame(records, cols, list(BOUND_COLUMNS)), fmt, records), output)
+    records, keys = bounds_records(rows)
+    write_text(frame_to_text(integer_frame(records, keys, list(BOUND_COLUMNS)), fmt, records), output)

@@ -6,13 +6,15 @@ import sys
 import click
 
 from .. import terminal
-from .options import EngineRequest, Shape, check_files, common_options, engine_options, force_option, output_options, pick_seed, shape_options
+from .options import (EngineRequest, Shape, check_files, common_options, engine_options, force_option, output_options,
+                      pick_seed, shape_options)
 
 
 @click.command()
 @shape_options(ranges=False)
 @click.option("--samples", type=click.IntRange(1, 100_000), default=100, show_default=True,
-              help="Random instances sampled first (those of `linnet table` for the same seed); the best start the search.")
+              help="Random instances sampled first (those of `linnet table` for the same seed); "
+                   "the best start the search.")
 @click.option("--budget", type=click.IntRange(0, 10_000_000), default=None,
               help="Candidate instances the search tracks (whole generations of chains × batch). [default: 1280]")
 @click.option("--target", type=click.IntRange(1), default=None, help="Stop as soon as the record reaches this N_R.")
@@ -26,7 +28,8 @@ from .options import EngineRequest, Shape, check_files, common_options, engine_o
 @click.option("--jobs", type=click.IntRange(1, 256), default=None,
               help="Parallel processes. [default: all cores; 1 with --engine julia]; results do not depend on it")
 @click.option("--certify", is_flag=True, help="Prove every critical point of the record instance (Krawczyk).")
-@click.option("--save-instance", metavar="FILE", default=None, help="Write the record instance to FILE (.json or .npz).")
+@click.option("--save-instance", metavar="FILE", default=None,
+              help="Write the record instance to FILE (.json or .npz).")
 @force_option
 @common_options
 @output_options

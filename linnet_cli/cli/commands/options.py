@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, fields
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import click
 
@@ -162,12 +162,14 @@ def common_options(f: Callable) -> Callable:
 
 def force_option(f: Callable) -> Callable:
     return click.option("--force", is_flag=True,
-                        help="Run even when the estimated memory exceeds what this machine has (see README, Limits).")(f)
+                        help="Run even when the estimated memory exceeds what this machine has "
+                             "(see README, Limits).")(f)
 
 
 def output_options(f: Callable) -> Callable:
     """--format and --output."""
-    f = click.option("--output", "-o", metavar="FILE", default=None, help="Write the result to FILE instead of stdout.")(f)
+    f = click.option("--output", "-o", metavar="FILE", default=None,
+                     help="Write the result to FILE instead of stdout.")(f)
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                         help="Output format.")(f)
 
@@ -180,7 +182,7 @@ def pick_seed(seed: int | None) -> int:
     return draw_seed()
 
 
-def check_files(outputs: list[tuple[str, str | None]], inputs: list[tuple[str, str | None]] = (),
+def check_files(outputs: list[tuple[str, str | None]], inputs: Sequence[tuple[str, str | None]] = (),
                 instance: str | None = None) -> None:
     """Refuse outputs that would overwrite an input or each other, and an instance file of unknown type,
     before any work (see :func:`linnet_cli.output_files.check_outputs`)."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 import click
 
 from .. import terminal
-from .options import EngineRequest, Shape, check_files, common_options, engine_options, force_option, output_options, pick_seed, shape_options
+from .options import (EngineRequest, Shape, check_files, common_options, engine_options, force_option, output_options,
+                      pick_seed, shape_options)
 
 
 @click.command()
@@ -15,7 +16,8 @@ from .options import EngineRequest, Shape, check_files, common_options, engine_o
               help="Named distribution of random instances in configs/distributions.toml.")
 @click.option("--rational", is_flag=True, help="Draw a rational instance (the one `linnet emit` writes for this seed).")
 @engine_options("native")
-@click.option("--verify-patterns", is_flag=True, help="Exhaustively check that only dead-neuron zero patterns carry solutions.")
+@click.option("--verify-patterns", is_flag=True,
+              help="Exhaustively check that only dead-neuron zero patterns carry solutions.")
 @click.option("--show-solutions", is_flag=True, help="Print every critical point with its coordinates.")
 @click.option("--bkk/--no-bkk", default=None,
               help="Compute the BKK bound for the summary. [default: when cached or cheap (N ≤ 10); "
@@ -50,7 +52,8 @@ def solve(shape: Shape, data, distribution, rational, engine: EngineRequest, ver
     given, seed = seed, pick_seed(seed)
     inst = shape.instance(data, seed, rational, distribution)
     check_request(inst.network, verify_patterns, exact)
-    terminal.warn(quiet, cost.check(cost.solve_estimate(inst.network, inst.m, fmt, show_solutions, verify_patterns), force))
+    estimate = cost.solve_estimate(inst.network, inst.m, fmt, show_solutions, verify_patterns)
+    terminal.warn(quiet, cost.check(estimate, force))
     terminal.show_drawn_seed(given, seed, quiet)
     if save_instance:
         save(inst, save_instance)

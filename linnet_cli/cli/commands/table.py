@@ -7,7 +7,8 @@ import sys
 import click
 
 from .. import terminal
-from .options import EngineRequest, Shape, check_files, common_options, engine_options, force_option, output_options, shape_options
+from .options import (EngineRequest, Shape, check_files, common_options, engine_options, force_option, output_options,
+                      shape_options)
 
 
 @click.command()
@@ -120,8 +121,8 @@ def table(config, shape: Shape, samples, distribution, engine: EngineRequest, jo
         terminal.warn(quiet, cost.check(cost.table_estimate(todo, spec.samples, jobs), force))
     rows_done = []
 
-    def report(key: str, done: int, total: int) -> None:
-        rows_done.extend([key] if done >= total else [])
+    def report(key: str, done: float, total: float | None) -> None:
+        rows_done.extend([key] if total is not None and done >= total else [])
         progress(f"rows {len(rows_done)}/{len(spec.rows)} · {key.replace('|', ' ')} instances", done, total)
 
     terminal.announce_compilation(quiet, spec.engine.name)

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from linnet_cli.model.instance import Instance, random_instance
+from linnet_cli.model.network import Network
+
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = ROOT / "configs" / "table-3.1-published.tsv"
 
@@ -46,3 +49,8 @@ def first_monodromy_round_fails(monkeypatch):
             return res
 
     monkeypatch.setattr(monodromy, "Tracker", FirstRoundFails)
+
+
+@pytest.fixture(scope="module")
+def rational_instance() -> Instance:
+    return random_instance(Network.uniform(2, 2, 2), m=1, seed=5, rational=True)

@@ -62,21 +62,8 @@ def test_importing_the_package_and_the_cli_imports_no_numpy():
     assert out.strip() == "[]"
 
 
-def test_a_solve_prints_a_short_summary():
-    code = ("import linnet_cli as ln; "
-            "print(ln.solve(ln.Network.uniform(d=2, dx=2, dy=2), seed=1))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=ROOT).stdout
-    lines = out.strip().splitlines()
-    assert 3 <= len(lines) <= 8, out
-    assert lines[0].startswith("SolveResult: d=2 dx=2 dy=2") and "33 critical points" in lines[1]
 
 
-def test_to_dict_with_and_without_the_solution_list():
-    res = ln.solve(ln.Network.uniform(d=1, dx=1, dy=1), seed=1)
-    full, counts = res.to_dict(), res.to_dict(solutions=False)
-    assert "solutions" not in counts and len(full["solutions"]) == res.n_complex == 5
-    assert list(full) == list(counts) + ["solutions"] and {k: full[k] for k in counts} == counts
 
 
 def test_solve_draws_and_records_a_seed_for_a_network():

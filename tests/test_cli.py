@@ -214,31 +214,10 @@ def test_non_generic_regularization_warns(tmp_path):
     assert res.exit_code == 0 and "zero" in res.stderr
 
 
-def test_exact_counts_agree_with_the_solve():
-    from linnet_cli.checks import peers
-    if peers.find_msolve() is None:
-        pytest.skip("msolve is not installed (pip install 'linnet-cli[crosscheck]')")
-    import json
-    out = CliRunner().invoke(cli, ["solve", "--d", "2", "--dx", "2", "--dy", "2", "--seed", "2", "--exact",
-                                   "--format", "json", "-q"])
-    assert out.exit_code == 0, out.output
-    d = json.loads(out.stdout)
-    assert (d["exact"]["n_complex"], d["exact"]["n_torus"]) == (d["n_complex"], d["n_torus"]) == (33, 16)
-    assert d["completeness"]["overall"] == "exact"
 
 
-def test_exact_is_refused_before_work_when_the_shape_is_too_large(monkeypatch):
-    from linnet_cli.checks import peers
-    monkeypatch.setattr(peers, "find_msolve", lambda: "/bin/true")
-    out = CliRunner().invoke(cli, ["solve", "--d", "4", "--dx", "4", "--dy", "4", "--exact", "--no-bkk"])
-    assert out.exit_code == 2 and "N ≤ 15" in out.output and "Traceback" not in out.output
 
 
-def test_exact_without_msolve_is_one_clear_line(monkeypatch):
-    from linnet_cli.checks import peers
-    monkeypatch.setattr(peers, "find_msolve", lambda: None)
-    out = CliRunner().invoke(cli, ["solve", "--d", "2", "--dx", "2", "--dy", "2", "--exact"])
-    assert out.exit_code == 3 and "msolve" in out.output and "Traceback" not in out.output
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "latex"])

@@ -141,13 +141,3 @@ def test_result_is_independent_of_solver_seed():
     assert np.allclose(la, lb, rtol=1e-9, atol=1e-12)
 
 
-def test_failed_monodromy_loops_are_reported_apart_from_failed_paths(first_monodromy_round_fails):
-    """Loops of the search that do not close lose no critical point: they are not failed paths and do
-    not make the counts 'lower bounds'."""
-    from linnet_cli.homotopy import monodromy
-
-    res = solve(random_instance(Network.uniform(2, 2, 2), seed=3), seed=3)
-    assert (res.n_complex, res.n_torus, res.n_failed) == (33, 16, 0)
-    assert res.monodromy_failed_loops >= monodromy.MonodromyOptions().fresh_starts
-    assert res.to_dict()["monodromy_failed_loops"] == res.monodromy_failed_loops
-    assert not any("lower bound" in w for w in res.warnings)

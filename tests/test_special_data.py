@@ -10,10 +10,7 @@ import pytest
 from linnet_cli import Instance, Network, random_instance, solve
 
 from linnet_cli.checks import peers
-from linnet_cli.homotopy.endgame import CauchyEndgame, EndgameOptions
-from linnet_cli.errors import InputError
-from linnet_cli.model.generic_locus import equivalent_data, near_features, special_features
-from linnet_cli.homotopy.return_code import ReturnCode
+from linnet_cli.model.generic_locus import special_features
 
 from cli_helpers import run
 
@@ -51,45 +48,12 @@ D2 = Network.uniform(d=2, dx=2, dy=2)
 
 # --- detection --------------------------------------------------------------------------------------
 
-def test_generic_data_have_no_special_feature():
-    for widths, m in [((2, 2, 2), 1), ((3, 2, 3), 3), ((2, 2, 2, 2), 2)]:
-        assert special_features(random_instance(Network(widths), m=m, seed=4)) == []
 
 
-def test_each_kind_of_special_data_is_named():
-    inst = random_instance(D2, m=2, seed=1)
-    assert special_features(_zero(inst, "X")) == ["X has 1 zero entry"]
-    assert special_features(_zero(inst, "Y")) == ["Y has 1 zero entry"]
-    assert special_features(_zero(inst, "Λ")) == ["Λ has 1 zero entry"]
-    same = _changed(inst, X=np.hstack([inst.X[:, :1]] * 2), Y=inst.Y)
-    assert "X has rank 1 < 2" in special_features(same)
-    tied = _changed(inst, Lambda=(np.full((2, 2), 0.3), np.full((2, 2), 0.7)))
-    assert special_features(tied) == ["hidden layer 1 has 1 pair(s) of neurons with tied regularization constants"]
-    # two equal constants of unrelated weights make no symmetry
-    lams = [L.copy() for L in inst.Lambda]
-    lams[0][0, 0] = lams[1][0, 1]
-    assert special_features(_changed(inst, Lambda=tuple(lams))) == []
 
 
-def test_near_zeros_are_near_features():
-    inst = random_instance(D2, seed=3)
-    X = inst.X.copy()
-    X[0, 0] = 1e-10
-    near = _changed(inst, X=X)
-    assert near_features(near) == special_features(near) == ["X has 1 entry within 1e-07 (relative) of zero"]
-    assert near_features(_zero(inst, "X")) == []
 
 
-def test_equivalent_data_keep_the_gradient_system():
-    inst = random_instance(Network((3, 2, 2)), m=3, seed=2)
-    X = np.hstack([inst.X[:, :2], inst.X[:, :1]])
-    Y = np.hstack([inst.Y[:, :2], inst.Y[:, :1]])
-    dup = _changed(inst, X=X, Y=Y)
-    same = equivalent_data(dup)
-    assert same.m == 2
-    np.testing.assert_allclose(same.X @ same.X.T, X @ X.T, atol=1e-13)
-    np.testing.assert_allclose(same.Y @ same.X.T, Y @ X.T, atol=1e-13)
-    assert equivalent_data(inst) is inst
 
 
 # --- counts ------------------------------------------------------------------------------------------
@@ -202,43 +166,10 @@ def test_multiplicities_agree_with_msolve_degree():
     assert res.exact.n_complex == 5 and res.completeness.overall.value == "exact"
 
 
-# --- the endgame -------------------------------------------------------------------------------------
-
-def _endgame_case(lam_end):
-    """The d = d_x = d_y = 1 network's four torus paths from generic parameters to x = 1, y = 1/2 and
-    the given Λ: (endgame result, the generic start points)."""
-    from linnet_cli.engines.native import NativeEngine
-    net = Network((1, 1, 1))
-    start = NativeEngine().generic_solve(net, 1, np.random.default_rng(0))
-    tor = start.torus[(1, 1, 1)]
-    from linnet_cli.model.symmetry import expand_orbits
-    x0 = expand_orbits(net, tor.representatives)
-    end = (np.array([[1.0]]), np.array([[0.5]]), np.asarray(lam_end, complex))
-    game = CauchyEndgame(net, (tor.X, tor.Y, tor.lam), end, len(x0)).run(x0, np.arange(len(x0)))
-    return game, x0
 
 
-def test_endgame_finds_a_triple_point_with_its_winding():
-    """At λ = y = 1/2 two torus paths meet the origin (a triple point with the origin's own path): the
-    endgame ends them there, with winding number 2; the other two end regular."""
-    game, _ = _endgame_case([0.5, 0.5])
-    assert list(game.codes) == [ReturnCode.SUCCESS] * 4
-    at_origin = np.linalg.norm(game.x, axis=1) < 1e-8
-    assert at_origin.sum() == 2 and set(game.winding[at_origin]) == {2}
-    assert set(game.winding[~at_origin]) == {1}
 
 
-def test_endgame_sends_diverging_paths_to_infinity():
-    """With λ_1 = 0 the torus points of d = 1 escape: w_1 → ∞, w_2 → 0 (msolve: only the origin is left)."""
-    game, _ = _endgame_case([0.0, 0.5])
-    assert list(game.codes) == [ReturnCode.AT_INFINITY] * 4
-
-
-def test_endgame_options_are_checked():
-    with pytest.raises(InputError):
-        EndgameOptions(shrink=1.5)
-    with pytest.raises(InputError):
-        EndgameOptions(vertices=2)
 
 
 # --- the command line --------------------------------------------------------------------------------
@@ -256,32 +187,3 @@ def test_cli_solves_data_with_a_zero_and_says_so(tmp_path):
     assert all(s["multiplicity"] == 1 for s in out["solutions"])
     table = run("solve", "--data", str(path), "--seed", "1", "-q")
     assert table.exit_code == 0 and "parameter homotopy" in table.stdout
-
-
-# --- properties --------------------------------------------------------------------------------------
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-shapes = st.sampled_from([(1, 1, 1), (2, 2, 2), (3, 2, 3), (2, 1, 2, 2), (3, 3, 1)])
-
-
-@PROPERTY
-@given(shapes, st.integers(1, 4), st.integers(0, 2 ** 31), st.sampled_from(["X", "Y", "Λ"]))
-def test_every_exact_zero_is_detected(widths, m, seed, what):
-    inst = random_instance(Network(widths), m=m, seed=seed)
-    assert special_features(inst) == []
-    assert any(f.startswith(f"{what} has") for f in special_features(_zero(inst, what)))
-
-
-@PROPERTY
-@given(shapes, st.integers(1, 5), st.integers(0, 2 ** 31), st.integers(1, 4))
-def test_equivalent_data_have_the_same_system_and_full_rank(widths, m, seed, copies):
-    inst = random_instance(Network(widths), m=m, seed=seed)
-    X = np.hstack([inst.X] * copies)
-    Y = np.hstack([inst.Y] * copies)
-    same = equivalent_data(_changed(inst, X=X, Y=Y))
-    assert same.m == min(m, inst.network.dx)
-    np.testing.assert_allclose(same.X @ same.X.T, X @ X.T, atol=1e-10 * max(1, np.abs(X).max() ** 2))
-    np.testing.assert_allclose(same.Y @ same.X.T, Y @ X.T, atol=1e-10 * max(1, np.abs(X).max() * np.abs(Y).max()))

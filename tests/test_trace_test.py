@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from linnet_cli.homotopy import monodromy
-from linnet_cli.checks.completeness import Part, Status, overall
+from linnet_cli.checks.completeness import Status
 from linnet_cli.model.instance import random_instance
 from linnet_cli.model.network import Network
 from linnet_cli import solve
@@ -81,15 +81,6 @@ def _native(trace_test: bool):
     return EngineSpec("native", trace_test=trace_test)
 
 
-def test_completeness_levels():
-    ok = [Part((2, 2, 2), 1, 16, Status.TRACE_TEST, 1e-15, 72), Part((2, 1, 2), 2, 4, Status.RANK_TEST)]
-    assert overall(ok, 0).overall == Status.TRACE_TEST
-    assert overall(ok, 3).overall == Status.NOT_VERIFIED          # a lost path can cost a point
-    weak = ok + [Part((2, 3, 2), 1, 8, Status.NOT_VERIFIED, reason="loop limit")]
-    assert overall(weak, 0).overall == Status.NOT_VERIFIED
-    assert overall(weak, 0).with_evidence(exact=True).overall == Status.EXACT
-    assert overall(ok, 0).with_evidence(exact=False).overall == Status.NOT_VERIFIED
-    assert overall(weak, 0).with_evidence(proven=True).overall == Status.PROVEN
 
 
 def test_pencils_that_keep_failing_make_the_check_inconclusive_and_stop_monodromy(monkeypatch):

@@ -147,6 +147,8 @@ class Completeness:
         lines = self.trace_lines()
         if self.overall == Status.TRACE_TEST and lines:
             return f"trace test ({'; '.join(lines[1:] or lines[:1])})"
+        if self.overall == Status.PARAMETER_HOMOTOPY:
+            return "special data: isolated points by parameter homotopy"
         return self.overall.value
 
 

@@ -21,8 +21,9 @@ import numpy as np
 
 from .instance import Instance
 
-#: An entry of X, Y, Λ, A = X Xᵀ or B = Y Xᵀ counts as nearly zero when it is at most this fraction of
-#: the largest entry of its matrix. At 1e-10 (relative) the fast solve's rank test already reads
+#: An entry of X, Y or Λ counts as nearly zero when it is at most this fraction of the largest entry of
+#: its matrix, and an entry of A = X Xᵀ or B = Y Xᵀ when it is at most this fraction of the norms of its
+#: two rows. At 1e-10 (relative) the fast solve's rank test already reads
 #: d = d_x = d_y = 2 as non-dominant (a count of 1 instead of 33), while 1e-8 is still solved right:
 #: the margin is kept on the safe side, where the parameter homotopy (right for all data) is used.
 NEAR_ZERO = 1e-7
@@ -52,6 +53,17 @@ def _zeros(name: str, a: np.ndarray) -> list[tuple[str, bool]]:
         out.append((f"{name} has {near} entr{'y' if near == 1 else 'ies'} within {NEAR_ZERO:.0e} "
                     "(relative) of zero", True))
     return out
+
+
+def _orthogonal(name: str, P: np.ndarray, Q: np.ndarray) -> list[tuple[str, bool]]:
+    """Zeros of P Qᵀ, each entry taken relative to the norms of its two rows (the cosine of their angle):
+    a small row is small data, not orthogonal data (its own entries are checked by :func:`_zeros`)."""
+    norms = np.outer(np.linalg.norm(P, axis=1), np.linalg.norm(Q, axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cosine = np.where(norms > 0, (P @ Q.T) / norms, 1.0)
+    if P is Q:
+        np.fill_diagonal(cosine, 1.0)
+    return _zeros(name, np.where(np.abs(cosine) <= NEAR_ZERO, cosine, 1.0))
 
 
 def _rank(name: str, a: np.ndarray, full: int) -> list[tuple[str, bool]]:
@@ -116,8 +128,8 @@ def _features(instance: Instance) -> list[tuple[str, bool]]:
     lam = np.asarray(instance.lambda_flat, float)
     m = X.shape[1]
     out = _zeros("X", X) + _zeros("Y", Y) + _zeros("Λ", lam)
-    if not out:     # zeros of X X^T and Y X^T with a zero-free X and Y: data orthogonal by cancellation
-        out += _zeros("X Xᵀ", X @ X.T) + _zeros("Y Xᵀ", Y @ X.T)
+    if not out:     # zeros of X Xᵀ and Y Xᵀ with a zero-free X and Y: rows orthogonal by cancellation
+        out += _orthogonal("X Xᵀ", X, X) + _orthogonal("Y Xᵀ", Y, X)
     out += _rank("X", X, min(net.dx, m)) + _rank("Y", Y, min(net.dy, m))
     out += _rank("Y Xᵀ", Y @ X.T, min(net.dx, net.dy, m))
     out += _tied_neurons(net, instance.Lambda)

@@ -2,7 +2,10 @@
 each solution along each edge once."""
 import numpy as np
 
+from linnet_cli import solve
 from linnet_cli.homotopy.monodromy import MonodromyGraph
+from linnet_cli.model.instance import random_instance
+from linnet_cli.model.network import Network
 
 
 class PermutationCover:
@@ -69,3 +72,15 @@ def test_failed_paths_are_counted_and_leave_the_pairing_to_other_edges():
     g.close()
     assert g.failed == 1
     assert sorted(g.points[0][:, 0].real.astype(int)) == list(range(n))
+
+
+def test_failed_monodromy_loops_are_reported_apart_from_failed_paths(first_monodromy_round_fails):
+    """Loops of the search that do not close lose no critical point: they are not failed paths and do
+    not make the counts 'lower bounds'."""
+    from linnet_cli.homotopy import monodromy
+
+    res = solve(random_instance(Network.uniform(2, 2, 2), seed=3), seed=3)
+    assert (res.n_complex, res.n_torus, res.n_failed) == (33, 16, 0)
+    assert res.monodromy_failed_loops >= monodromy.MonodromyOptions().fresh_starts
+    assert res.to_dict()["monodromy_failed_loops"] == res.monodromy_failed_loops
+    assert not any("lower bound" in w for w in res.warnings)

@@ -25,7 +25,8 @@ from typing import Any
 
 from ..errors import InputError, opt
 from ..progress import Progress
-from .compute import InstanceCounts, RowResult, RowGeneric, finish_row, instance_batches, solve_row_generic, track_row_instances
+from .compute import (InstanceCounts, RowResult, RowGeneric, finish_row, instance_batches, solve_row_generic,
+                      track_row_instances)
 from .pool import ignore_ctrl_c
 from .rows import RowSpec, instance_seeds
 

@@ -375,17 +375,3 @@ def test_refine_stops_at_the_tolerance_and_keeps_a_converged_point():
     assert acc <= 1e-13
     again, acc2 = dd.refine_point_dd(net, x, X, Y, lam, iterations=8)
     assert np.max(np.abs(again - x) / np.abs(x)) < 4 * EPS and acc2 < 1e-16
-
-
-def test_lu_is_the_trackers_format():
-    """refine_dd takes the LU the tracker already has (tracker._lu's factors and pivots)."""
-    from linnet_cli.homotopy import tracker
-    rng = np.random.default_rng(8)
-    J = rng.normal(size=(7, 7)) + 1j * rng.normal(size=(7, 7))
-    b = rng.normal(size=7) + 0j
-    a1, p1, a2, p2 = J.copy(), np.empty(7, np.int64), J.copy(), np.empty(7, np.int64)
-    assert tracker._lu(a1, p1, 7) and dd.lu_factor(a2, p2)
-    assert np.array_equal(a1, a2) and np.array_equal(p1, p2)
-    out = np.empty(7, complex)
-    dd.lu_solve(a2, p2, b, out)
-    assert np.allclose(J @ out, b, rtol=0, atol=1e-12)

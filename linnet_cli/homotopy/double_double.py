@@ -86,6 +86,7 @@ import numpy as np
 
 from . import evaluator as ev
 from .jit import njit
+from .lu import lu_factor, lu_solve
 from ..model.network import Network
 
 C128 = np.complex128
@@ -533,53 +534,20 @@ def residual_batch(W, X, Y, lam, widths, offs, out):
 # --- mixed-precision refinement -------------------------------------------------------------------
 
 @njit(cache=True, error_model="numpy")
-def lu_factor(J, piv):
-    """LU with partial pivoting of J (n, n) in place (the tracker's format: piv[k] is the row swapped
-    with row k at step k); False when a pivot is zero or not finite."""
-    n = J.shape[0]
-    for k in range(n):
-        p = k
-        best = abs(J[k, k].real) + abs(J[k, k].imag)
-        for i in range(k + 1, n):
-            v = abs(J[i, k].real) + abs(J[i, k].imag)
-            if v > best:
-                best, p = v, i
-        if not (best > 0.0) or not np.isfinite(best):
-            return False
-        piv[k] = p
-        if p != k:
-            for j in range(n):
-                J[k, j], J[p, j] = J[p, j], J[k, j]
-        inv = 1.0 / J[k, k]
-        for i in range(k + 1, n):
-            f = J[i, k] * inv
-            J[i, k] = f
-            if f != 0:
-                for j in range(k + 1, n):
-                    J[i, j] -= f * J[k, j]
-    return True
-
-
-@njit(cache=True, error_model="numpy")
-def lu_solve(LU, piv, b, out):
-    """out = J⁻¹ b from :func:`lu_factor`'s factors."""
-    n = LU.shape[0]
-    for i in range(n):
-        out[i] = b[i]
-    for k in range(n):
-        p = piv[k]
-        if p != k:
-            out[k], out[p] = out[p], out[k]
-    for i in range(n):
-        s = out[i]
-        for j in range(i):
-            s -= LU[i, j] * out[j]
-        out[i] = s
-    for i in range(n - 1, -1, -1):
-        s = out[i]
-        for j in range(i + 1, n):
-            s -= LU[i, j] * out[j]
-        out[i] = s / LU[i, i]
+def _step(x, LU, piv, A, B, lam, widths, offs, ws, F, r, d):
+    """One step x ← x − J⁻¹ r in place, r the double-double residual rounded to double and J⁻¹ from the
+    LU factors ``LU, piv``; returns the relative correction ‖d‖₂ / (1 + ‖x‖₂)."""
+    N = x.shape[0]
+    residual_into(ws, x, A, B, lam, widths, offs, F)
+    for q in range(N):
+        r[q] = complex(F[q, 0] + F[q, 1], F[q, 2] + F[q, 3])
+    lu_solve(LU, piv, r, d, N)
+    dn = xn = 0.0
+    for q in range(N):
+        x[q] -= d[q]
+        dn += d[q].real ** 2 + d[q].imag ** 2
+        xn += x[q].real ** 2 + x[q].imag ** 2
+    return np.sqrt(dn) / (1.0 + np.sqrt(xn))
 
 
 @njit(cache=True, error_model="numpy")
@@ -596,16 +564,7 @@ def refine_dd(x, LU, piv, A, B, lam, widths, offs, iterations, tol, ws):
     acc = np.inf
     k = 0
     while k < iterations:
-        residual_into(ws, x, A, B, lam, widths, offs, F)
-        for q in range(N):
-            r[q] = complex(F[q, 0] + F[q, 1], F[q, 2] + F[q, 3])
-        lu_solve(LU, piv, r, d)
-        dn = xn = 0.0
-        for q in range(N):
-            x[q] -= d[q]
-            dn += d[q].real ** 2 + d[q].imag ** 2
-            xn += x[q].real ** 2 + x[q].imag ** 2
-        acc = np.sqrt(dn) / (1.0 + np.sqrt(xn))
+        acc = _step(x, LU, piv, A, B, lam, widths, offs, ws, F, r, d)
         k += 1
         if not acc > tol:
             break
@@ -636,18 +595,9 @@ def newton_dd(x, hom, t, A, B, lam, iterations, tol, ws, wsd):
         for q in range(N):
             X1[0, q] = x[q]
         ev.series(ws, hom, X1, np.int64(0), t, Fd, J, np.int64(1))
-        if not lu_factor(J, piv):
+        if not lu_factor(J, piv, J.shape[0]):
             return np.inf, k
-        residual_into(wsd, x, A, B, lam, widths, offs, F)
-        for q in range(N):
-            r[q] = complex(F[q, 0] + F[q, 1], F[q, 2] + F[q, 3])
-        lu_solve(J, piv, r, d)
-        dn = xn = 0.0
-        for q in range(N):
-            x[q] -= d[q]
-            dn += d[q].real ** 2 + d[q].imag ** 2
-            xn += x[q].real ** 2 + x[q].imag ** 2
-        acc = np.sqrt(dn) / (1.0 + np.sqrt(xn))
+        acc = _step(x, J, piv, A, B, lam, widths, offs, wsd, F, r, d)
         k += 1
         if not acc > tol:
             break
@@ -710,7 +660,7 @@ def refine_point_dd(network: Network, x: np.ndarray, X: np.ndarray, Y: np.ndarra
         from ..model.gradient import GradientSystem, Parameters
         J = np.ascontiguousarray(GradientSystem(network).jacobian(x[None], Parameters.from_data(X, Y, lam))[0])
         piv = np.empty(network.N, np.int64)
-        if not lu_factor(J, piv):
+        if not lu_factor(J, piv, J.shape[0]):
             return x, float("inf")
         acc, _ = refine_dd(x, J, piv, A, B, lam, widths, offs, np.int64(iterations), float(tol), dd_workspace(widths))
         return x, float(acc)

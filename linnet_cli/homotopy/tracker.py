@@ -38,6 +38,7 @@ import numpy as np
 from .jit import njit
 
 from . import evaluator as ev
+from .lu import lu_factor, lu_solve
 from ..model.gradient import GradientSystem, Parameters
 from ..model.network import Network
 from .return_code import ReturnCode
@@ -182,53 +183,6 @@ _EPS = float(np.finfo(float).eps)
 # --- linear algebra -------------------------------------------------------------------------------
 
 @njit(cache=True, error_model="numpy")
-def _lu(J, piv, n):
-    """LU with partial pivoting in place; False when a pivot is zero or not finite."""
-    for k in range(n):
-        p = k
-        best = abs(J[k, k].real) + abs(J[k, k].imag)
-        for i in range(k + 1, n):
-            v = abs(J[i, k].real) + abs(J[i, k].imag)
-            if v > best:
-                best, p = v, i
-        if not (best > 0.0) or not np.isfinite(best):
-            return False
-        piv[k] = p
-        if p != k:
-            for j in range(n):
-                J[k, j], J[p, j] = J[p, j], J[k, j]
-        inv = 1.0 / J[k, k]
-        for i in range(k + 1, n):
-            f = J[i, k] * inv
-            J[i, k] = f
-            if f != 0:
-                for j in range(k + 1, n):
-                    J[i, j] -= f * J[k, j]
-    return True
-
-
-@njit(cache=True, error_model="numpy")
-def _lu_solve(LU, piv, b, out, n):
-    """out = J⁻¹ b from :func:`_lu`'s factors."""
-    for i in range(n):
-        out[i] = b[i]
-    for k in range(n):
-        p = piv[k]
-        if p != k:
-            out[k], out[p] = out[p], out[k]
-    for i in range(n):
-        s = out[i]
-        for j in range(i):
-            s -= LU[i, j] * out[j]
-        out[i] = s
-    for i in range(n - 1, -1, -1):
-        s = out[i]
-        for j in range(i + 1, n):
-            s -= LU[i, j] * out[j]
-        out[i] = s / LU[i, i]
-
-
-@njit(cache=True, error_model="numpy")
 def _wnorm(v, w, n):
     """max_i |v_i| / w_i (NaN when v has one)."""
     m = 0.0
@@ -307,9 +261,9 @@ def _newton(ws, hom, xhat, t, w, omega, mu, first, a, tol, xbar, r, J, piv, d):
     norm0 = np.nan
     for i in range(CORRECTOR_ITERATIONS):
         _fj(ws, hom, xbar, t, r, J)
-        if not _lu(J, piv, n):
+        if not lu_factor(J, piv, n):
             return _NEWT_SINGULAR, np.inf, i + 1, omega, theta
-        _lu_solve(J, piv, r, d, n)
+        lu_solve(J, piv, r, d, n)
         nd = _wnorm(d, w, n)
         if nd != nd:
             return _NEWT_SINGULAR, np.inf, i + 1, omega, theta
@@ -327,7 +281,7 @@ def _newton(ws, hom, xhat, t, w, omega, mu, first, a, tol, xbar, r, J, piv, d):
             # converged: one more (simplified) Newton step with the same LU, which the predictor
             # then uses too (HC.jl forms the Jacobian once more here; the point moved by ~nd only)
             _f(ws, hom, xbar, t, r, J)
-            _lu_solve(J, piv, r, d, n)
+            lu_solve(J, piv, r, d, n)
             n1 = _wnorm(d, w, n)
             if n1 != n1:
                 return _NEWT_SINGULAR, np.inf, i + 2, omega, theta
@@ -352,7 +306,7 @@ def _update_predictor(ws, hom, t, J, piv, tx, u, w, n):
     region τ of the Padé approximant (distance to its nearest pole)."""
     for k in range(1, ev.MAX_ORDER + 1):
         ev.series(ws, hom, tx, np.int64(k), t, u, J, np.int64(0))
-        _lu_solve(J, piv, u, tx[k], n)
+        lu_solve(J, piv, u, tx[k], n)
         for q in range(n):
             tx[k, q] = -tx[k, q]
     tau = np.inf
@@ -422,9 +376,9 @@ def _track_path(x0, hom, opts, out):
 
     # ω (Lipschitz estimate) and μ (accuracy) at the start, as HC.jl's init_newton!
     _fj(ws, hom, x, 0.0, r, J)
-    if not _lu(J, piv, n):
+    if not lu_factor(J, piv, n):
         return _NOT_CONVERGED, 0.0, 0, np.inf
-    _lu_solve(J, piv, r, d, n)
+    lu_solve(J, piv, r, d, n)
     eps_ = np.sqrt(_wnorm(d, w, n) + _EPS)
     valid = False
     omega, mu = 1.0, _EPS
@@ -432,14 +386,14 @@ def _track_path(x0, hom, opts, out):
         for q in range(n):
             xbar[0, q] = x[0, q] + eps_ * w[q]
         _fj(ws, hom, xbar, 0.0, r, J)
-        if not _lu(J, piv, n):
+        if not lu_factor(J, piv, n):
             break
-        _lu_solve(J, piv, r, d, n)
+        lu_solve(J, piv, r, d, n)
         n0 = _wnorm(d, w, n)
         for q in range(n):
             xbar[0, q] -= d[q]
         _f(ws, hom, xbar, 0.0, r, J)
-        _lu_solve(J, piv, r, d, n)
+        lu_solve(J, piv, r, d, n)
         n1 = _wnorm(d, w, n) + _EPS
         if n1 < a * n0:
             omega, mu, valid = 2 * n1 / n0 ** 2, n1, True
@@ -450,7 +404,7 @@ def _track_path(x0, hom, opts, out):
     mu = max(mu, _EPS)
 
     _fj(ws, hom, x, 0.0, r, J)
-    if not _lu(J, piv, n):
+    if not lu_factor(J, piv, n):
         return _NOT_CONVERGED, 0.0, 0, np.inf
     for q in range(n):
         tx[0, q] = x[0, q]
@@ -519,10 +473,10 @@ def _track_path(x0, hom, opts, out):
     accuracy = np.inf
     for _ in range(int(opts[_O_REFINE_ITERS])):
         _fj(ws, hom, x, 1.0, r, J)
-        if not _lu(J, piv, n):
+        if not lu_factor(J, piv, n):
             accuracy = np.inf
             break
-        _lu_solve(J, piv, r, d, n)
+        lu_solve(J, piv, r, d, n)
         dn = xn = 0.0
         for q in range(n):
             x[0, q] -= d[q]

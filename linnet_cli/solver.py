@@ -219,13 +219,13 @@ def _result(instance: Instance, eng: Engine, seed: int | None, raw: RawSolutions
                        positive_dimensional=list(raw.positive_dimensional))
 
 
-def _special_notes(raw: RawSolutions, points: list, raw_instance: Instance) -> list[str]:
+def _special_notes(raw: RawSolutions, points: list, instance: Instance) -> list[str]:
     """What the solve of special data found besides the isolated points: its method, multiple points,
     paths to infinity and positive-dimensional solution sets."""
     out = [f"special data ({'; '.join(raw.special)}): the critical points are counted by the parameter "
            "homotopy from generic data, which finds every isolated one; dead-neuron patterns are not assumed"]
     from .model.generic_locus import near_features
-    if near_features(raw_instance):
+    if near_features(instance):
         out.append("the data are only nearly special: critical points can have coordinates as small as the "
                    "data's near-zeros, which double precision tells from zero only down to about 1e-12 "
                    "(relative); zero patterns and N_C* may be misjudged there")

@@ -279,28 +279,36 @@ class _PatternPaths:
     start: tuple[np.ndarray, np.ndarray, np.ndarray]
     end: tuple[np.ndarray, np.ndarray, np.ndarray]
     x0: np.ndarray
-    x: np.ndarray = field(init=False)
+    res: TrackedPaths = field(init=False)
     codes: np.ndarray = field(init=False)
     segments: int = 0
 
-    def track(self, which: np.ndarray, options: TrackerOptions | None, endgame: EndgameOptions | None) -> None:
-        """Track the paths ``which`` to the instance; those that do not end at a regular point go through
-        the Cauchy endgame."""
-        tracker = Tracker(ParameterHomotopy(GradientSystem(self.sub), self.start, self.end), options)
-        if not hasattr(self, "x"):
-            res = tracker.track(self.x0)
-            self.codes = retrack_jumps(tracker, res, self.x0, np.arange(len(self.x0)).reshape(len(self.pats), -1),
-                                       self.sub)
-            self.x = res.x.copy()
-        else:
-            res = tracker.track(self.x0[which])
-            self.x[which], self.codes[which] = res.x, res.codes
+    def _tracker(self, options: TrackerOptions | None) -> Tracker:
+        return Tracker(ParameterHomotopy(GradientSystem(self.sub), self.start, self.end), options)
+
+    def track(self, options: TrackerOptions | None, endgame: EndgameOptions | None) -> None:
+        """Track every path to the instance (coinciding endpoints of one pattern retracked, as for generic
+        data); those that do not end at a regular point go through the Cauchy endgame."""
+        tracker = self._tracker(options)
+        self.res = tracker.track(self.x0)
+        self.codes = retrack_jumps(tracker, self.res, self.x0,
+                                   np.arange(len(self.x0)).reshape(len(self.pats), -1), self.sub)
+        self.segments += len(self.x0)
+        self._settle(np.flatnonzero(self.codes != ReturnCode.SUCCESS), options, endgame)
+
+    def retrack(self, which: np.ndarray, options: TrackerOptions | None, endgame: EndgameOptions | None) -> None:
+        """Track the paths ``which`` again (each with its own end parameters), then the endgame as in
+        :meth:`track`."""
+        self._tracker(options).retrack(self.res, self.x0, which)
+        self.codes[which] = self.res.codes[which]
         self.segments += len(which)
-        rest = which[self.codes[which] != ReturnCode.SUCCESS]
+        self._settle(which[self.codes[which] != ReturnCode.SUCCESS], options, endgame)
+
+    def _settle(self, rest: np.ndarray, options: TrackerOptions | None, endgame: EndgameOptions | None) -> None:
         if len(rest):
             game = CauchyEndgame(self.sub, self.start, self.end, len(self.x0), endgame,
                                  options).run(self.x0[rest], rest)
-            self.x[rest], self.codes[rest] = game.x, game.codes
+            self.res.x[rest], self.codes[rest] = game.x, game.codes
             self.segments += game.paths
 
     def endpoints(self) -> tuple[np.ndarray, np.ndarray]:
@@ -309,7 +317,7 @@ class _PatternPaths:
         R = len(self.x0) // len(self.pats)
         orbit = len(sign_vectors(self.sub))
         ok = np.flatnonzero(self.codes == ReturnCode.SUCCESS)
-        pts = [self.pats[k // R].embed(expand_orbits(self.sub, self.x[k:k + 1])) for k in ok]
+        pts = [self.pats[k // R].embed(expand_orbits(self.sub, self.res.x[k:k + 1])) for k in ok]
         return (np.vstack(pts) if pts else np.zeros((0, self.pats[0].network.N), complex)), np.repeat(ok, orbit)
 
 
@@ -339,7 +347,7 @@ def track_special(generic: MonodromySolution, instance: Instance, rng: np.random
                             axis=0)
             fam = _PatternPaths(Network(widths), pats, (tor.X, tor.Y, tor.lam), (instance.X, instance.Y, lam),
                                 np.tile(tor.representatives, (len(pats), 1)))
-            fam.track(np.arange(len(fam.x0)), options, endgame)
+            fam.track(options, endgame)
             families.append(fam)
         if progress is not None:
             progress("parameter homotopy", k + 1, len(generic.groups))
@@ -360,7 +368,7 @@ def track_special(generic: MonodromySolution, instance: Instance, rng: np.random
         for f, fam in enumerate(families):
             mine = suspects[(suspects >= 0) & (suspects % len(families) == f)] // len(families)
             if len(mine):
-                fam.track(mine, careful, endgame)
+                fam.retrack(mine, careful, endgame)
     failed: dict[str, int] = defaultdict(int)
     diverged = 0
     for fam in families:

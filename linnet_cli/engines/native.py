@@ -28,7 +28,7 @@ from ..model.patterns import ZeroPattern, origin_pattern, pattern_groups
 from ..model.symmetry import canonical, expand_orbits, sign_vectors
 from ..homotopy.trace_test import TraceResult, TraceTest
 from ..homotopy.return_code import ReturnCode
-from ..homotopy.tracker import RETRACK_LEVELS, ParameterHomotopy, TrackedPaths, Tracker, TrackerOptions, scaled_cond
+from ..homotopy.tracker import RETRACK_LEVELS, ParameterHomotopy, TrackedPaths, Tracker, TrackerOptions
 from ..homotopy.unique_points import duplicates, merge_new
 from ..progress import Progress
 from .base import GenericSolution, PositiveDimensional, RawSolutions
@@ -129,6 +129,13 @@ def monodromy_solution(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np
 DETOUR_SIZES = (0.05, 0.2, 0.5, 1.0)
 
 
+def _new_in_block(sub: Network, x: np.ndarray, codes: np.ndarray, block: np.ndarray, point: np.ndarray) -> bool:
+    """Whether ``point`` is not yet among the successful endpoints of its block (paths of one instance
+    and pattern), up to the sign symmetry."""
+    known = canonical(sub, x[block[codes[block] == ReturnCode.SUCCESS]])
+    return bool(len(merge_new(known, canonical(sub, point[None]))))
+
+
 def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.ndarray, blocks: np.ndarray,
            sub: Network) -> None:
     """Track the ``lost`` paths of ``tracker``'s homotopy again, start → a random complex parameter →
@@ -152,9 +159,7 @@ def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.nd
         for k, i in enumerate(lost.tolist()):
             if not (first.success[k] and second.success[k]):
                 continue
-            b = block[i]
-            known = canonical(sub, res.x[b[codes[b] == ReturnCode.SUCCESS]])
-            if len(merge_new(known, canonical(sub, second.x[k:k + 1]))):
+            if _new_in_block(sub, res.x, codes, block[i], second.x[k]):
                 res.x[i], codes[i] = second.x[k], ReturnCode.SUCCESS
         lost = lost[codes[lost] != ReturnCode.SUCCESS]
 
@@ -168,22 +173,18 @@ def settle(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.nd
     (``res.x`` and ``codes``, in place). At generic data no path of a homotopy in Λ alone goes to
     infinity or ends singular: either makes the data special (:meth:`NativeEngine.solve`)."""
     hom = tracker.homotopy
-    game = CauchyEndgame(sub, hom.start, hom.end, len(x0), tracker=tracker.options).run(x0[lost], lost)
+    endgame = CauchyEndgame(sub, hom.start, hom.end, len(x0), tracker=tracker.options)
+    game = endgame.run(x0[lost], lost)
     block = {int(i): b for b in blocks for i in b}
-    system = GradientSystem(sub)
     for k, i in enumerate(lost.tolist()):
         code = game.codes[k]
         if code == ReturnCode.SUCCESS:
-            x = game.x[k:k + 1]
-            end = [np.asarray(v)[i] if np.ndim(v) == nd else v for v, nd in zip(hom.end, (3, 3, 2))]
-            params = Parameters.from_data(*end)
-            regular = scaled_cond(system.jacobian(x, params), x)[0] <= tracker.options.singular_cond
-            b = block[i]
-            known = canonical(sub, res.x[b[codes[b] == ReturnCode.SUCCESS]])
-            if regular and game.winding[k] == 1 and len(merge_new(known, canonical(sub, x))):
-                res.x[i], codes[i] = x[0], ReturnCode.SUCCESS
+            x = game.x[k]
+            regular = bool(endgame.regular(np.array([i]), x[None])[0])
+            if regular and game.winding[k] == 1 and _new_in_block(sub, res.x, codes, block[i], x):
+                res.x[i], codes[i] = x, ReturnCode.SUCCESS
             elif not regular or game.winding[k] > 1:
-                res.x[i], codes[i] = x[0], ReturnCode.SINGULAR
+                res.x[i], codes[i] = x, ReturnCode.SINGULAR
         elif code == ReturnCode.AT_INFINITY:
             res.x[i], codes[i] = game.x[k], ReturnCode.AT_INFINITY
 

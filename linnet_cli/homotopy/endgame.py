@@ -163,7 +163,7 @@ class CauchyEndgame:
             # mean can be exactly a solution, e.g. the origin), and a smaller loop is needed
             many = np.flatnonzero(agree & (c > 1))
             if len(many):
-                agree[many] = ~self._regular(which[live[many]], est[many])
+                agree[many] = ~self.regular(which[live[many]], est[many])
             gap[live] = new_gap
             done = live[agree]
             codes[done], out[done], winding[done] = ReturnCode.SUCCESS, est[agree], c[agree]
@@ -182,7 +182,7 @@ class CauchyEndgame:
         out[live] = x[live]
         return EndgameResult(out, codes, winding, self.segments)
 
-    def _regular(self, idx: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def regular(self, idx: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Whether the Jacobian at the end parameters is regular at the points x of the paths ``idx``."""
         params = Parameters.from_data(self.p1[0][idx], self.p1[1][idx], self.p1[2][idx])
         limit = (self.tracker or TrackerOptions()).singular_cond

@@ -85,19 +85,19 @@ def snap_zeros(system: GradientSystem, params: Parameters, x: np.ndarray) -> np.
     x = np.array(x, complex)
     scale = np.maximum(1.0, np.linalg.norm(x, axis=-1))
 
-    def residual(y: np.ndarray) -> np.ndarray:
-        return np.linalg.norm(system.evaluate(y, params), axis=-1) / scale
+    def residual(y: np.ndarray, s: np.ndarray) -> np.ndarray:
+        return np.linalg.norm(system.evaluate(y, params), axis=-1) / s
 
-    allowed = np.maximum(SNAP_RESIDUAL, 10 * residual(x))
+    allowed = np.maximum(SNAP_RESIDUAL, 10 * residual(x, scale))
     small = np.abs(x) <= ZERO_TOL * scale[:, None]
     snapped = np.where(small, 0, x)
-    ok = residual(snapped) <= allowed
+    ok = residual(snapped, scale) <= allowed
     x[ok] = snapped[ok]
-    for k in np.flatnonzero(~ok):          # one coordinate at a time
+    for k in np.flatnonzero(~ok):          # one coordinate at a time, against the point's own scale
         for i in np.flatnonzero(small[k]):
             y = x[k:k + 1].copy()
             y[0, i] = 0
-            if residual(y)[0] * scale[k] <= allowed[k] * scale[k]:
+            if residual(y, scale[k:k + 1])[0] <= allowed[k]:
                 x[k] = y[0]
     return x
 

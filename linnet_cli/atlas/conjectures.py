@@ -44,8 +44,9 @@ if TYPE_CHECKING:
     import sympy
 
 __all__ = ["SHAPE_NAMES", "COLUMNS", "ALIASES", "FUNCTIONS", "INDICES", "TEXT_KEYS", "MAX_COUNTEREXAMPLES",
-           "SHIPPED", "Claim", "Conjecture", "Invariance", "Counterexample", "ConjectureReport",
-           "parse_expression", "load_conjectures", "read_conjectures", "check_conjectures", "row_values"]
+           "SHIPPED", "INSTALL_HINT", "require_sympy", "Claim", "Conjecture", "Invariance", "Counterexample",
+           "ConjectureReport", "parse_expression", "load_conjectures", "read_conjectures", "check_conjectures",
+           "row_values"]
 
 #: Shape variables of every row (``w0``, ``w1``, … too: the widths by position).
 SHAPE_NAMES = ("d", "dx", "dy", "H", "m", "N")
@@ -66,8 +67,18 @@ MAX_COUNTEREXAMPLES = 5
 #: The shipped file, in ``configs/``.
 SHIPPED = "conjectures.toml"
 
+#: How to get sympy, which reads and evaluates the expressions.
+INSTALL_HINT = "pip install 'linnet-cli[atlas]'"
+
 _WIDTH = re.compile(r"w(\d+)\Z")
 _RELATIONS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+
+
+def require_sympy() -> None:
+    """InputError saying how to install sympy, unless it can be imported (checked without importing it)."""
+    import importlib.util
+    if importlib.util.find_spec("sympy") is None:
+        raise InputError(f"checking conjectures needs sympy, which is not installed: {INSTALL_HINT}")
 
 
 class _Reader:
@@ -386,6 +397,7 @@ def _table(entry: Any, where: str, required: Sequence[str], optional: Sequence[s
 def read_conjectures(text: str, source: str = "shipped") -> list[Conjecture | Invariance]:
     """Conjectures and invariances of a TOML text (``[[conjecture]]`` and ``[[invariance]]`` tables; see
     README, *Checking conjectures*), in the file's order. InputError for anything malformed."""
+    require_sympy()
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -670,6 +682,7 @@ def check_conjectures(frame: pd.DataFrame, conjectures: Iterable[Conjecture | In
     >>> [(r.name, r.verdict, r.rows_checked) for r in check_conjectures(atlas)][:1]
     [('one hidden layer, one data point', 'holds', 2)]
     """
+    require_sympy()
     todo = load_conjectures() if conjectures is None else list(conjectures)
     rows = _rows(frame)
     return [_check_conjecture(c, rows) if isinstance(c, Conjecture) else _check_invariance(c, rows) for c in todo]

@@ -162,9 +162,11 @@ class _Reader:
 
     def call(self, node: ast.Call) -> Any:
         sp = self.sp
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            called = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-            raise self.fail(f"unknown function {called!r} (functions: {', '.join(FUNCTIONS)})")
+        if not isinstance(node.func, ast.Name):
+            self.read(node.func)        # says what is not allowed there (an attribute, a lambda, ...)
+            raise self.fail(f"{ast.unparse(node.func)!r} is not a function (functions: {', '.join(FUNCTIONS)})")
+        if node.func.id not in FUNCTIONS:
+            raise self.fail(f"unknown function {node.func.id!r} (functions: {', '.join(FUNCTIONS)})")
         fn = node.func.id
         if node.keywords:
             raise self.fail(f"{fn} takes no keyword arguments")

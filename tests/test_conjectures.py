@@ -1,0 +1,350 @@
+"""Conjectures about the atlas (linnet_cli/atlas/conjectures.py) and the commands `linnet atlas check` and
+`linnet atlas report` (linnet_cli/cli/commands/atlas_findings.py), on an atlas of computed counts: Table
+3.1's 26 rows (as published, which linnet reproduces), rows with m = 2, 3 of one hidden layer computed by
+`linnet table`, rows of two and three hidden layers computed by `linnet atlas run` (N ≤ 6), d = d_x = d_y = 4
+(1,921 points), one disputed and one unverified row.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from cli_helpers import error_line
+from linnet_cli.atlas import conjectures as cj
+from linnet_cli.errors import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: (widths, m, N_C, N_C*) with m = 2, 3, computed by `linnet table --d 1..2 --dx 1..3 --dy 1..3 --m 1..3`
+#: (every row verified by the trace test).
+COMPUTED = [("1,1,1", 2, 5, 4), ("1,1,1", 3, 5, 4), ("2,1,1", 2, 9, 8), ("2,1,1", 3, 9, 8), ("3,1,1", 2, 9, 8),
+            ("3,1,1", 3, 13, 12), ("1,1,2", 2, 9, 8), ("1,1,2", 3, 9, 8), ("2,1,2", 2, 17, 16), ("2,1,2", 3, 17, 16),
+            ("3,1,2", 2, 17, 16), ("3,1,2", 3, 25, 24), ("1,1,3", 2, 13, 12), ("1,1,3", 3, 13, 12),
+            ("2,1,3", 2, 25, 24), ("2,1,3", 3, 25, 24), ("3,1,3", 2, 25, 24), ("3,1,3", 3, 37, 36),
+            ("1,2,1", 2, 9, 0), ("1,2,1", 3, 9, 0), ("2,2,1", 2, 33, 16), ("2,2,1", 3, 33, 16), ("3,2,1", 2, 33, 16),
+            ("3,2,1", 3, 73, 48), ("1,2,2", 2, 33, 16), ("1,2,2", 3, 33, 16), ("2,2,2", 2, 225, 192),
+            ("2,2,2", 3, 225, 192), ("3,2,2", 2, 225, 192), ("3,2,2", 3, 705, 656), ("1,2,3", 2, 73, 48),
+            ("1,2,3", 3, 73, 48), ("2,2,3", 2, 705, 656), ("2,2,3", 3, 705, 656), ("3,2,3", 2, 705, 656),
+            ("3,2,3", 3, 2537, 2464)]
+
+#: (widths, m, N_C, N_C*) of two and three hidden layers, m ≤ 3, computed by an atlas run with N ≤ 6 and seeds 1, 2
+#: (every row verified by the trace test).
+DEEP = [("1,1,1,1", 1, 17, 16), ("1,1,1,1", 2, 17, 16), ("1,1,1,1", 3, 17, 16), ("1,1,1,2", 1, 33, 32),
+        ("1,1,1,2", 2, 33, 32), ("1,1,1,2", 3, 33, 32), ("2,1,1,1", 1, 17, 16), ("2,1,1,1", 2, 33, 32),
+        ("2,1,1,1", 3, 33, 32), ("1,1,1,1,1", 1, 49, 48), ("1,1,1,1,1", 2, 49, 48), ("1,1,1,1,1", 3, 49, 48),
+        ("1,1,1,3", 1, 49, 48), ("1,1,1,3", 2, 49, 48), ("1,1,1,3", 3, 49, 48), ("1,1,2,1", 1, 33, 0),
+        ("1,1,2,1", 2, 33, 0), ("1,1,2,1", 3, 33, 0), ("1,2,1,1", 1, 33, 0), ("1,2,1,1", 2, 33, 0),
+        ("1,2,1,1", 3, 33, 0), ("2,1,1,2", 1, 33, 32), ("2,1,1,2", 2, 81, 80), ("2,1,1,2", 3, 81, 80),
+        ("3,1,1,1", 1, 17, 16), ("3,1,1,1", 2, 33, 32), ("3,1,1,1", 3, 49, 48), ("1,1,1,1,2", 1, 97, 96),
+        ("1,1,1,1,2", 2, 97, 96), ("1,1,1,1,2", 3, 97, 96), ("2,1,1,1,1", 1, 49, 48), ("2,1,1,1,1", 2, 97, 96),
+        ("2,1,1,1,1", 3, 97, 96), ("1,1,1,4", 1, 65, 64), ("1,1,1,4", 2, 65, 64), ("1,1,1,4", 3, 65, 64),
+        ("1,2,1,2", 1, 65, 0), ("1,2,1,2", 2, 65, 0), ("1,2,1,2", 3, 65, 0), ("2,1,1,3", 1, 49, 48),
+        ("2,1,1,3", 2, 129, 128), ("2,1,1,3", 3, 129, 128), ("2,1,2,1", 1, 33, 0), ("2,1,2,1", 2, 65, 0),
+        ("2,1,2,1", 3, 65, 0), ("3,1,1,2", 1, 33, 32), ("3,1,1,2", 2, 81, 80), ("3,1,1,2", 3, 129, 128),
+        ("4,1,1,1", 1, 17, 16), ("4,1,1,1", 2, 33, 32), ("4,1,1,1", 3, 49, 48), ("1,1,1,1,3", 1, 145, 144),
+        ("1,1,1,1,3", 2, 145, 144), ("1,1,1,1,3", 3, 145, 144), ("1,1,1,2,1", 1, 97, 0), ("1,1,1,2,1", 2, 97, 0),
+        ("1,1,1,2,1", 3, 97, 0), ("1,1,2,1,1", 1, 97, 0), ("1,1,2,1,1", 2, 97, 0), ("1,1,2,1,1", 3, 97, 0),
+        ("1,2,1,1,1", 1, 97, 0), ("1,2,1,1,1", 2, 97, 0), ("1,2,1,1,1", 3, 97, 0), ("2,1,1,1,2", 1, 97, 96),
+        ("2,1,1,1,2", 2, 257, 256), ("2,1,1,1,2", 3, 257, 256), ("3,1,1,1,1", 1, 49, 48), ("3,1,1,1,1", 2, 97, 96),
+        ("3,1,1,1,1", 3, 145, 144)]
+
+
+def _published(name: str) -> list[tuple[str, int, int, int, int | None]]:
+    """(widths, m, N_C, N_C*, BKK) of a shipped table of published values."""
+    with (ROOT / "configs" / name).open() as fh:
+        rows = [{k: int(v) for k, v in r.items()} for r in csv.DictReader(fh, delimiter="\t")]
+    return [(",".join(map(str, [r["dx"], *[r["d"]] * r.get("H", 1), r["dy"]])), r.get("m", 1), r["NC"], r["NCstar"],
+             r["BKK"]) for r in rows]
+
+
+def atlas_records() -> list[dict]:
+    """Rows of the test atlas, in the columns of linnet_cli.atlas.dataset."""
+    from linnet_cli.atlas.dataset import COLUMNS
+    from linnet_cli.checks.bounds import bezout, one_layer_bounds
+    from linnet_cli.model.network import Network
+    rows = _published("table-3.1-published.tsv")
+    rows += [(w, m, a, b, None) for w, m, a, b in COMPUTED + DEEP] + [("4,4,4", 1, 1921, 256, None)]
+    out = []
+    for widths, m, nc, ns, bkk in rows + [("2,3,2", 2, None, None, None), ("3,3,3", 1, 245, 64, None)]:
+        net = Network(tuple(int(w) for w in widths.split(",")))
+        b_c, b_cs = one_layer_bounds(net, m)
+        status = {("2,3,2", 2): "disputed", ("3,3,3", 1): "not verified"}.get((widths, m), "verified")
+        completeness = "not verified" if status != "verified" else "trace test"
+        rec = {c: None for c in COLUMNS}
+        rec.update(widths=widths, dx=net.dx, hidden=",".join(map(str, net.hidden)), dy=net.dy, H=net.H, N=net.N, m=m,
+                   spot_check=m > net.dx, status=status, N_C=nc, N_C_star=ns, completeness=completeness,
+                   why={"disputed": "the seeds' counts differ", "not verified": "monodromy reached its loop limit"}
+                   .get(status, ""), seeds="1", N_C_by_seed="" if nc is None else str(nc),
+                   N_C_star_by_seed="" if ns is None else str(ns), completeness_by_seed=completeness,
+                   failed_paths=0, paths_tracked=0, seconds=0.0, patterns="{}", CBB=bezout(net), BKK=bkk,
+                   B_C=b_c, B_C_star=b_cs, real_samples=0, N_R_histogram="", linnet_version="test", engine="native")
+        out.append(rec)
+    return out
+
+
+def make_atlas(directory: Path) -> Path:
+    """Write the test atlas into ``directory`` (as `linnet atlas run` writes one) and return it."""
+    from linnet_cli.atlas.budget import AtlasBudget
+    from linnet_cli.atlas.dataset import AtlasDirectory, Settings
+    atlas = AtlasDirectory.open(directory, Settings(AtlasBudget(max_N=16), seeds=(1,)))
+    try:
+        atlas.rows.update({(rec["widths"], rec["m"]): rec for rec in atlas_records()})   # checked as written
+        atlas.write(complete=True, seconds=12.5)
+    finally:
+        atlas.close(complete=True)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def atlas_dir(tmp_path_factory) -> Path:
+    return make_atlas(tmp_path_factory.mktemp("atlas") / "atlas")
+
+
+@pytest.fixture(scope="module")
+def frame(atlas_dir):
+    from linnet_cli.atlas.dataset import load_atlas
+    return load_atlas(atlas_dir)
+
+
+@pytest.fixture(scope="module")
+def reports(frame):
+    return {r.name: r for r in cj.check_conjectures(frame)}
+
+
+# ------------------------------------------------------------------------------------------ the language
+
+@pytest.mark.parametrize("text,value", [
+    ("binomial(dy, d) * 4^d", 48),                  # ^ is a power, above *: C(3, 2)·4² (not (3·4)²)
+    ("binomial(dy, d) * 4**d", 48),
+    ("Sum(binomial(d, r) * binomial(dy, r) * 4^r, (r, 0, min(d, dy)))", 73),
+    ("Product(w1 + k, (k, 1, 2))", 12),
+    ("max(dx, m) + N // 4 - abs(1 - m) + factorial(3)", 2 + 2 - 0 + 6),
+    ("d_x + d_y", 5),
+])
+def test_expressions_have_their_exact_value(text, value):
+    expr = cj.parse_expression(text)
+    assert cj._evaluate(expr, cj.row_values((2, 2, 3), 1)) == value
+
+
+@pytest.mark.parametrize("text,words", [
+    ("foo + 1", "unknown name 'foo'"),
+    ("N_C.real", "attributes (a.b) not allowed"),
+    ("__import__('os').system('true')", "attributes (a.b) not allowed"),
+    ("__import__('os')", "unknown function '__import__'"),
+    ("(lambda: 1)()", "lambda not allowed"),
+    ("widths[0]", "subscripts (a[b]) not allowed"),
+    ("'text'", "'text' is not a number"),
+    ("N_C = 5", "write == for equality"),
+    ("4 * r", "r is a summation index"),
+    ("Sum(q, (q, 0, 3))", "write Sum(term, (r, lo, hi))"),
+    ("binomial(d)", "binomial takes 2 argument(s), not 1"),
+    ("min", "min is a function"),
+    ("sympy.core", "attributes (a.b) not allowed"),
+    ("d @ d", "the operator MatMult is not allowed"),
+])
+def test_anything_outside_the_language_is_one_input_error(text, words):
+    with pytest.raises(InputError) as info:
+        cj.parse_expression(text, "claim 1")
+    assert words in str(info.value) and str(info.value).startswith("claim 1: ")
+
+
+def test_d_and_the_widths_by_position_are_defined_only_where_they_exist():
+    values = cj.row_values((2, 3, 1, 2), 1)
+    assert values["d"] is None and (values["w1"], values["w2"], values["w3"]) == (3, 1, 2) and "w4" not in values
+    assert cj.row_values((2, 3, 3, 2), 1)["d"] == 3
+
+
+# ------------------------------------------------------------------------------------------ the file
+
+def test_the_shipped_file_loads_in_its_order():
+    got = [(c.kind, c.name) for c in cj.load_conjectures()]
+    assert got[0] == ("conjecture", "one hidden layer, one data point")
+    assert ("invariance", "min(d_x, m) rule") in got and ("invariance", "reversal") in got
+
+
+@pytest.mark.parametrize("text,words", [
+    ("[[conjecture]\nname = 'x'", "not valid TOML"),
+    ("[[guess]]\nname = 'x'", "unknown table(s) guess"),
+    ("[[conjecture]]\nname = 'x'\nstatement = 's'", "missing claims"),
+    ("[[conjecture]]\nname = 'x'\nstatement = 's'\nclaims = ['N_C == 1']\ncolour = 'red'", "unknown key(s) colour"),
+    ("[[conjecture]]\nname = 'x'\nstatement = 's'\nclaims = ['N_C + 1']", "a claim is one comparison"),
+    ("[[conjecture]]\nname = 'x'\nstatement = 's'\nclaims = ['N_C == nope']", "unknown name 'nope'"),
+    ("[[conjecture]]\nname = 'x'\nstatement = 's'\nscope = 'H + 1'\nclaims = ['N_C == 1']", "is not a condition"),
+    ("[[conjecture]]\nname = 'x'\nstatement = 's'\nclaims = []", "claims must be a non-empty list"),
+    ("[[invariance]]\nname = 'x'\nstatement = 's'\nkey = ['dy']\ncolumns = ['NC']", "unknown column(s) NC"),
+    ("[[invariance]]\nname = 'x'\nstatement = 's'\nkey = ['m == 1']\ncolumns = ['N_C']", "a key is a value"),
+    ("[[conjecture]]\nname = 'x'\nstatement = 's'\nclaims = ['N_C == 1']\n"
+     "[[conjecture]]\nname = 'x'\nstatement = 't'\nclaims = ['N_C == 2']", "the name is used twice"),
+])
+def test_a_malformed_file_is_one_input_error(tmp_path, text, words):
+    path = tmp_path / "mine.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        cj.load_conjectures(path)
+    assert words in str(info.value) and str(path) in str(info.value)
+
+
+def test_a_file_adds_conjectures_and_replaces_those_of_its_names(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text("[[conjecture]]\nname = 'Bézout bound'\nstatement = 'stricter'\nclaims = ['N_C < CBB']\n"
+                    "[[conjecture]]\nname = 'new'\nstatement = 's'\nclaims = ['N_C >= 1']\n")
+    shipped = [c.name for c in cj.load_conjectures()]
+    both = cj.load_conjectures(path)
+    assert [c.name for c in both] == shipped + ["new"]
+    replaced = next(c for c in both if c.name == "Bézout bound")
+    assert isinstance(replaced, cj.Conjecture) and replaced.claims[0].op == "<" and replaced.source == str(path)
+    assert [c.name for c in cj.load_conjectures(path, shipped=False)] == ["Bézout bound", "new"]
+    with pytest.raises(InputError, match="cannot read conjectures file"):
+        cj.load_conjectures(tmp_path / "missing.toml")
+
+
+# ------------------------------------------------------------------------------------------ the verdicts
+
+def test_the_one_layer_formulas_hold_on_every_verified_row_with_m_1(reports):
+    r = reports["one hidden layer, one data point"]
+    # Table 3.1's 26 rows and d = d_x = d_y = 4 (1,921 and 256); 3,3,3 is not verified, so not checked
+    assert (r.verdict, r.rows_in_scope, r.rows_checked, r.rows_held) == ("holds", 28, 27, 27)
+    assert r.skipped == {"not verified": 1} and not r.counterexamples
+
+
+def test_the_bounds_hold_where_they_apply(reports):
+    assert reports["thesis bounds B_C, B_C*"].rows_checked == 27
+    bez = reports["Bézout bound"]
+    assert (bez.verdict, bez.rows_checked) == ("holds", 26 + len(COMPUTED) + len(DEEP) + 1)
+    assert bez.skipped == {"disputed": 1, "not verified": 1}
+    bkk = reports["BKK bounds"]   # the test atlas has BKK (published) but no BKK*: nothing to check
+    assert bkk.verdict == "untested" and bkk.skipped == {"BKK_torus is empty": 26, "BKK is empty": len(COMPUTED)
+                                                         + len(DEEP) + 1, "disputed": 1, "not verified": 1}
+
+
+def test_a_false_conjecture_fails_with_its_first_counterexamples(frame):
+    false = cj.read_conjectures("[[conjecture]]\nname = 'guess'\nstatement = 's'\nscope = 'H == 1'\n"
+                                "claims = ['N_C == 2^N + 1']", "mine.toml")
+    (r,) = cj.check_conjectures(frame, false)
+    rows = frame[(frame["H"] == 1) & (frame["status"] == "verified")]
+    wrong = [(w, int(m), int(nc)) for w, m, nc, n in zip(rows["widths"], rows["m"], rows["N_C"], rows["N"])
+             if nc != 2 ** n + 1]
+    assert r.verdict == "fails" and r.rows_failed == len(wrong) and r.rows_held == len(rows) - len(wrong) > 0
+    assert len(r.counterexamples) == cj.MAX_COUNTEREXAMPLES
+    first = r.counterexamples[0]
+    assert (first.widths, first.m, first.observed) == wrong[0] and first.predicted == 2 ** frame.loc[
+        (frame["widths"] == first.widths) & (frame["m"] == first.m), "N"].iloc[0] + 1
+
+
+def test_the_min_dx_m_rule_holds_on_the_groups_it_can_test(reports, frame):
+    r = reports["min(d_x, m) rule"]
+    ok = frame[frame["status"] == "verified"]
+    keys = {}
+    for w, h, dy, dx, m in zip(ok["widths"], ok["hidden"], ok["dy"], ok["dx"], ok["m"]):
+        keys.setdefault((h, dy, min(dx, m)), []).append(w)
+    groups = [g for g in keys.values() if len(g) > 1]
+    assert (r.verdict, r.groups_tested, r.groups_held) == ("holds", len(groups), len(groups))
+    assert r.rows_checked == sum(map(len, groups))
+
+
+def test_reversal_fails_below_the_wider_end_and_holds_with_m_at_least_both_ends(reports):
+    r = reports["reversal"]
+    assert r.verdict == "fails"
+    pairs = {(e.widths, e.m, e.claim.split(" as on ")[1]) for e in r.counterexamples}
+    assert ("2,1,1", 1, "1,1,2 m=1") in pairs or ("1,1,2", 1, "2,1,1 m=1") in pairs   # 5 against 9 points
+    full = reports["reversal, m at least both ends"]
+    assert full.verdict == "holds" and full.groups_tested and full.groups_tested >= 8
+
+
+def test_unequal_hidden_widths_have_no_d(frame):
+    import pandas as pd
+    row = pd.DataFrame({"widths": ["2,3,1,2"], "m": [1], "status": ["verified"], "N_C": [5]})
+    (r,) = cj.check_conjectures(row, cj.read_conjectures(
+        "[[conjecture]]\nname = 'd'\nstatement = 's'\nclaims = ['N_C >= d']", "mine.toml"))
+    assert r.verdict == "untested" and r.skipped == {"d is undefined (the hidden widths differ)": 1}
+
+
+def test_a_frame_without_the_columns_is_refused():
+    import pandas as pd
+    with pytest.raises(InputError, match="no column status"):
+        cj.check_conjectures(pd.DataFrame({"widths": ["1,1,1"], "m": [1]}))
+
+
+# ------------------------------------------------------------------------------------------ the commands
+
+def _group() -> click.Group:
+    """`linnet atlas` with the two commands (the group of linnet_cli/cli/commands/atlas.py adds them)."""
+    from linnet_cli.cli.commands.atlas_findings import check, report
+    from linnet_cli.cli.main import LinnetGroup
+    return LinnetGroup(name="atlas", commands={"check": check, "report": report})
+
+
+def atlas_cli(*args: str):
+    return CliRunner().invoke(_group(), list(args))
+
+
+def test_check_prints_the_verdicts_and_the_counterexamples(atlas_dir):
+    res = atlas_cli("check", str(atlas_dir))
+    assert res.exit_code == 0, res.output
+    assert "one hidden layer, one data point" in res.stdout and "reversal: counterexamples" in res.stdout
+    assert "fails" in res.stdout and "holds" in res.stdout
+
+
+def test_check_as_json_and_markdown(atlas_dir, tmp_path):
+    out = tmp_path / "check.json"
+    assert atlas_cli("check", str(atlas_dir), "--format", "json", "-o", str(out)).exit_code == 0
+    data = json.loads(out.read_text())
+    by_name = {c["name"]: c for c in data["conjectures"]}
+    assert data["schema"] == "linnet.atlas-check/1" and by_name["reversal"]["verdict"] == "fails"
+    assert by_name["one hidden layer, one data point"]["rows_held"] == 27
+    md = atlas_cli("check", str(atlas_dir), "--format", "markdown")
+    assert md.exit_code == 0 and "| one hidden layer, one data point |" in md.stdout
+    assert "Counterexamples to *reversal*" in md.stdout
+
+
+def test_check_with_a_file_of_ones_own(atlas_dir, tmp_path):
+    mine = tmp_path / "mine.toml"
+    mine.write_text("[[conjecture]]\nname = 'at least the origin'\nstatement = 's'\nclaims = ['N_C >= 1']\n")
+    res = atlas_cli("check", str(atlas_dir), "--conjectures", str(mine), "--no-shipped", "--format", "json")
+    (only,) = json.loads(res.stdout)["conjectures"]
+    assert only["name"] == "at least the origin" and only["verdict"] == "holds" and only["source"] == str(mine)
+
+
+@pytest.mark.parametrize("content,words", [
+    (None, "not a linnet atlas"),
+    ("[[conjecture]\n", "not valid TOML"),
+    ("[[conjecture]]\nname = 'x'\nstatement = 's'\nclaims = ['N_C == __class__']", "unknown name '__class__'"),
+    ("[[conjecture]]\nname = 'x'\nstatement = 's'\nclaims = ['N_C == N_C.bit_length()']", "attributes"),
+])
+def test_check_bad_input_is_one_error_line(atlas_dir, tmp_path, content, words):
+    args = ["check", str(tmp_path / "no-atlas")] if content is None else ["check", str(atlas_dir)]
+    if content is not None:
+        (tmp_path / "bad.toml").write_text(content)
+        args += ["--conjectures", str(tmp_path / "bad.toml")]
+    assert words in error_line(atlas_cli(*args))
+
+
+def test_report_writes_the_page_and_its_script(atlas_dir, tmp_path):
+    site = tmp_path / "site"
+    res = atlas_cli("report", str(atlas_dir), "-o", str(site))
+    assert res.exit_code == 0, res.output
+    page = (site / "index.html").read_text()
+    assert (site / "assets" / "plotly.min.js").stat().st_size > 1_000_000
+    assert '<script src="assets/plotly.min.js">' in page and "1,921" in page and "Counterexamples" in page
+    # nothing to load from elsewhere: no script, style sheet or image from an address
+    import re
+    assert not re.search(r"""<(script|link|img|iframe)[^>]+(src|href)=["']?(https?:)?//""", page)
+
+
+def test_report_without_its_libraries_says_how_to_install_them(atlas_dir, tmp_path, monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "plotly" else real(name, *a))
+    line = error_line(atlas_cli("report", str(atlas_dir), "-o", str(tmp_path / "site")))
+    assert "plotly" in line and "pip install 'linnet-cli[atlas]'" in line
+    assert not (tmp_path / "site").exists()
+
+
+def test_report_refuses_a_file_as_its_site(atlas_dir, tmp_path):
+    (tmp_path / "taken").write_text("x")
+    assert "is a file" in error_line(atlas_cli("report", str(atlas_dir), "-o", str(tmp_path / "taken")))

@@ -216,7 +216,8 @@ def _result(instance: Instance, eng: Engine, seed: int | None, raw: RawSolutions
                        n_sing, seconds, bounds, warnings, monodromy_failed_loops=raw.monodromy_failed_loops,
                        completeness=evidence, n_instance_warnings=len(instance_warnings),
                        special_data=list(raw.special), diverged_paths=raw.diverged,
-                       positive_dimensional=list(raw.positive_dimensional))
+                       positive_dimensional=list(raw.positive_dimensional), extended_paths=raw.extended_paths,
+                       endgame_paths=raw.endgame_paths)
 
 
 def _special_notes(raw: RawSolutions, points: list, instance: Instance) -> list[str]:

@@ -197,10 +197,11 @@ def _table_html(table: pd.DataFrame) -> tuple[str, str]:
         table, table_id="atlas", connected=False, display_logo_when_loading=False, maxBytes=0, showIndex=False,
         classes="display nowrap compact cell-border", scrollX=True, pageLength=25,
         lengthMenu=[10, 25, 100, 1000], allow_html=False,
+        text_in_header_can_be_selected=False,     # a click anywhere on a header sorts, its text included
         layout={"topStart": "pageLength", "topEnd": "search", "bottomStart": "info", "bottomEnd": "paging"},
         columnDefs=[{"targets": numeric, "type": "num-fmt", "className": "dt-right"},
                     {"targets": text, "type": "string"}],
-        columnControl=[{"target": 0, "content": ["order"]}, {"target": 1, "content": ["search"]}])
+        columnControl=[{"target": 1, "content": ["search"]}])   # a row of search boxes under the headers
     return generate_init_offline_itables_html(itables.options.dt_bundle), table_html
 
 

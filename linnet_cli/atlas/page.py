@@ -115,6 +115,7 @@ def figures(frame: pd.DataFrame) -> list[Figure]:
                                config={"displaylogo": False, "responsive": True}))
 
     out = []
+    whole = {"dtick": 1} if "N" in frame and len(frame) and int(frame["N"].max()) <= 30 else {}   # N is whole
     hs = sorted(int(h) for h in frame["H"].dropna().unique()) if "H" in frame else []
     by_h = {h: frame[frame["H"] == h] for h in hs}
 
@@ -134,7 +135,7 @@ def figures(frame: pd.DataFrame) -> list[Figure]:
                                      text=[labels[i] for i in keep],
                                      hovertemplate=f"%{{text}}<br>N = %{{x}}<br>{name} = %{{y:,}}<extra>H = {h}"
                                                    "</extra>"))
-        fig.update_xaxes(title_text="N (weights)")
+        fig.update_xaxes(title_text="N (weights)", **whole)
         fig.update_yaxes(title_text=name, type="log")
         note = f" Rows with {name} = 0 ({hidden}) have no place on a log scale and are left out." if hidden else ""
         out.append(Figure(col, f"{name} against N", f"{name} of every shape against its number of weights N, "
@@ -180,7 +181,7 @@ def figures(frame: pd.DataFrame) -> list[Figure]:
                                      mode="markers", name=str(h), marker={"color": H_COLOURS[k % len(H_COLOURS)]},
                                      text=[labels[i] for i in keep],
                                      hovertemplate="%{text}<br>N = %{x}<br>%{y:.3g} s<extra></extra>"))
-        fig.update_xaxes(title_text="N (weights)")
+        fig.update_xaxes(title_text="N (weights)", **whole)
         fig.update_yaxes(title_text="seconds", type="log")
         out.append(Figure("seconds", "Time per shape", "The time each shape took (every seed, its checks "
                           "included), against N, coloured by H (log scale).", div(fig, "seconds")))
@@ -219,7 +220,7 @@ def _metadata(sidecar: dict[str, Any]) -> list[tuple[str, str]]:
 
     def text(k: str, v: Any) -> str:
         if k == "seconds" and isinstance(v, (int, float)) and not isinstance(v, bool):
-            return f"{v:,.1f} s ({duration_text(float(v))}) in all"
+            return f"{v:,.1f} s in all" + (f" ({duration_text(float(v))})" if v >= 120 else "")
         if k == "machine" and isinstance(v, dict):
             return ", ".join(f"{a}: {b}" for a, b in v.items())
         if isinstance(v, (dict, list)):

@@ -140,7 +140,7 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
     if certify:
         _certify(result)
     if exact:
-        _exact(result)
+        add_exact_counts(result)
     return result
 
 
@@ -256,8 +256,11 @@ def _certify(result: SolveResult) -> None:
         result.completeness = result.completeness.with_evidence(proven=True)
 
 
-def _exact(result: SolveResult) -> None:
-    """Compare the counts of ``result`` with msolve's exact ones over a prime field."""
+def add_exact_counts(result: SolveResult) -> None:
+    """Compare the counts of ``result`` with msolve's exact ones over a prime field (``result.exact``):
+    equal counts make its completeness ``exact``, different ones ``not verified`` with a DISAGREEMENT
+    warning. What ``solve(..., exact=True)`` does after the solve; the atlas does it only where a solve
+    is not verified."""
     from .checks.exact import exact_counts
     counts = result.exact = exact_counts(result.instance)
     # msolve counts each point with its multiplicity

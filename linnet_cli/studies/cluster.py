@@ -195,7 +195,7 @@ def _warm_worker() -> float:
 _threads_lock = threading.Lock()
 
 
-def _use_worker_threads() -> None:
+def use_worker_threads() -> None:
     """The tracker's thread pool of this worker process: as many threads as the worker runs tasks, so
     that one task alone, or one per task thread, keeps the worker's cores busy and no more."""
     from distributed import get_worker
@@ -211,17 +211,17 @@ def _engine(row: RowSpec, engine: Any) -> Any:
 
 
 def _generic_task(row: RowSpec, seed: int, engine: Any, bkk: bool) -> RowGeneric:
-    _use_worker_threads()
+    use_worker_threads()
     return solve_row_generic(row, seed, _engine(row, engine), bkk)
 
 
 def _chunk_task(start: RowGeneric, seeds: Any, engine: Any, distribution: str, certify: bool,
                 first: int) -> InstanceCounts:
-    _use_worker_threads()
+    use_worker_threads()
     return track_row_instances(start, seeds, _engine(start.row, engine), distribution, certify, first)
 
 
-def _why(future: Any) -> str:
+def why_failed(future: Any) -> str:
     """One line saying why a task failed (twice)."""
     if future.status == "cancelled":
         return "its task was cancelled on the cluster"
@@ -268,7 +268,7 @@ def run_on_cluster(scheduler: Any, todo: list[RowSpec], args: tuple, workers: in
                 if key in failed:
                     continue
                 if fut.status != "finished":
-                    failed[key] = _why(fut)
+                    failed[key] = why_failed(fut)
                     client.cancel([f for f, (s, _) in meta.items() if s is state])
                     continue
                 if chunk is None:

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from .maxreal import Score
 
 __all__ = ["ROW_COLUMNS", "RowResult", "RowGeneric", "InstanceCounts", "solve_row_generic", "instance_batches",
-           "track_row_instances", "finish_row", "compute_row"]
+           "track_row_instances", "sample_instances", "finish_row", "compute_row", "histogram_text",
+           "parse_histogram"]
 
 #: Machine-readable columns of a table row, in order (bounds columns first).
 ROW_COLUMNS = ("d", "dx", "dy", "H", "m", "N", "CBB", "BKK", "BKK_torus", "B_C", "B_C_star", "N_C", "N_C_star",
@@ -83,7 +84,7 @@ class RowResult:
     def to_dict(self) -> dict[str, Any]:
         """Flat record for csv/json (:data:`ROW_COLUMNS`): the histogram as ``"n:count;..."``."""
         rec = {c: getattr(self, c) for c in ROW_COLUMNS}
-        rec["N_R_histogram"] = ";".join(f"{k}:{v}" for k, v in sorted(self.N_R_histogram.items()))
+        rec["N_R_histogram"] = histogram_text(self.N_R_histogram)
         return rec
 
     @classmethod
@@ -91,14 +92,27 @@ class RowResult:
         """Inverse of :meth:`to_dict` (to resume a run), from csv strings or json values."""
         def num(v: Any) -> int | None:
             return None if v in (None, "", "nan") else int(float(v))
-        hist_text = str(rec.get("N_R_histogram") or "")
-        hist = {int(a): int(b) for a, b in (p.split(":") for p in hist_text.split(";") if p)}
+        hist = parse_histogram(str(rec.get("N_R_histogram") or ""))
         text = ("seconds", "widths", "N_R_histogram", "completeness")
         vals: dict[str, Any] = {c: num(rec.get(c)) for c in ROW_COLUMNS if c not in text}
         widths = tuple(int(w) for w in str(rec["widths"]).split(","))
         bounds = BoundsRow(**{c: vals.pop(c) for c in BOUND_COLUMNS}, widths=widths)
         return cls(bounds, **vals, seconds=float(rec.get("seconds") or 0.0), N_R_histogram=hist,
                    completeness=rec.get("completeness") or None)
+
+
+def histogram_text(histogram: dict[int, int]) -> str:
+    """An N_R histogram as written in csv and json: ``"n:count;..."``, by increasing N_R (empty: none).
+
+    >>> histogram_text({5: 2, 3: 7})
+    '3:7;5:2'
+    """
+    return ";".join(f"{k}:{v}" for k, v in sorted(histogram.items()))
+
+
+def parse_histogram(text: str) -> dict[int, int]:
+    """Inverse of :func:`histogram_text` (a ValueError for text that is not one)."""
+    return {int(a): int(b) for a, b in (p.split(":") for p in text.split(";") if p)}
 
 
 @dataclass
@@ -234,11 +248,21 @@ def compute_row(row: RowSpec, samples: int, seed: int, distribution: str = "defa
     t0 = time.perf_counter()
     eng = solver_for(row.network, engine)
     start = solve_row_generic(row, seed, eng, bkk)
+    counts = sample_instances(start, samples, seed, eng, distribution, certify, progress)
+    return finish_row(start, counts, samples, certify, time.perf_counter() - t0, eng, distribution, search, seed)
+
+
+def sample_instances(start: RowGeneric, samples: int, seed: int, engine: Any, distribution: str = "default",
+                     certify: bool = False, progress: Progress | None = None) -> InstanceCounts:
+    """The counts over a row's first ``samples`` random real instances (seeded by ``seed`` and the row,
+    :func:`~linnet_cli.studies.rows.instance_seeds`), tracked from its generic solve a batch at a time;
+    ``progress`` gets (row key, instances done, samples)."""
+    row = start.row
     seeds = instance_seeds(seed, row, samples)
     counts = InstanceCounts()
     for lo, hi in instance_batches(start, samples):
-        counts.add(track_row_instances(start, seeds[lo:hi], eng, distribution, certify, lo))
+        counts.add(track_row_instances(start, seeds[lo:hi], engine, distribution, certify, lo))
         if progress is not None:
             progress(row.key, hi, samples)
-    return finish_row(start, counts, samples, certify, time.perf_counter() - t0, eng, distribution, search, seed)
+    return counts
 

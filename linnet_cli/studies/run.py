@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .audit import Verdict
 
 __all__ = ["RUN_COLUMNS", "PARTIAL_STEM", "TABLE_SCHEMA", "RESUME_COLUMNS", "TableRun", "run_table",
-           "run_identity", "PartialRun", "read_partial", "resumable_rows"]
+           "run_identity", "PartialRun", "read_partial", "resumable_rows", "cell_integer"]
 
 #: Columns that say which run made a row (csv and json rows): --resume takes rows only from a run
 #: with the same values (and the same samples per row).
@@ -358,7 +358,7 @@ def _json_rows(p: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def _integer(value: Any) -> int | None:
+def cell_integer(value: Any) -> int | None:
     """A non-negative integer of a csv or json cell (``"12"``, ``12``, ``12.0``), None when empty; a
     ValueError for anything else."""
     if value is None or (isinstance(value, str) and value.strip() in ("", "nan")):
@@ -389,7 +389,7 @@ def _row_of_record(p: Path, where: str, rec: dict[str, Any]) -> RowResult:
         if col in ("widths", "N_R_histogram"):
             continue
         try:
-            value = _integer(rec.get(col))
+            value = cell_integer(rec.get(col))
         except ValueError:
             raise bad(f"{col} is {rec.get(col)!r}, not a non-negative integer") from None
         if value is None and col in RESUME_COLUMNS:

@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 $(BIN)/linnet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,crosscheck,plot,dask]'
+	$(BIN)/pip install --quiet -e '.[test,crosscheck,plot,dask,atlas]'
 	touch $(BIN)/linnet
 
 setup: $(BIN)/linnet

@@ -30,6 +30,7 @@ _WHERE = {
     "RowSpec": "studies.rows", "RowResult": "studies.compute",
     "Completeness": "checks.completeness", "Status": "checks.completeness",
     "max_real": "studies.maxreal", "load_preset": "studies.spec", "table_paper": "cli.paper",
+    "AtlasBudget": "atlas.budget", "run_atlas": "atlas.sweep", "AtlasRun": "atlas.sweep", "load_atlas": "atlas.dataset",
     "EngineSpec": "engines", "get_engine": "engines",
     "MonodromyOptions": "homotopy.monodromy", "TrackerOptions": "homotopy.tracker",
     "LinnetError": "errors", "InputError": "errors", "EngineUnavailable": "errors", "PeerError": "errors",
@@ -53,6 +54,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:   # the public names as type checkers see them ("X as X": re-exported)
+    from .atlas.budget import AtlasBudget as AtlasBudget
+    from .atlas.dataset import load_atlas as load_atlas
+    from .atlas.sweep import AtlasRun as AtlasRun, run_atlas as run_atlas
     from .checks.bounds import BoundsRow as BoundsRow, bounds_row as bounds_row
     from .checks.certify import (Certification as Certification, certify_points as certify_points,
                                  certify_result as certify_result)

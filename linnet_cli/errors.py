@@ -48,6 +48,8 @@ OPTION_NAMES: dict[str, str] = {
     "target": "target",
     "columns": "columns",
     "preset": "preset",
+    "max_N": "max_N", "max_H": "max_H", "max_width": "max_width", "seeds": "seeds",
+    "real_samples": "real_samples",
 }
 
 _SEP, _VALUE = "\x1e", "\x1f"

@@ -126,7 +126,7 @@ def test_no_import_cycles_counting_imports_inside_functions():
 #: and the studies (solve, its result, the cost estimate).
 LAYERS = {"errors": 0, "validate": 0, "progress": 0, "output_files": 0, "export": 0,
           "model": 1, "homotopy": 2, "checks": 3, "engines": 4,
-          "solver": 5, "result": 5, "cost": 5, "studies": 6, "cli": 7}
+          "solver": 5, "result": 5, "cost": 5, "studies": 6, "atlas": 7, "cli": 8}
 
 
 def layer(module: str) -> int:

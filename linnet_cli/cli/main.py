@@ -20,10 +20,12 @@ from collections.abc import Sequence
 import click
 
 from ..errors import EngineUnavailable, InputError, LinnetError, NumericalFailure, PeerError
+from .commands.atlas import atlas
 from .commands.bounds import bounds
 from .commands.emit import emit
 from .commands.engines import engines
 from .commands.maxreal import maxreal
+from .commands.options import FullHelpGroup
 from .commands.solve import solve
 from .commands.table import table
 
@@ -63,16 +65,8 @@ def exit_code(exc: BaseException) -> int:
     return next((code for kind, code in EXIT_CODES if isinstance(exc, kind)), OTHER_ERROR_CODE)
 
 
-class LinnetGroup(click.Group):
+class LinnetGroup(FullHelpGroup):
     """click group whose errors are one line on stderr (exit codes: :data:`EXIT_CODES`), never a traceback."""
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Each command with the first sentence of its help in full (wrapped), never cut with '...'."""
-        rows = [(name, cmd.get_short_help_str(limit=1000)) for name in self.list_commands(ctx)
-                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> NoReturn:
@@ -151,10 +145,11 @@ def cli() -> None:
       linnet bounds                          Bézout, BKK and the thesis's bounds for Table 3.1's shapes
       linnet table                           regenerate Table 3.1 (--preset 3.2: Table 3.2)
       linnet maxreal --d 3 --dx 2 --dy 3     search real instances for the most real critical points
+      linnet atlas run atlas-v1              solve every shape with N <= 12 weights into a dataset
       linnet emit --format singular          the gradient system for Singular, msolve, PHCpack, Julia
 
     \b
-    Exit codes: 0 done; 1 a table with rows not computed; 2 bad input, or an
+    Exit codes: 0 done; 1 a table or atlas with rows not computed; 2 bad input, or an
     output that cannot be written (a file, or standard output: a full disk, a
     file size limit); 3 an engine or peer tool that cannot be used here or
     failed (the julia engine without Julia, --exact without msolve, msolve
@@ -163,7 +158,7 @@ def cli() -> None:
     """
 
 
-for command in (solve, bounds, table, maxreal, emit, engines):
+for command in (solve, bounds, table, maxreal, atlas, emit, engines):
     cli.add_command(command)
 cli.epilog = GLOSSARY
 

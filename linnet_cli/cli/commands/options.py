@@ -15,6 +15,18 @@ import click
 FORMATS = ("table", "csv", "json", "markdown", "latex")
 
 
+class FullHelpGroup(click.Group):
+    """click group that lists each command with the first sentence of its help in full (wrapped), never
+    cut with '...'."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, cmd.get_short_help_str(limit=1000)) for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 def _bundle(name: str, options: list[Callable], make: type) -> Callable:
     """Decorator: declare ``options`` and pass the command ``name=make(**their values)`` instead
     (``make`` is a dataclass whose fields are the options' parameter names)."""

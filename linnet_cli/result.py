@@ -53,6 +53,10 @@ class SolveResult:
     #: points found on positive-dimensional solution sets, with the paths that reach each and the
     #: Jacobian's corank there (special data; never counted)
     positive_dimensional: list[PositiveDimensional] = field(default_factory=list)
+    #: path trackings that needed extended precision (double-double residuals), and paths whose end the
+    #: Cauchy endgame settled; None where the engine does not report them
+    extended_paths: int | None = None
+    endgame_paths: int | None = None
 
     def __repr__(self) -> str:
         return f"<SolveResult {self.instance.network.label()} m={self.instance.m}: " \
@@ -68,7 +72,9 @@ class SolveResult:
                  f"{len(self.local_minima())} local minima ({len(self.spurious_local_minima())} spurious)",
                  f"• {self.paths_tracked} paths tracked, {self.n_failed} failed, "
                  f"{self.singular_endpoints} singular endpoints"
-                 + (f", {self.diverged_paths} to infinity" if self.diverged_paths else "")]
+                 + (f", {self.diverged_paths} to infinity" if self.diverged_paths else "")
+                 + ("" if self.extended_paths is None else
+                    f"; {self.extended_paths} in extended precision, {self.endgame_paths} settled by the endgame")]
         if self.special_data:
             lines.append(f"• special data: {'; '.join(self.special_data)}")
         if self.completeness is not None:
@@ -137,6 +143,7 @@ class SolveResult:
             "n_local_minima": len(self.local_minima()),
             "n_spurious_local_minima": len(self.spurious_local_minima()),
             "n_failed": self.n_failed, "failed_paths": dict(self.failed_paths),
+            "n_extended_precision": self.extended_paths, "n_endgame": self.endgame_paths,
             "monodromy_failed_loops": self.monodromy_failed_loops,
             "completeness": None if self.completeness is None else self.completeness.to_dict(),
             "exact": None if self.exact is None else self.exact.to_dict(),
@@ -187,13 +194,15 @@ class SolveResult:
             for n, v in zip(names, p.w):
                 row[f"{n}_re"], row[f"{n}_im"] = float(v.real), float(v.imag)
             row["seed"] = self.seed     # makes the run repeatable from the csv alone
+            row["n_failed"] = self.n_failed
+            row["n_extended_precision"], row["n_endgame"] = self.extended_paths, self.endgame_paths
             row["completeness"] = None if self.completeness is None else self.completeness.overall.value
             rows.append(row)
         frame = pd.DataFrame(rows)
         if len(frame):
             # integers stay integers: morse_index is missing for non-real points, which would make it a
             # float column (2.0); a nullable integer column keeps 2 and leaves those cells empty
-            for col in ("index", "morse_index", "seed"):
+            for col in ("index", "morse_index", "seed", "n_extended_precision", "n_endgame"):
                 frame[col] = frame[col].astype("Int64")
         return frame
 

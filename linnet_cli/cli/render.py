@@ -115,6 +115,9 @@ def solve_summary(result: SolveResult) -> Panel:
               "B_C*", fmt(b.B_C_star) if b else "—")
     failed = Text(fmt(result.n_failed), style="bold red" if result.n_failed else "green")
     t.add_row("paths tracked", fmt(result.paths_tracked), "failed paths", failed)
+    if result.extended_paths is not None:
+        t.add_row("extended precision", f"{fmt(result.extended_paths)} paths", "settled by endgame",
+                  f"{fmt(result.endgame_paths)} paths")
     if result.monodromy_failed_loops:
         t.add_row("", "", "loops not closed", fmt(result.monodromy_failed_loops))
     if result.completeness is not None:

@@ -28,6 +28,7 @@ from ..model.patterns import ZeroPattern, origin_pattern, pattern_groups
 from ..model.symmetry import canonical, expand_orbits, sign_vectors
 from ..homotopy.trace_test import TraceResult, TraceTest
 from ..homotopy.return_code import ReturnCode
+from ..homotopy.tally import tally
 from ..homotopy.tracker import RETRACK_LEVELS, ParameterHomotopy, TrackedPaths, Tracker, TrackerOptions
 from ..homotopy.unique_points import duplicates, merge_new
 from ..progress import Progress
@@ -121,11 +122,15 @@ def monodromy_solution(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np
 
 
 #: Detours tried for each path to an instance that failed, by their size relative to the path's length
-#: in Λ. Such a path passes too close to a branch point (widths 3,2,3: at the accuracy limit near
-#: t = 0.99, with a regular endpoint); a detour through the path's middle moved off the line by a random
-#: complex step goes around that point on one side, and so reaches the lost solution or the one of the
-#: path on the other side; thin detours first, since they encircle few other branch points. An
-#: endpoint is taken only when it is a new point of its block.
+#: in each of X, Y and Λ. Such a path passes too close to a branch point (widths 3,2,3: at the accuracy
+#: limit near t = 0.99, with a regular endpoint) or to a pole, where a solution nearly goes to infinity
+#: (widths 2,1,4,1,2, m = 2: norm 4,700 and a scaled condition number of 7e8 near t = 0.8836). A detour
+#: through the path's middle moved off the line by a random complex step goes around that point on one
+#: side, and so reaches the lost solution or the one of the path on the other side; thin detours first,
+#: since they encircle few other branch points. The step moves the data X, Y too: the poles lie where the
+#: data are nearly degenerate, which a detour in Λ alone does not avoid (it failed on every size for the
+#: path above, where detours in all three succeed). An endpoint is taken only when it is a new point of
+#: its block.
 DETOUR_SIZES = (0.05, 0.2, 0.5, 1.0)
 
 
@@ -149,10 +154,9 @@ def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.nd
         if not len(lost):
             return
         per_path = [np.asarray(v)[lost] if np.ndim(v) == nd else v for v, nd in ((X1, 3), (Y1, 3), (L1, 2))]
-        step = random_lambda(rng, 1.0, (len(lost), sub.N))
-        length = np.linalg.norm(per_path[2] - L0, axis=-1, keepdims=True)
-        L_mid = (np.asarray(L0) + per_path[2]) / 2 + size * length * step / np.linalg.norm(step, axis=-1, keepdims=True)
-        mid = ((np.asarray(X0) + per_path[0]) / 2, (np.asarray(Y0) + per_path[1]) / 2, L_mid)
+        Xm, Ym, Lm = (_moved_middle(rng, np.asarray(a), b, nd, size, len(lost))
+                      for a, b, nd in zip((X0, Y0, L0), per_path, (2, 2, 1)))
+        mid = (Xm, Ym, Lm)
         first = Tracker(ParameterHomotopy(hom.system, hom.start, mid), tracker.options, tracker.torus).track(x0[lost])
         second = Tracker(ParameterHomotopy(hom.system, mid, (per_path[0], per_path[1], per_path[2])), tracker.options,
                          tracker.torus).track(first.x)
@@ -162,6 +166,18 @@ def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.nd
             if _new_in_block(sub, res.x, codes, block[i], second.x[k]):
                 res.x[i], codes[i] = second.x[k], ReturnCode.SUCCESS
         lost = lost[codes[lost] != ReturnCode.SUCCESS]
+
+
+def _moved_middle(rng: np.random.Generator, start: np.ndarray, end: np.ndarray, nd: int, size: float,
+                  paths: int) -> np.ndarray:
+    """The middles of the lines from ``start`` (shared) to ``end`` (shared, or one per path: leading axis),
+    arrays of ``nd`` dimensions each, moved by random complex steps of ``size`` times each line's length;
+    (paths, ...)."""
+    end = np.broadcast_to(end, (paths,) + np.shape(end)[-nd:])
+    axes = tuple(range(1, nd + 1))
+    step = random_lambda(rng, 1.0, end.shape)
+    length = np.linalg.norm(end - start, axis=axes, keepdims=True)
+    return (start + end) / 2 + size * length * step / np.linalg.norm(step, axis=axes, keepdims=True)
 
 
 def settle(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.ndarray, blocks: np.ndarray,
@@ -417,7 +433,14 @@ class NativeEngine:
               progress: Progress | None = None) -> RawSolutions:
         """Monodromy with the instance's own data, then a homotopy in Λ alone to the instance; for
         special data (:func:`~linnet_cli.model.generic_locus.special_features`), which that assumes away,
-        the homotopy in (X, Y, Λ) from a generic solve instead (:func:`track_special`)."""
+        the homotopy in (X, Y, Λ) from a generic solve instead (:func:`track_special`). The paths that
+        needed extended precision or the endgame are counted (:mod:`linnet_cli.homotopy.tally`)."""
+        with tally() as paths:
+            raw = self._solve(instance, rng, progress)
+        raw.extended_paths, raw.endgame_paths = paths.extended, paths.endgame
+        return raw
+
+    def _solve(self, instance: Instance, rng: np.random.Generator, progress: Progress | None) -> RawSolutions:
         special = special_features(instance)
         if special:
             return self._solve_special(instance, special, rng, progress)

@@ -75,7 +75,8 @@ Kernels: error-free :func:`two_sum`, :func:`quick_two_sum`, :func:`split`, :func
 :func:`c_mul_c` (two complex doubles); matrices :func:`dd_matmul`, :func:`dd_matmul_c`,
 :func:`c_matmul_dd`, :func:`c_matmul_c`, :func:`dd_matadd`, :func:`to_dd`, :func:`dd_round`; the
 residual :func:`data_dd`, :func:`dd_workspace`, :func:`residual_into` (allocates nothing),
-:func:`gradient_residual_dd`, :func:`gradient_residual_dd_parts`, :func:`residual_batch`; refinement
+:func:`gradient_residual_dd`, :func:`gradient_residual_dd_parts`, :func:`residual_batch`; the tracker's
+homotopy (all three modes) :func:`homotopy_workspace`, :func:`homotopy_residual`; refinement
 :func:`lu_factor`, :func:`lu_solve` (the tracker's LU format), :func:`refine_dd` (one LU kept),
 :func:`newton_dd` (the Jacobian at every step, from the tracker's homotopy tuple). Python:
 :func:`residual_dd`, :func:`refine_point_dd`.
@@ -529,6 +530,64 @@ def residual_batch(W, X, Y, lam, widths, offs, out):
         residual_into(ws, W[p], A, B, lam[s], widths, offs, F)
         for q in range(N):
             out[p, q] = complex(F[q, 0] + F[q, 1], F[q, 2] + F[q, 3])
+
+
+# --- the tracker's homotopy in double-double -----------------------------------------------------
+
+@njit(cache=True, error_model="numpy")
+def homotopy_workspace(widths, n):
+    """Scratch of :func:`homotopy_residual` for a network of ``widths`` and n unknowns: a
+    :func:`dd_workspace`, A (d_x, d_x, 4), B (d_y, d_x, 4), Λ (N,) and the residual (n, 4)."""
+    L = len(widths) - 1
+    N = 0
+    for l in range(L):
+        N += widths[l] * widths[l + 1]
+    return (dd_workspace(widths), np.zeros((widths[0], widths[0], 4)), np.zeros((widths[L], widths[0], 4)),
+            np.zeros(N, C128), np.zeros((n, 4)))
+
+
+@njit(cache=True, error_model="numpy")
+def homotopy_residual(wsx, hom, x, t, r):
+    """H(x; t) of the tracker's homotopy ``hom`` (see :mod:`linnet_cli.homotopy.evaluator`, modes 0, 1
+    and 2) evaluated in double-double and rounded into r (n,) complex128; x (n,).
+
+    The parameters A(t), B(t), Λ(t) (and the slice's Δ, a, c, τ) are formed in double exactly as the
+    evaluator forms them, so the system is the one the tracker's Jacobian belongs to; only the
+    evaluation at x is carried out in double-double. What the corrector needs from extended precision
+    is a residual free of rounding noise: a system whose coefficients were rounded once is still a
+    fixed, smooth system, while noise of size ε · |terms| is what stops Newton's method."""
+    widths, offs, cA, cB, cL, aux, mode = hom
+    ws, A, B, lam, F = wsx
+    L = len(widths) - 1
+    dx, dy = widths[0], widths[L]
+    N = offs[L]
+    for i in range(dx):
+        for j in range(dx):
+            v = cA[0, i, j] + t * (cA[1, i, j] + t * cA[2, i, j])
+            _put(A, i, j, cdd(v))
+    for i in range(dy):
+        for j in range(dx):
+            v = cB[0, i, j] + t * (cB[1, i, j] + t * cB[2, i, j])
+            _put(B, i, j, cdd(v))
+    for q in range(N):
+        lam[q] = cL[0, q] + t * cL[1, q]
+    residual_into(ws, x, A, B, lam, widths, offs, F)
+    if mode > 0:
+        mu = x[N]
+        p = (0.0, 0.0, 0.0, 0.0)
+        for q in range(N):
+            # Λ + λΔ: the term λ Δ_q w_q of F_q, and a_q w_q of the slice's equation
+            e = cdd_mul_c(c_mul_c(mu, aux[0, q] + t * aux[1, q]), x[q])
+            v = cdd_add((F[q, 0], F[q, 1], F[q, 2], F[q, 3]), e)
+            F[q, 0], F[q, 1], F[q, 2], F[q, 3] = v[0], v[1], v[2], v[3]
+            p = _acc_cc(p, aux[0, N + q] + t * aux[1, N + q], x[q])
+        p = cdd_sub(_acc_norm(p), cdd(aux[0, 2 * N] + t * aux[1, 2 * N]))
+        if mode == 2:
+            p = cdd_mul_c(p, mu)
+        p = cdd_add(p, cdd(aux[0, 2 * N + 1] + t * aux[1, 2 * N + 1]))
+        F[N, 0], F[N, 1], F[N, 2], F[N, 3] = p[0], p[1], p[2], p[3]
+    for q in range(N + (mode > 0)):
+        r[q] = complex(F[q, 0] + F[q, 1], F[q, 2] + F[q, 3])
 
 
 # --- mixed-precision refinement -------------------------------------------------------------------

@@ -26,6 +26,7 @@ import numpy as np
 from ..model.gradient import GradientSystem, Parameters
 from ..model.network import Network
 from .return_code import ReturnCode
+from .tally import count
 from .tracker import ParameterHomotopy, Tracker, TrackerOptions, scaled_cond
 
 
@@ -180,6 +181,7 @@ class CauchyEndgame:
             codes[live[lost]], out[live[lost]] = step.codes[lost], step.x[lost]
             live = live[~lost]
         out[live] = x[live]
+        count(endgame=int(np.isin(codes, (ReturnCode.SUCCESS, ReturnCode.AT_INFINITY)).sum()))
         return EndgameResult(out, codes, winding, self.segments)
 
     def regular(self, idx: np.ndarray, x: np.ndarray) -> np.ndarray:

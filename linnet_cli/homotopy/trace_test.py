@@ -242,7 +242,7 @@ class TraceTest:
         if not retrack:
             loose = np.flatnonzero(res.codes == ReturnCode.NOT_CONVERGED)
             if len(loose):
-                tracker.careful().retrack(res, start, loose)
+                tracker.careful().retrack(res, start, loose, extended=True)
         usable = res.success | ((res.codes == ReturnCode.NOT_CONVERGED) & (res.accuracy <= PENCIL_ACCURACY)
                                 & (res.cond <= tracker.options.singular_cond))
         self.paths += len(start)

@@ -8,7 +8,7 @@ another. (numba's ``prange`` would do the same, but its parallel pipeline made t
 compilation about 1.5× longer — 22 s against 15 s of CPU measured — and its OpenMP layer is not
 fork-safe for ``linnet table --jobs`` workers.) The algorithm is the one of HomotopyContinuation.jl's tracker
 (Timme, "Mixed precision path tracking for polynomial homotopy continuation", Adv. Comput. Math. 2021), in
-double precision:
+double precision with double-double residuals where a path needs them:
 
 * **Predictor**: the Taylor coefficients x_1, x_2, x_3 of the path at the current point, each from one
   solve with the Jacobian's LU (power-series arithmetic in :mod:`linnet_cli.homotopy.evaluator`), combined into a
@@ -21,9 +21,18 @@ double precision:
   10³ (they occur for m ≥ 2) are tracked in relative terms and do not force tiny steps.
 * **Endpoint**: Newton refinement to full precision; then (in numpy, for all endpoints at once) a scaled
   condition number decides regular or singular.
+* **Extended precision**: a path that stops at the accuracy limit (ω·μ too large: near a pole or a
+  branch point the residual's rounding noise stops Newton) or whose endpoint double precision cannot
+  pin down is tracked again by the kernel's second compilation, which switches to residuals in
+  double-double (:func:`linnet_cli.homotopy.double_double.homotopy_residual`) once ω·μ nears the limit
+  and refines the endpoint with them (HC.jl's ``extended_precision``). The Jacobian, its LU and the
+  steps stay in double. Paths that do not need it run at double speed, and the double-double code is
+  compiled on a path's first need only (the double compilation prunes it: ``ext`` is None there).
 
-Every path ends with a :class:`~linnet_cli.homotopy.return_code.ReturnCode`; failed paths are retracked with
-:meth:`Tracker.careful` settings, paths that jumped (left the torus) up to RETRACK_LEVELS times; nothing is dropped.
+Every path ends with a :class:`~linnet_cli.homotopy.return_code.ReturnCode`; paths at the limit of double
+precision are tracked again with extended precision, other failed paths with :meth:`Tracker.careful`
+settings, paths that jumped (left the torus) up to RETRACK_LEVELS times; nothing is dropped. Each path's
+result says whether it used extended precision, and a solve counts them (:mod:`linnet_cli.homotopy.tally`).
 """
 from __future__ import annotations
 
@@ -37,11 +46,13 @@ from collections.abc import Callable
 import numpy as np
 from .jit import njit
 
+from . import double_double as dd
 from . import evaluator as ev
 from .lu import lu_factor, lu_solve
 from ..model.gradient import GradientSystem, Parameters
 from ..model.network import Network
 from .return_code import ReturnCode
+from .tally import count
 
 
 @dataclass(frozen=True)
@@ -149,14 +160,10 @@ CAREFUL_FACTOR = 0.25
 #: with stricter settings than the last; other failed paths are retracked once. A jump onto a smaller
 #: pattern's solution in row 25 was repeated at the first level and fixed at the second.
 RETRACK_LEVELS = 2
-#: Newton's required contraction (``a``) for a last retrack of paths that stopped at the accuracy limit
-#: (ω·μ too large: the corrector cannot pin the path down in double precision, where HomotopyContinuation.jl
-#: would switch to extended precision). A looser corrector carries them through; their endpoints are
-#: still refined and judged as every other (convergence, condition number), and a path that jumps is
-#: caught by the callers' duplicate checks. Widths 3,2,3 with m = 3, 5, 50 (seeds 1–3) lost one orbit of
-#: 2537 points in 3 of 9 solves without this retrack, in 2 of 9 with it (benchmarks/stress_counts.py);
-#: the lost path is reported (n_failed, "not verified").
-ACCURACY_RETRACK_A = 0.5
+#: Codes of paths that met the limit of double precision, tracked again with extended precision: the
+#: corrector could not pin the path down (ω·μ too large), or Newton could not refine the endpoint to
+#: the accuracy its conditioning allows.
+PRECISION_CODES = (ReturnCode.ACCURACY_LIMIT, ReturnCode.NOT_CONVERGED)
 #: A torus endpoint with a coordinate below this (relative to max(1, ‖w‖)) has left the torus:
 #: regular torus solutions of generic instances have no coordinate anywhere near this small.
 TORUS_TOL = 1e-9
@@ -165,6 +172,10 @@ TORUS_TOL = 1e-9
 SCALE_MIN, SCALE_ABS_MIN = 1e-4, 1e-6
 #: Newton iterations at most in the corrector.
 CORRECTOR_ITERATIONS = 11
+#: A path tracked with extended precision available switches to double-double residuals once
+#: ω·μ > a^EXTENDED_SWITCH · h(a), two powers of a below the accuracy limit a³ · h(a) at which a path in
+#: double stops (HC.jl's thresholds: a⁵ to switch, a^(2^k − 1), k = 2 Newton iterations, to stop).
+EXTENDED_SWITCH = 5
 
 # kernel option slots (the order of TrackerOptions' fields)
 (_O_A, _O_BETA_OMEGA, _O_BETA_TAU, _O_STRICT_BETA_TAU, _O_MAX_STEP, _O_MIN_STEP, _O_MAX_STEPS, _O_DIVERGENCE,
@@ -245,9 +256,40 @@ def _f(ws, hom, x, t, F, J):
     ev.series(ws, hom, x, np.int64(0), t, F, J, np.int64(0))
 
 
+@njit(cache=True, error_model="numpy")
+def _extended(ext, use, hom, x, t, r):
+    """With extended precision in use (``ext`` a workspace of
+    :func:`linnet_cli.homotopy.double_double.homotopy_workspace`), replace the double residual r at
+    (x (1, n), t) by the double-double one. ``ext`` is None in the tracker's double-only compilation:
+    numba then prunes this branch, and the double-double code is compiled only when a path first needs it."""
+    if ext is not None:
+        if use:
+            dd.homotopy_residual(ext, hom, x[0], t, r)
+
+
+@njit(cache=True, error_model="numpy")
+def _newton_step(ws, hom, x, t, r, J, piv, d, ext, use):
+    """One Newton step at t from x (1, n) in place, with the Jacobian at x and the residual in
+    double-double when ``use`` (see :func:`_extended`); returns the relative correction
+    ‖d‖₂ / (1 + ‖x‖₂), inf when the Jacobian is singular."""
+    n = x.shape[1]
+    _fj(ws, hom, x, t, r, J)
+    _extended(ext, use, hom, x, t, r)
+    if not lu_factor(J, piv, n):
+        return np.inf
+    lu_solve(J, piv, r, d, n)
+    dn = xn = 0.0
+    for q in range(n):
+        x[0, q] -= d[q]
+        dn += d[q].real ** 2 + d[q].imag ** 2
+        xn += x[0, q].real ** 2 + x[0, q].imag ** 2
+    return np.sqrt(dn) / (1.0 + np.sqrt(xn))
+
+
 @njit(cache=True, error_model="numpy", inline="always")
-def _newton(ws, hom, xhat, t, w, omega, mu, first, a, tol, xbar, r, J, piv, d):
-    """Newton's method from the prediction ``xhat`` at t (HC.jl's ``newton!``).
+def _newton(ws, hom, xhat, t, w, omega, mu, first, a, tol, xbar, r, J, piv, d, ext, use):
+    """Newton's method from the prediction ``xhat`` at t (HC.jl's ``newton!``); residuals in
+    double-double when ``use`` (see :func:`_extended`).
 
     Returns (code, accuracy μ, iterations, ω, θ); on convergence ``xbar`` is the new point and J holds
     the LU of the Jacobian at the last-but-one iterate (what the predictor uses)."""
@@ -261,6 +303,7 @@ def _newton(ws, hom, xhat, t, w, omega, mu, first, a, tol, xbar, r, J, piv, d):
     norm0 = np.nan
     for i in range(CORRECTOR_ITERATIONS):
         _fj(ws, hom, xbar, t, r, J)
+        _extended(ext, use, hom, xbar, t, r)
         if not lu_factor(J, piv, n):
             return _NEWT_SINGULAR, np.inf, i + 1, omega, theta
         lu_solve(J, piv, r, d, n)
@@ -281,6 +324,7 @@ def _newton(ws, hom, xhat, t, w, omega, mu, first, a, tol, xbar, r, J, piv, d):
             # converged: one more (simplified) Newton step with the same LU, which the predictor
             # then uses too (HC.jl forms the Jacobian once more here; the point moved by ~nd only)
             _f(ws, hom, xbar, t, r, J)
+            _extended(ext, use, hom, xbar, t, r)
             lu_solve(J, piv, r, d, n)
             n1 = _wnorm(d, w, n)
             if n1 != n1:
@@ -348,9 +392,14 @@ def _predict(tx, tau, dt, xhat, n):
 # --- one path -------------------------------------------------------------------------------------
 
 @njit(cache=True, error_model="numpy")
-def _track_path(x0, hom, opts, out):
-    """Track one path from (x0, t = 0) to t = 1 into ``out``; returns (code, t, steps, accuracy).
+def _track_path(x0, hom, opts, out, ext):
+    """Track one path from (x0, t = 0) to t = 1 into ``out``; returns (code, t, steps, accuracy, used),
+    ``used`` true when the path needed extended precision.
 
+    With ``ext`` (a :func:`linnet_cli.homotopy.double_double.homotopy_workspace`) the path switches to
+    double-double residuals once ω·μ nears the accuracy limit (HC.jl's rule, see
+    :data:`EXTENDED_SWITCH`) and its endpoint is refined with them when double precision cannot pin it
+    down; with ``ext`` None the path is tracked in double only and stops at the accuracy limit.
     A path that reaches t = 1 comes back as SUCCESS with the relative size of its last Newton
     correction; the caller judges the endpoint's conditioning (:func:`judge_endpoints`)."""
     widths = hom[0]
@@ -375,9 +424,10 @@ def _track_path(x0, hom, opts, out):
     _weights(x[0], w, n, 0.0)
 
     # ω (Lipschitz estimate) and μ (accuracy) at the start, as HC.jl's init_newton!
+    use = used = False            # double-double residuals in use now / at any point of the path
     _fj(ws, hom, x, 0.0, r, J)
     if not lu_factor(J, piv, n):
-        return _NOT_CONVERGED, 0.0, 0, np.inf
+        return _NOT_CONVERGED, 0.0, 0, np.inf, used
     lu_solve(J, piv, r, d, n)
     eps_ = np.sqrt(_wnorm(d, w, n) + _EPS)
     valid = False
@@ -405,7 +455,7 @@ def _track_path(x0, hom, opts, out):
 
     _fj(ws, hom, x, 0.0, r, J)
     if not lu_factor(J, piv, n):
-        return _NOT_CONVERGED, 0.0, 0, np.inf
+        return _NOT_CONVERGED, 0.0, 0, np.inf, used
     for q in range(n):
         tx[0, q] = x[0, q]
     tau = _update_predictor(ws, hom, 0.0, J, piv, tx, u, w, n)
@@ -418,6 +468,7 @@ def _track_path(x0, hom, opts, out):
     t = 0.0
     accepted = rejected = 0
     tol_acc = a ** 3 * h_a
+    tol_ext = a ** EXTENDED_SWITCH * h_a
     code = -1
     while True:
         dt = min(ds, 1.0 - t)
@@ -425,7 +476,7 @@ def _track_path(x0, hom, opts, out):
         _predict(tx, tau, dt, xhat, n)
         _weights(xhat[0], w, n, 0.5)
         res, acc, iters, om, theta = _newton(ws, hom, xhat, t1, w, omega, mu, accepted == 0, a,
-                                             opts[_O_CORRECTOR_TOL], xbar, r, J, piv, d)
+                                             opts[_O_CORRECTOR_TOL], xbar, r, J, piv, d, ext, use)
         if res == _NEWT_CONVERGED:
             err = _wnorm_diff(xhat[0], xbar[0], w, n) / dt ** p   # 0 for an exact prediction: no limit
             for q in range(n):
@@ -456,6 +507,16 @@ def _track_path(x0, hom, opts, out):
                 ds = 0.25 * dt
             else:
                 ds = ((np.sqrt(1 + 2 * _h(0.5 * a)) - 1) / (np.sqrt(1 + 2 * _h(th)) - 1)) ** (1 / p) * dt
+        if ext is not None:
+            if not use and omega * mu > tol_ext:
+                # near the accuracy limit: from here on residuals in double-double, after two Newton
+                # steps with them at the current point (HC.jl's use_extended_precision!)
+                use = used = True
+                for _ in range(2):
+                    _newton_step(ws, hom, x, t, r, J, piv, d, ext, use)
+                mu = max(_wnorm(d, w, n), _EPS)
+                for q in range(n):
+                    tx[0, q] = x[0, q]
         if accepted + rejected >= opts[_O_MAX_STEPS]:
             code = _MAX_STEPS
         elif omega * mu > tol_acc:
@@ -467,27 +528,30 @@ def _track_path(x0, hom, opts, out):
         if code >= 0:
             for q in range(n):
                 out[q] = x[0, q]
-            return code, t, accepted + rejected, np.inf
+            return code, t, accepted + rejected, np.inf, used
 
-    # endpoint: Newton to full precision (its condition number is judged by the caller)
-    accuracy = np.inf
-    for _ in range(int(opts[_O_REFINE_ITERS])):
-        _fj(ws, hom, x, 1.0, r, J)
-        if not lu_factor(J, piv, n):
-            accuracy = np.inf
-            break
-        lu_solve(J, piv, r, d, n)
-        dn = xn = 0.0
-        for q in range(n):
-            x[0, q] -= d[q]
-            dn += d[q].real ** 2 + d[q].imag ** 2
-            xn += x[0, q].real ** 2 + x[0, q].imag ** 2
-        accuracy = np.sqrt(dn) / (1.0 + np.sqrt(xn))
-        if not accuracy > opts[_O_REFINE_TOL]:
-            break
+    # endpoint: Newton to full precision (its condition number is judged by the caller); where double
+    # residuals cannot get there, with double-double ones (HC.jl's refine_current_solution!)
+    accuracy = _refine(ws, hom, x, r, J, piv, d, ext, use, opts)
+    if ext is not None:
+        if not use and not accuracy <= opts[_O_REFINE_TOL]:
+            use = used = True
+            accuracy = _refine(ws, hom, x, r, J, piv, d, ext, use, opts)
     for q in range(n):
         out[q] = x[0, q]
-    return code, 1.0, accepted + rejected, accuracy
+    return code, 1.0, accepted + rejected, accuracy, used
+
+
+@njit(cache=True, error_model="numpy")
+def _refine(ws, hom, x, r, J, piv, d, ext, use, opts):
+    """Newton at t = 1 from x (1, n) in place until the relative correction is below refine_tol, at
+    most refine_iterations steps; returns the last relative correction (inf: singular Jacobian)."""
+    accuracy = np.inf
+    for _ in range(int(opts[_O_REFINE_ITERS])):
+        accuracy = _newton_step(ws, hom, x, 1.0, r, J, piv, d, ext, use)
+        if not accuracy > opts[_O_REFINE_TOL]:
+            break
+    return accuracy
 
 
 @njit(cache=True, error_model="numpy")
@@ -501,15 +565,17 @@ def _wnorm_diff(a, b, w, n):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _track_paths(X0, pid, cA, cB, cL, aux, mode, widths, offs, opts, X, codes, ts, steps, accuracy):
-    """Every path from X0 (P, n) into X; path p uses coefficient set pid[p]. Releases the GIL."""
+def _track_paths(X0, pid, cA, cB, cL, aux, mode, widths, offs, opts, X, codes, ts, steps, accuracy, extended, ext):
+    """Every path from X0 (P, n) into X; path p uses coefficient set pid[p]; ``ext`` None (double only)
+    or a double-double workspace (see :func:`_track_path`). Releases the GIL."""
     for k in range(X0.shape[0]):
         s = pid[k]
-        c, t, st, acc = _track_path(X0[k], (widths, offs, cA[s], cB[s], cL[s], aux[s], mode), opts, X[k])
+        c, t, st, acc, used = _track_path(X0[k], (widths, offs, cA[s], cB[s], cL[s], aux[s], mode), opts, X[k], ext)
         codes[k] = c
         ts[k] = t
         steps[k] = st
         accuracy[k] = acc
+        extended[k] = used
 
 
 # --- Python side ----------------------------------------------------------------------------------
@@ -600,6 +666,7 @@ class PathResult:
     steps: int
     accuracy: float
     cond: float
+    extended: bool
 
     @property
     def is_success(self) -> bool:
@@ -616,13 +683,14 @@ class TrackedPaths:
     steps: np.ndarray
     accuracy: np.ndarray    # relative size of the last Newton correction at the endpoint
     cond: np.ndarray        # scaled condition number of the Jacobian at the endpoint
+    extended: np.ndarray    # bool: the path's last tracking used double-double residuals
 
     def __len__(self) -> int:
         return len(self.codes)
 
     def __getitem__(self, i: int) -> PathResult:
         return PathResult(self.x[i], self.codes[i], float(self.t[i]), int(self.steps[i]),
-                          float(self.accuracy[i]), float(self.cond[i]))
+                          float(self.accuracy[i]), float(self.cond[i]), bool(self.extended[i]))
 
     @property
     def success(self) -> np.ndarray:
@@ -650,33 +718,37 @@ class Tracker:
         return Tracker(self.homotopy, self.options.careful(), self.torus)
 
     def track(self, start: np.ndarray, retrack: bool = True) -> TrackedPaths:
-        """Track every start solution (P, N) from t = 0 to t = 1; when ``retrack``, failed paths are
-        retracked with :meth:`careful` settings, jumped ones up to RETRACK_LEVELS times, and those still
-        at the accuracy limit once more with a looser corrector (:data:`ACCURACY_RETRACK_A`)."""
+        """Track every start solution (P, N) from t = 0 to t = 1, in double precision. When ``retrack``,
+        the paths that met the limit of double precision (stopped at the accuracy limit, or ended where
+        Newton could not pin them down) are tracked again with extended precision available, and the
+        other failed paths with :meth:`careful` settings (jumped ones up to RETRACK_LEVELS times, with
+        extended precision available too)."""
         res = self._track(start, np.arange(len(start)))
         if not retrack:
             return res
+        limited = np.flatnonzero(np.isin(res.codes, PRECISION_CODES))
+        if len(limited):
+            self.retrack(res, start, limited, extended=True)
         bad = np.flatnonzero(~res.success)
         tracker = self
         for _ in range(RETRACK_LEVELS):
             if not len(bad):
                 break
             tracker = tracker.careful()
-            tracker.retrack(res, start, bad)
+            tracker.retrack(res, start, bad, extended=True)
             bad = bad[res.codes[bad] == ReturnCode.LEFT_TORUS]
-        limited = np.flatnonzero(res.codes == ReturnCode.ACCURACY_LIMIT)
-        if len(limited) and self.options.a < ACCURACY_RETRACK_A:
-            Tracker(self.homotopy, replace(self.options, a=ACCURACY_RETRACK_A), self.torus).retrack(res, start, limited)
         return res
 
-    def retrack(self, res: TrackedPaths, start: np.ndarray, which: np.ndarray) -> None:
-        """Track the paths ``which`` again from ``start`` and store the new outcomes in ``res``."""
-        again = self._track(start[which], which)
-        for name in ("x", "codes", "t", "steps", "accuracy", "cond"):
+    def retrack(self, res: TrackedPaths, start: np.ndarray, which: np.ndarray, extended: bool = False) -> None:
+        """Track the paths ``which`` again from ``start`` (with extended precision available when
+        ``extended``) and store the new outcomes in ``res``."""
+        again = self._track(start[which], which, extended)
+        for name in ("x", "codes", "t", "steps", "accuracy", "cond", "extended"):
             getattr(res, name)[which] = getattr(again, name)
 
-    def _track(self, start: np.ndarray, paths: np.ndarray) -> TrackedPaths:
-        """Track start solutions (P, N); ``paths`` are their indices for the homotopy's per-path parameters."""
+    def _track(self, start: np.ndarray, paths: np.ndarray, extended: bool = False) -> TrackedPaths:
+        """Track start solutions (P, N); ``paths`` are their indices for the homotopy's per-path parameters;
+        with ``extended``, paths switch to double-double residuals where they need them."""
         P, n = len(start), self.homotopy.unknowns
         X0 = np.ascontiguousarray(np.asarray(start, np.complex128).reshape(P, n))
         X = np.empty_like(X0)
@@ -684,14 +756,17 @@ class Tracker:
         t = np.empty(P)
         steps = np.empty(P, np.int64)
         accuracy = np.empty(P)
+        used = np.zeros(P, np.bool_)
         sets = self.homotopy.path_sets(paths)
         if P:
             widths, offs = ev.network_arrays(self.homotopy.network)
             ensure_compiled()
-            run_paths(X0, sets, self.homotopy, widths, offs, self.options.as_array(), X, codes, t, steps, accuracy)
+            run_paths(X0, sets, self.homotopy, widths, offs, self.options.as_array(), X, codes, t, steps, accuracy,
+                      used, extended)
         cond = self._judge_endpoints(X, codes, accuracy, sets)
+        count(extended=int(used.sum()))
         return TrackedPaths(X, np.array([CODES[c] for c in codes], dtype=object).reshape(P), t, steps,
-                            accuracy, cond)
+                            accuracy, cond, used)
 
     def _judge_endpoints(self, X: np.ndarray, codes: np.ndarray, accuracy: np.ndarray,
                          sets: np.ndarray) -> np.ndarray:
@@ -773,8 +848,9 @@ os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 def run_paths(X0: np.ndarray, sets: np.ndarray, homotopy: ParameterHomotopy, widths: np.ndarray,
               offs: np.ndarray, opts: np.ndarray, X: np.ndarray, codes: np.ndarray, t: np.ndarray,
-              steps: np.ndarray, accuracy: np.ndarray) -> None:
-    """Run the compiled tracker over all paths, in chunks on the thread pool (outputs in place)."""
+              steps: np.ndarray, accuracy: np.ndarray, used: np.ndarray, extended: bool = False) -> None:
+    """Run the compiled tracker over all paths, in chunks on the thread pool (outputs in place); with
+    ``extended``, its compilation with double-double residuals (compiled on first use, once per machine)."""
     if not _threads:
         set_threads(None)
     P = len(X0)
@@ -783,8 +859,9 @@ def run_paths(X0: np.ndarray, sets: np.ndarray, homotopy: ParameterHomotopy, wid
 
     def chunk(k: int) -> None:
         lo, hi = bounds[k], bounds[k + 1]
+        ext = dd.homotopy_workspace(widths, X0.shape[1]) if extended else None
         _track_paths(X0[lo:hi], sets[lo:hi], *homotopy.coefficients, homotopy.mode, widths, offs, opts,
-                     X[lo:hi], codes[lo:hi], t[lo:hi], steps[lo:hi], accuracy[lo:hi])
+                     X[lo:hi], codes[lo:hi], t[lo:hi], steps[lo:hi], accuracy[lo:hi], used[lo:hi], ext)
 
     if _pool is None:
         chunk(0)
@@ -823,7 +900,8 @@ def ensure_compiled() -> None:
     widths, offs = ev.network_arrays(net)
     one = np.ones((1, 2), np.complex128)
     _track_paths(one, np.zeros(1, np.int64), *hom.coefficients, hom.mode, widths, offs, TrackerOptions().as_array(),
-               np.empty_like(one), np.empty(1, np.int64), np.empty(1), np.empty(1, np.int64), np.empty(1))
+               np.empty_like(one), np.empty(1, np.int64), np.empty(1), np.empty(1, np.int64), np.empty(1),
+               np.empty(1, np.bool_), None)
     if timer is not None:
         timer.cancel()
     global compile_seconds

@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
-from cli_helpers import error_line, run
+from cli_helpers import LINNET, error_line, restore_sigint, run
 from linnet_cli.atlas import dataset, sweep
 from linnet_cli.atlas.budget import SPOT_CHECK_MAX_N, AtlasBudget
 from linnet_cli.atlas.dataset import COLUMNS, SCHEMA, load_atlas
@@ -202,6 +202,30 @@ def test_an_interrupted_run_keeps_its_rows_and_a_rerun_finishes_it(small, tmp_pa
     assert _same_rows(load_atlas(target), small.frame) and not (target / dataset.LOG).exists()
 
 
+def test_ctrl_c_on_the_command_line_keeps_the_finished_rows(tmp_path):
+    import os
+    import re
+    import signal
+    import subprocess
+    import time
+    target = tmp_path / "stopped"
+    proc = subprocess.Popen(LINNET + ["atlas", "run", str(target), "--max-N", "4", "--jobs", "2", "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=restore_sigint,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    log = target / dataset.LOG
+    while not (log.exists() and log.read_text().count("\n") >= 3) and proc.poll() is None:
+        assert time.monotonic() < deadline, "no row finished within a minute"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)      # Ctrl-C reaches the whole process group, workers too
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    found = re.search(rf"Aborted: (\d+) of 38 rows finished and kept in {target}; run the same command again", err)
+    assert found, err
+    assert len(load_atlas(target)) == int(found.group(1)) >= 3
+
+
 def test_a_row_cut_short_in_the_log_is_computed_again(small, tmp_path):
     target = tmp_path / "crashed"
     run_atlas(target, SMALL, progress=stop_after(2))
@@ -210,8 +234,11 @@ def test_a_row_cut_short_in_the_log_is_computed_again(small, tmp_path):
     log.write_text(lines[0] + lines[1][:40])        # a crash while the second row was being written
     (target / dataset.PARQUET).unlink()
     (target / dataset.CSV).unlink()
+    again = run_atlas(target, SMALL, progress=stop_after(3))        # rows appended after the cut-short one
+    assert again.resumed == 1 and again.computed == 2
+    assert len(log.read_text().splitlines()) == 3
     done = run_atlas(target, SMALL)
-    assert done.resumed == 1 and done.computed == 12 and _same_rows(done.frame, small.frame)
+    assert done.resumed == 3 and done.computed == 10 and _same_rows(done.frame, small.frame)
 
 
 def test_a_directory_in_use_is_refused(tmp_path):
@@ -297,8 +324,8 @@ def test_real_samples_count_real_points(tmp_path):
     (["--max-N", "0"], "--max-N"),
     (["--max-N", "-3"], "--max-N"),
     (["--max-H", "0"], "--max-H"),
-    (["--seeds", "1,1"], "--seeds: a seed is repeated"),
-    (["--seeds", "a"], "--seeds: expected seeds"),
+    (["--seeds", "0..100"], "--seeds: '0..100' names more than 100 values"),
+    (["--seeds", "a"], "--seeds: expected an integer"),
     (["--seeds", "-1"], "--seeds"),
     (["--real-samples", "-1"], "--real-samples"),
     (["--max-N", "36", "--max-H", "1"], "Refused before starting; give --force"),

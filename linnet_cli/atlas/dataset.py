@@ -405,7 +405,10 @@ class AtlasDirectory:
             if atlas.meta and ((directory / PARQUET).exists() or (directory / CSV).exists()):
                 frame = _read_rows(directory)
                 atlas.rows.update(_keyed(frame.astype(object).where(frame.notna(), None).to_dict("records")))
-            atlas.rows.update(_keyed(_read_log(directory / LOG)))
+            records, complete_bytes = _read_log(directory / LOG)
+            atlas.rows.update(_keyed(records))
+            if (directory / LOG).stat().st_size > complete_bytes:   # a row cut short: the next goes on its own line
+                os.truncate(directory / LOG, complete_bytes)
         except BaseException:
             atlas.close(complete=False)
             raise
@@ -428,10 +431,11 @@ class AtlasDirectory:
         """Keep a finished row: checked against the schema, appended to the log and synced to disk."""
         check_frame(_one(record), f"row {record.get('widths')} m={record.get('m')}")
         assert self._log is not None, "the directory is closed"
+        # among the rows first: Ctrl-C while the log is written still leaves it in the files written then
+        self.rows.update(_keyed([record]))
         self._log.write(json.dumps(record, default=_plain) + "\n")
         self._log.flush()
         os.fsync(self._log.fileno())
-        self.rows.update(_keyed([record]))
 
     def write(self, complete: bool, seconds: float = 0.0, rows_in_budget: int | None = None) -> pd.DataFrame:
         """Rewrite the dataset files from every row (each file atomically, the sidecar last), adding
@@ -498,28 +502,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _read_log(path: Path) -> list[dict[str, Any]]:
-    """The rows of an unfinished run's log, checked. A last line cut short (a crash while writing it)
-    is dropped: its row was not finished; any other line that is not a row is an InputError."""
+def _read_log(path: Path) -> tuple[list[dict[str, Any]], int]:
+    """The rows of an unfinished run's log, checked, and the bytes its complete lines take. A last line
+    cut short (a crash while it was written) is left out: its row is in the dataset files written then,
+    or not finished; any other line that is not a row is an InputError."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        data = path.read_bytes()
     except FileNotFoundError:
-        return []
-    except (OSError, UnicodeDecodeError) as exc:
+        return [], 0
+    except OSError as exc:
         raise _bad(str(path), f"cannot be read ({exc})") from None
+    complete = data.rfind(b"\n") + 1
     records = []
-    for k, line in enumerate(lines, 1):
+    for k, line in enumerate(data[:complete].splitlines(), 1):
         try:
-            rec = json.loads(line)
-        except ValueError:
-            if k == len(lines) and not line.endswith("\n"):
-                break
+            rec = json.loads(line.decode("utf-8"))
+        except ValueError:     # UnicodeDecodeError included
             raise _bad(str(path), f"line {k} is not a row (not JSON)") from None
         if not isinstance(rec, dict) or set(rec) != set(COLUMNS):
             raise _bad(str(path), f"line {k} is not a row of {ATLAS_SCHEMA}")
         check_frame(_one(rec), f"{path}, line {k}")
         records.append(rec)
-    return records
+    return records, complete
 
 
 def _now() -> str:

@@ -59,26 +59,14 @@ MAX_REAL_SAMPLES = 100_000
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
-    """Seeds as the command line gives them: ``1,2``, ``1..4`` or mixtures, in the order given (a range
-    is checked against :data:`MAX_SEEDS` before it is expanded).
+    """Seeds as the command line gives them: ``1,2``, ``1..4`` or mixtures, sorted (a range is checked
+    against :data:`MAX_SEEDS` before it is expanded).
 
     >>> parse_seeds("3,1..2")
-    (3, 1, 2)
+    (1, 2, 3)
     """
-    values: list[int] = []
-    for part in str(text).split(","):
-        part = part.strip()
-        try:
-            lo, hi = (int(p) for p in part.split("..")) if ".." in part else (int(part), int(part))
-        except ValueError:
-            raise InputError(f"{opt('seeds')}: expected seeds such as 1,2 or a range such as 1..4, got "
-                             f"{text!r}") from None
-        if hi < lo:
-            raise InputError(f"{opt('seeds')}: empty range {part!r} (start > end)")
-        if hi - lo >= MAX_SEEDS:
-            raise InputError(f"{opt('seeds')}: {part!r} names more than {MAX_SEEDS} seeds")
-        values += range(lo, hi + 1)
-    return tuple(values)
+    from ..model.network import parse_range
+    return tuple(parse_range(text, "seeds", most=MAX_SEEDS))
 
 
 @dataclass

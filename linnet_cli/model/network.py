@@ -189,8 +189,10 @@ def check_shape_options(network: Network, d: str | None, dx: str | None, dy: str
         raise InputError(f"{opt('d', d)} disagrees with {label}")
 
 
-def parse_range(text: str, name: str) -> list[int]:
-    """Parse ``3``, ``1..3`` or ``1,2,5`` (and mixtures like ``1..3,5``) into sorted integers."""
+def parse_range(text: str, name: str, most: int | None = None) -> list[int]:
+    """Parse ``3``, ``1..3`` or ``1,2,5`` (and mixtures like ``1..3,5``) into sorted integers; with
+    ``most``, a part naming more values is refused before it is expanded (for options whose values
+    have no small bound, such as seeds)."""
     values: set[int] = set()
     for part in str(text).split(","):
         part = part.strip()
@@ -201,6 +203,8 @@ def parse_range(text: str, name: str) -> list[int]:
                              f"got {text!r}") from None
         if hi < lo:
             raise InputError(f"{opt(name)}: empty range {part!r} (start > end)")
+        if most is not None and hi - lo >= most:
+            raise InputError(f"{opt(name)}: {part!r} names more than {most:,} values")
         low, high = OPTION_LIMITS.get(name, (lo, hi))
         if lo < low or hi > high:
             what = {"H": "hidden layers", "m": "data points"}.get(name, "a width")

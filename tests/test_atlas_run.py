@@ -389,3 +389,16 @@ def test_the_readme_documents_the_schema():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     documented = re.findall(r"^\| `(\w+)` \| (string|Int64|Float64|float64|bool) \| (.+) \|$", readme, re.M)
     assert [(c, t) for c, t, _ in documented] == [(c, t) for c, t, _ in SCHEMA]
+
+
+def test_a_long_run_is_warned_about_once(tmp_path, monkeypatch):
+    from linnet_cli import cost
+    monkeypatch.setattr(cost, "LONG_RUN_SECONDS", 0.0)     # every budget is a long one
+    one = AtlasBudget(max_N=2, spot_checks=False)
+    with pytest.warns(RuntimeWarning, match=r"atlas of 1 row\(s\) × 2 seed\(s\) .* will take at least about"):
+        run_atlas(tmp_path / "warned", one)
+    res = run("atlas", "run", str(tmp_path / "cli"), "--max-N", "2", "--m", "1")
+    assert res.exit_code == 0 and res.stderr.count("warning:") == 1
+    assert "will take at least about" in " ".join(res.stderr.split())
+    quiet = run("atlas", "run", str(tmp_path / "quiet"), "--max-N", "2", "--m", "1", "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""

@@ -341,8 +341,9 @@ def run_atlas(directory: str | os.PathLike, budget: AtlasBudget, seeds: Sequence
         cluster of ``jobs`` local workers, or a ``distributed.Client``) runs them on a Dask cluster
         instead. The rows do not depend on either.
     progress : called with (what is done, rows done, rows to do), the time left in the description.
-    force : run a budget that is refused otherwise (memory, or more than a week estimated; see
-        :meth:`AtlasBudget.check`). A budget estimated to run long gets a RuntimeWarning.
+    force : skip the cost estimate. Without it, a budget that cannot fit in memory or is estimated to take
+        more than a week is refused (InputError) before any work, as on the command line
+        (:meth:`AtlasBudget.check`), and one estimated to run long gets a RuntimeWarning.
 
     Returns
     -------
@@ -359,8 +360,9 @@ def run_atlas(directory: str | os.PathLike, budget: AtlasBudget, seeds: Sequence
     if scheduler is not None:
         from ..studies.cluster import check_scheduler
         check_scheduler(ENGINE)
-    for message in budget.check(rows, len(seed_values), real_samples, jobs, force):
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    if not force:
+        for message in budget.check(rows, len(seed_values), real_samples, jobs):
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
     settings = Settings(budget, seed_values, real_samples, exact)
     atlas = AtlasDirectory.open(directory, settings)
     t0 = time.perf_counter()

@@ -22,7 +22,8 @@ FLAGS = {"data": "--data", "save_instance": "--save-instance", "output": "--outp
          "table_jobs": "`linnet table --jobs`", "scheduler": "--scheduler", "prime": "--prime",
          "no_bkk": "--no-bkk", "force": "--force", "allow_negative": "--allow-negative",
          "verify_patterns": "--verify-patterns", "format": "--format", "target": "--target",
-         "columns": "--columns", "preset": "--preset"}
+         "columns": "--columns", "preset": "--preset", "max_N": "--max-N", "max_H": "--max-H",
+         "max_width": "--max-width", "seeds": "--seeds", "real_samples": "--real-samples"}
 
 
 def raised(fn, *args, **kwargs) -> InputError:

@@ -31,6 +31,7 @@ _WHERE = {
     "Completeness": "checks.completeness", "Status": "checks.completeness",
     "max_real": "studies.maxreal", "load_preset": "studies.spec", "table_paper": "cli.paper",
     "AtlasBudget": "atlas.budget", "run_atlas": "atlas.sweep", "AtlasRun": "atlas.sweep", "load_atlas": "atlas.dataset",
+    "load_conjectures": "atlas.conjectures", "check_conjectures": "atlas.conjectures", "write_report": "atlas.page",
     "EngineSpec": "engines", "get_engine": "engines",
     "MonodromyOptions": "homotopy.monodromy", "TrackerOptions": "homotopy.tracker",
     "LinnetError": "errors", "InputError": "errors", "EngineUnavailable": "errors", "PeerError": "errors",
@@ -55,7 +56,9 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:   # the public names as type checkers see them ("X as X": re-exported)
     from .atlas.budget import AtlasBudget as AtlasBudget
+    from .atlas.conjectures import check_conjectures as check_conjectures, load_conjectures as load_conjectures
     from .atlas.dataset import load_atlas as load_atlas
+    from .atlas.page import write_report as write_report
     from .atlas.sweep import AtlasRun as AtlasRun, run_atlas as run_atlas
     from .checks.bounds import BoundsRow as BoundsRow, bounds_row as bounds_row
     from .checks.certify import (Certification as Certification, certify_points as certify_points,

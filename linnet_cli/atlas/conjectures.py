@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from ..errors import InputError
 
@@ -584,15 +584,22 @@ def _show(v: int | Fraction) -> int | str:
     return v if isinstance(v, int) else str(v)
 
 
-def _check_conjecture(c: Conjecture, rows: list[_Row]) -> ConjectureReport:
-    rep = ConjectureReport(c.name, c.kind, c.statement, c.scope_text, [cl.text for cl in c.claims], c.source)
+def _verified_in_scope(scope: Any, rows: list[_Row], rep: ConjectureReport) -> Iterator[_Row]:
+    """The verified rows in ``scope``; every row in scope is counted in ``rep``, the others skipped there
+    by their status."""
     for row in rows:
-        if not _in_scope(c.scope, row.values):
+        if not _in_scope(scope, row.values):
             continue
         rep.rows_in_scope += 1
         if row.status != "verified":
             rep.skip(row.status)
             continue
+        yield row
+
+
+def _check_conjecture(c: Conjecture, rows: list[_Row]) -> ConjectureReport:
+    rep = ConjectureReport(c.name, c.kind, c.statement, c.scope_text, [cl.text for cl in c.claims], c.source)
+    for row in _verified_in_scope(c.scope, rows, rep):
         names = set().union(*(cl.names() for cl in c.claims))
         why = next((w for n in sorted(names) if (w := _undefined(n, row.values))), None)
         if why:
@@ -635,13 +642,7 @@ def _check_invariance(c: Invariance, rows: list[_Row]) -> ConjectureReport:
     rep = ConjectureReport(c.name, c.kind, c.statement, c.scope_text, claims, c.source, groups_tested=0,
                            groups_held=0)
     groups: dict[tuple, list[_Row]] = {}
-    for row in rows:
-        if not _in_scope(c.scope, row.values):
-            continue
-        rep.rows_in_scope += 1
-        if row.status != "verified":
-            rep.skip(row.status)
-            continue
+    for row in _verified_in_scope(c.scope, rows, rep):
         key = tuple(_key_part(p, row) for p in c.key)
         if any(k is None for k in key):
             rep.skip("its key is undefined")

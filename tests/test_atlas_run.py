@@ -290,17 +290,35 @@ def test_an_unverified_count_is_settled_by_exact_counts(tmp_path, without_trace_
 
 
 @needs_msolve
-def test_exact_counts_that_disagree_dispute_the_row(tmp_path, without_trace_test, monkeypatch):
+def _shifted_exact_counts(monkeypatch, shift: int) -> None:
+    """msolve's counts, moved by ``shift``: a stand-in for a solve that lost points (exact counts above
+    the solve's) or for a contradiction (below)."""
     from linnet_cli.checks import exact
     real = exact.exact_counts
 
-    def one_more(instance, timeout=exact.EXACT_TIMEOUT):
+    def shifted(instance, timeout=exact.EXACT_TIMEOUT):
         c = real(instance, timeout)
-        return exact.ExactCounts(c.n_complex + 1, c.n_torus + 1, c.prime, c.seconds)
-    monkeypatch.setattr(exact, "exact_counts", one_more)
+        return exact.ExactCounts(c.n_complex + shift, c.n_torus + shift, c.prime, c.seconds)
+    monkeypatch.setattr(exact, "exact_counts", shifted)
+
+
+def test_exact_counts_above_an_unverified_solve_are_taken(tmp_path, without_trace_test, monkeypatch):
+    """An unverified solve's counts are lower bounds: where msolve counts more (the solve lost a point),
+    the seed takes msolve's counts, and why says what the solve had found."""
+    _shifted_exact_counts(monkeypatch, +1)
+    row = run_atlas(tmp_path / "exact", AtlasBudget(max_N=2, spot_checks=False)).frame.iloc[0]
+    assert row.status == "verified" and row.completeness == Status.EXACT.value
+    assert (row.N_C, row.N_C_star, row.N_C_by_seed) == (6, 5, "6,6")
+    assert ("seed 1: the solve N_C = 5, N_C* = 4 (0 failed path(s); " in row.why
+            and "are lower bounds; msolve over GF(1073741789) counts N_C = 6, N_C* = 5 on the instance" in row.why)
+    assert json.loads(row.patterns) == {}          # no seed's pattern table is known to be complete
+
+
+def test_exact_counts_below_a_solve_dispute_the_row(tmp_path, without_trace_test, monkeypatch):
+    _shifted_exact_counts(monkeypatch, -1)
     row = run_atlas(tmp_path / "exact", AtlasBudget(max_N=2, spot_checks=False)).frame.iloc[0]
     assert row.status == "disputed" and row.completeness == Status.NOT_VERIFIED.value
-    assert "seed 1: msolve over GF(1073741789) finds N_C = 6, N_C* = 5, the solve N_C = 5, N_C* = 4" in row.why
+    assert "seed 1: msolve over GF(1073741789) finds N_C = 4, N_C* = 3, the solve N_C = 5, N_C* = 4" in row.why
 
 
 def test_without_exact_counts_an_unverified_row_says_why(tmp_path, without_trace_test):

@@ -64,7 +64,8 @@ SCHEMA: tuple[tuple[str, str, str], ...] = (
     ("N_C_star", "Int64", "those on the torus (no weight zero); empty when disputed or unknown"),
     ("completeness", "string", "the weakest completeness over the seeds: proven, exact, trace test, rank test, "
                                "parameter homotopy or not verified (README, Completeness)"),
-    ("why", "string", "why the row is not verified or disputed; empty otherwise"),
+    ("why", "string", "why the row is not verified or disputed, or how msolve's exact counts replaced those of a "
+                      "seed whose solve lost points; empty otherwise"),
     ("seeds", "string", "the seeds, one random instance each (the instance of linnet solve --seed S)"),
     ("N_C_by_seed", "string", "N_C of each seed, in the order of seeds (empty where a solve failed)"),
     ("N_C_star_by_seed", "string", "N_C* of each seed, in the order of seeds"),

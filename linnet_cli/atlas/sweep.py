@@ -72,7 +72,9 @@ def parse_seeds(text: str) -> tuple[int, ...]:
 @dataclass
 class SeedSolve:
     """What one seed's solve says of a row. ``notes``: why its count is not verified (empty when it is);
-    ``disagreement``: msolve's exact counts differ from the solve's (empty otherwise)."""
+    ``disagreement``: msolve's exact counts contradict the solve's (empty otherwise); ``settled``: how
+    msolve's exact counts replaced those of a solve that lost points (empty otherwise); ``patterns`` is
+    empty when the solve's pattern table is not known to be complete."""
 
     seed: int
     N_C: int | None
@@ -85,6 +87,7 @@ class SeedSolve:
     seconds: float
     patterns: dict[str, int] = field(default_factory=dict)
     disagreement: str = ""
+    settled: str = ""
 
     @property
     def verified(self) -> bool:
@@ -141,8 +144,18 @@ def solve_seed(row: RowSpec, seed: int, bounds: BoundsRow, exact: bool = True) -
             c = res.exact
             theirs = ("a positive-dimensional solution set" if c.positive_dimensional
                       else f"N_C = {c.n_complex}, N_C* = {c.n_torus}")
-            disagreement = (f"msolve over GF({c.prime}) finds {theirs}, the solve N_C = {res.n_complex}, "
-                            f"N_C* = {res.n_torus}")
+            found = f"the solve N_C = {res.n_complex}, N_C* = {res.n_torus}"
+            if c.n_complex is None or c.n_torus is None or c.n_complex < res.n_complex or c.n_torus < res.n_torus:
+                # (no counts: a positive-dimensional ideal)
+                disagreement = f"msolve over GF({c.prime}) finds {theirs}, {found}"
+            else:
+                # an unverified solve's points are critical points, but it may have lost some (failed paths,
+                # an incomplete search): its counts are lower bounds, and the instance's counts are msolve's
+                settled = (f"seed {seed}: {found} ({res.n_failed} failed path(s); "
+                           f"{'; '.join(res.completeness.notes) or 'not verified'}) are lower bounds; msolve over "
+                           f"GF({c.prime}) counts {theirs} on the instance, taken as its counts")
+                return SeedSolve(seed, c.n_complex, c.n_torus, Status.EXACT, [], _trace_residual(res), res.n_failed,
+                                 res.paths_tracked, time.perf_counter() - t0, {}, "", settled)
     patterns = {pat.describe(): n for pat, n, _ in res.pattern_counts()}
     return SeedSolve(seed, res.n_complex, res.n_torus, res.completeness.overall,
                      [] if res.completeness.overall in VERIFIED_LEVELS else notes, _trace_residual(res),
@@ -160,9 +173,10 @@ def _disputes(solves: list[SeedSolve]) -> list[str]:
     for name, get in (("N_C", lambda s: s.N_C), ("N_C*", lambda s: s.N_C_star)):
         if len({get(s) for s in known}) > 1:
             out.append(f"the seeds disagree on {name}: " + ", ".join(f"{get(s)} (seed {s.seed})" for s in known))
-    if len({json.dumps(s.patterns, sort_keys=True) for s in known}) > 1:
-        first = known[0]
-        for other in known[1:]:
+    tables = [s for s in known if not s.settled]      # a settled seed's pattern table is not complete
+    if len({json.dumps(s.patterns, sort_keys=True) for s in tables}) > 1:
+        first = tables[0]
+        for other in tables[1:]:
             differ = sorted(set(first.patterns) | set(other.patterns),
                             key=lambda p: (p not in first.patterns, p))
             differ = [p for p in differ if first.patterns.get(p) != other.patterns.get(p)]
@@ -184,10 +198,11 @@ def atlas_row(row: RowSpec, bounds: BoundsRow, solves: list[SeedSolve], real: In
     known = [s for s in solves if s.N_C is not None]
     unknown = len(known) < len(solves)
     weakest = max((s.completeness for s in solves), key=list(Status).index)
+    settled = [s.settled for s in solves if s.settled]
     if disputes:
-        status, why = DISPUTED, "; ".join(disputes)
+        status, why = DISPUTED, "; ".join(disputes + settled)
     elif all(s.verified for s in solves) and not unknown:
-        status, why = VERIFIED, ""
+        status, why = VERIFIED, "; ".join(settled)
     else:
         status = NOT_VERIFIED
         why = "; ".join(f"seed {s.seed}: {note}" for s in solves if not s.verified for note in s.notes)
@@ -204,7 +219,7 @@ def atlas_row(row: RowSpec, bounds: BoundsRow, solves: list[SeedSolve], real: In
         "completeness_by_seed": _by_seed([s.completeness.value for s in solves]),
         "trace_residual": max(residuals) if residuals else None,
         "failed_paths": sum(s.failed_paths for s in solves), "paths_tracked": sum(s.paths_tracked for s in solves),
-        "seconds": round(seconds, 3), "patterns": json.dumps(known[0].patterns if known else {}),
+        "seconds": round(seconds, 3), "patterns": json.dumps(next((s.patterns for s in known if not s.settled), {})),
         "CBB": bounds.CBB, "BKK": bounds.BKK, "BKK_torus": bounds.BKK_torus, "B_C": bounds.B_C,
         "B_C_star": bounds.B_C_star, "real_samples": real_samples, "max_N_R": max(hist) if hist else None,
         "N_R_histogram": histogram_text(hist), "linnet_version": linnet_version(), "engine": ENGINE}

@@ -2,8 +2,8 @@
 command (``linnet solve … --format json``), and must end verified with no failed path within the time
 limit; the seeds of one shape must agree on N_C and N_C*.
 
-Each line prints the shape, seed, N_C / N_C*, failed paths, paths that went through the endgame or
-extended precision (where reported), the completeness and the wall time of the whole command.
+Each line prints the shape, seed, N_C / N_C*, failed paths, path trackings that used extended precision,
+paths the endgame settled, the wall time of the whole command and the completeness.
 Usage: python benchmarks/hard_shapes.py [--seeds 1 2 3] [--timeout 60] [--smoke]
 """
 from __future__ import annotations
@@ -49,14 +49,15 @@ def main() -> None:
     args = ap.parse_args()
     shapes, seeds = (SMOKE, [1]) if args.smoke else (SHAPES, args.seeds)
     good = total = 0
-    print(f"{'widths':<10} {'m':>3} {'seed':>4} {'N_C':>7} {'N_C*':>7} {'failed':>6} {'seconds':>8}  completeness")
+    print(f"{'widths':<10} {'m':>3} {'seed':>4} {'N_C':>7} {'N_C*':>7} {'failed':>6} {'extended':>8} {'endgame':>7} "
+          f"{'seconds':>8}  completeness")
     for widths, m, extra in shapes:
         counts = set()
         for seed in seeds:
             total += 1
             out, sec = solve(widths, m, seed, tuple(a for a in extra if a != "--no-bkk"), args.timeout)
             if out is None:
-                print(f"{widths:<10} {m:>3} {seed:>4} {'—':>7} {'—':>7} {'—':>6} {sec:>8.1f}  "
+                print(f"{widths:<10} {m:>3} {seed:>4} {'—':>7} {'—':>7} {'—':>6} {'—':>8} {'—':>7} {sec:>8.1f}  "
                       f"{'timed out' if sec >= args.timeout else 'error'}", flush=True)
                 continue
             level = out["completeness"]["overall"]
@@ -65,7 +66,8 @@ def main() -> None:
             good += ok
             counts.add((out["n_complex"], out["n_torus"]))
             print(f"{widths:<10} {m:>3} {seed:>4} {out['n_complex']:>7} {out['n_torus']:>7} {out['n_failed']:>6} "
-                  f"{sec:>8.1f}  {level}{'' if ok else '  (not settled)'}", flush=True)
+                  f"{out['n_extended_precision']:>8} {out['n_endgame']:>7} {sec:>8.1f}  {level}"
+                  f"{'' if ok else '  (not settled)'}", flush=True)
         want = EXPECTED.get((widths, m))
         verdict = ("seeds agree" if len(counts) == 1 else f"SEEDS DISAGREE: {sorted(counts)}") if counts else "no count"
         if want is not None and counts and {c[0] for c in counts} != {want}:

@@ -132,6 +132,10 @@ def monodromy_solution(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np
 #: path above, where detours in all three succeed). An endpoint is taken only when it is a new point of
 #: its block.
 DETOUR_SIZES = (0.05, 0.2, 0.5, 1.0)
+#: Random detours of each size: a detour can go around the branch point on the wrong side and reach a
+#: point its block already has (widths 8,1,1,1,2 with m = 3, seed 1: four detours reached known points,
+#: one of three tries per size finds the lost one).
+DETOUR_TRIES = 3
 
 
 def _new_in_block(sub: Network, x: np.ndarray, codes: np.ndarray, block: np.ndarray, point: np.ndarray) -> bool:
@@ -150,7 +154,7 @@ def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.nd
     (X0, Y0, L0), (X1, Y1, L1) = hom.start, hom.end
     rng = np.random.default_rng(len(lost))          # reproducible: the same run takes the same detours
     block = {int(i): b for b in blocks for i in b}
-    for size in DETOUR_SIZES:
+    for size in np.repeat(DETOUR_SIZES, DETOUR_TRIES):
         if not len(lost):
             return
         per_path = [np.asarray(v)[lost] if np.ndim(v) == nd else v for v, nd in ((X1, 3), (Y1, 3), (L1, 2))]
@@ -171,12 +175,13 @@ def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.nd
 def _moved_middle(rng: np.random.Generator, start: np.ndarray, end: np.ndarray, nd: int, size: float,
                   paths: int) -> np.ndarray:
     """The middles of the lines from ``start`` (shared) to ``end`` (shared, or one per path: leading axis),
-    arrays of ``nd`` dimensions each, moved by random complex steps of ``size`` times each line's length;
-    (paths, ...)."""
+    arrays of ``nd`` dimensions each, moved by random complex steps of ``size`` times each line's length,
+    or times the size of ``end`` where the line has none (data that the homotopy keeps fixed); (paths, ...)."""
     end = np.broadcast_to(end, (paths,) + np.shape(end)[-nd:])
     axes = tuple(range(1, nd + 1))
     step = random_lambda(rng, 1.0, end.shape)
     length = np.linalg.norm(end - start, axis=axes, keepdims=True)
+    length = np.where(length > 0, length, np.linalg.norm(end, axis=axes, keepdims=True))
     return (start + end) / 2 + size * length * step / np.linalg.norm(step, axis=axes, keepdims=True)
 
 

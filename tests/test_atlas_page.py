@@ -63,10 +63,9 @@ def _wait(driver, script: str, what: str):
     raise AssertionError(f"the page never showed {what}")
 
 
-#: The cells of the table's shown rows, by column name (DataTables with scrollX draws the body in its own
-#: table; the header row with the names is the first of the scrolling head).
+#: The cells of the table's shown rows, by column name (the header row with the names is the table's first).
 ROWS = """
-const names = [...document.querySelectorAll('#atlas_wrapper .dt-scroll-head thead tr:first-child th')]
+const names = [...document.querySelectorAll('#atlas_wrapper thead tr:first-child th')]
     .map(th => th.querySelector('.dt-column-title').innerText.trim());
 return [...document.querySelectorAll('#atlas tbody tr')].map(tr => {
     const cells = [...tr.querySelectorAll('td')].map(td => td.innerText.trim());
@@ -76,7 +75,7 @@ return [...document.querySelectorAll('#atlas tbody tr')].map(tr => {
 
 
 #: Whether the table is ordered by its column N_C, up (asc) or down (desc).
-ORDERED = ("return [...document.querySelectorAll('#atlas_wrapper .dt-scroll-head th')].some(th => "
+ORDERED = ("return [...document.querySelectorAll('#atlas_wrapper th')].some(th => "
            "th.innerText.trim() === 'N_C' && th.classList.contains('dt-ordering-{way}'))")
 
 
@@ -94,7 +93,7 @@ def _count(n: str) -> int:
 
 def test_clicking_a_header_sorts_the_table_by_that_column(opened):
     from selenium.webdriver.common.by import By
-    header = next(th for th in opened.find_elements(By.CSS_SELECTOR, "#atlas_wrapper .dt-scroll-head th")
+    header = next(th for th in opened.find_elements(By.CSS_SELECTOR, "#atlas_wrapper th")
                   if th.find_element(By.CSS_SELECTOR, ".dt-column-title").text == "N_C")
     header.click()
     _wait(opened, ORDERED.format(way="asc"), "the rows by N_C")
@@ -110,9 +109,9 @@ def test_clicking_a_header_sorts_the_table_by_that_column(opened):
 
 def test_the_search_row_filters_the_table_to_two_hidden_layers(opened):
     from selenium.webdriver.common.by import By
-    cells = opened.find_elements(By.CSS_SELECTOR, "#atlas_wrapper .dt-scroll-head thead tr:nth-child(2) > *")
+    cells = opened.find_elements(By.CSS_SELECTOR, "#atlas_wrapper thead tr:nth-child(2) > *")
     names = [th.find_element(By.CSS_SELECTOR, ".dt-column-title").text for th in
-             opened.find_elements(By.CSS_SELECTOR, "#atlas_wrapper .dt-scroll-head thead tr:first-child th")]
+             opened.find_elements(By.CSS_SELECTOR, "#atlas_wrapper thead tr:first-child th")]
     box = cells[names.index("H")].find_element(By.CSS_SELECTOR, "input")
     box.send_keys("2")
     want = sum(1 for rec in atlas_records() if rec["H"] == 2)
@@ -143,3 +142,19 @@ def test_nothing_was_requested_but_files_on_disk(opened):
     assert any(r.endswith("/site/assets/plotly.min.js") for r in requests), requests
     errors = [e for e in opened.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
+
+
+#: Per column, the left edges of its header cell and of its cell in the first row shown.
+EDGES = """
+const heads = [...document.querySelectorAll('#atlas_wrapper thead tr:first-child th')]
+    .filter(th => th.offsetHeight > 0);
+const cells = [...document.querySelector('#atlas tbody tr').querySelectorAll('td')];
+return heads.map((th, i) => [th.getBoundingClientRect().left, cells[i].getBoundingClientRect().left]);
+"""
+
+
+def test_the_headers_stand_over_their_columns(opened):
+    """Each header is over its own column (drawn as a separate table, with scrollX, the headers drifted
+    off their columns under the row of search boxes)."""
+    edges = opened.execute_script(EDGES)
+    assert len(edges) > 20 and all(abs(head - cell) < 1.5 for head, cell in edges), edges

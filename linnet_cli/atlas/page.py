@@ -196,7 +196,9 @@ def _table_html(table: pd.DataFrame) -> tuple[str, str]:
     text = [i for i, c in enumerate(table.columns) if c in TEXT_COLUMNS]
     table_html = itables.to_html_datatable(
         table, table_id="atlas", connected=False, display_logo_when_loading=False, maxBytes=0, showIndex=False,
-        classes="display nowrap compact cell-border", scrollX=True, pageLength=25,
+        # one table scrolled by its wrapper (the page's style), not scrollX: scrollX draws the header as a
+        # table of its own, whose columns fell out of line with the body's under the row of search boxes
+        classes="display nowrap compact cell-border", pageLength=25,
         lengthMenu=[10, 25, 100, 1000], allow_html=False,
         text_in_header_can_be_selected=False,     # a click anywhere on a header sorts, its text included
         layout={"topStart": "pageLength", "topEnd": "search", "bottomStart": "info", "bottomEnd": "paging"},

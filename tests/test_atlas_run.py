@@ -202,6 +202,15 @@ def test_an_interrupted_run_keeps_its_rows_and_a_rerun_finishes_it(small, tmp_pa
     assert _same_rows(load_atlas(target), small.frame) and not (target / dataset.LOG).exists()
 
 
+def test_check_and_report_say_when_the_atlas_is_unfinished(small, tmp_path):
+    target = tmp_path / "stopped"
+    run_atlas(target, SMALL, progress=stop_after(4))
+    res = run("atlas", "check", str(target))
+    assert res.exit_code == 0, res.output
+    assert f"note: the atlas {target} is unfinished: its files hold 4 of its 13 rows" in res.stderr
+    assert "unfinished" not in run("atlas", "check", str(small.directory)).stderr
+
+
 def test_ctrl_c_on_the_command_line_keeps_the_finished_rows(tmp_path):
     import os
     import re
@@ -348,6 +357,12 @@ def test_real_samples_count_real_points(tmp_path):
     (["--real-samples", "-1"], "--real-samples"),
     (["--max-N", "36", "--max-H", "1"], "Refused before starting; give --force"),
     (["--scheduler", "tcp://127.0.0.1:1", "--jobs", "2"], "--jobs sets the workers of --scheduler local"),
+    (["--seeds", "1,1"], "--seeds: '1,1' names a seed more than once"),
+    (["--max-N", "3", "--m", "5"], "--m: no row fits: m runs up to a shape's d_x, and the widest d_x of this budget"),
+    (["--max-N", "1"], "--max-N 1: no network fits"),
+    (["--seeds", "1..3,2"], "names a seed more than once"),
+    (["--max-N", "3", "--scheduler", "foo://bar"], "is not a scheduler address"),
+    (["--max-N", "3", "--scheduler", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler"),
 ])
 def test_bad_options_are_one_error_line(tmp_path, args, message):
     target = tmp_path / "never"

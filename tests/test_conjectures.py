@@ -348,3 +348,16 @@ def test_report_without_its_libraries_says_how_to_install_them(atlas_dir, tmp_pa
 def test_report_refuses_a_file_as_its_site(atlas_dir, tmp_path):
     (tmp_path / "taken").write_text("x")
     assert "is a file" in error_line(atlas_cli("report", str(atlas_dir), "-o", str(tmp_path / "taken")))
+
+
+def test_a_power_too_large_to_compute_is_refused_or_skipped(frame):
+    """A constant power past MAX_POWER_BITS is refused when read (it would take the machine's memory and
+    hours); a power that a row's values make that large skips the row, saying why."""
+    with pytest.raises(InputError, match=f"more than {cj.MAX_POWER_BITS:,} bits"):
+        cj.read_conjectures("[[conjecture]]\nname = 'huge'\nstatement = 's'\nclaims = ['N_C <= 10 ** 10 ** 10']",
+                            "mine.toml")
+    rows = cj.read_conjectures("[[conjecture]]\nname = 'rows'\nstatement = 's'\n"
+                               "claims = ['N_C <= 2 ^ (CBB * 10 ** 5)']", "mine.toml")
+    (r,) = cj.check_conjectures(frame, rows)
+    small = frame[(frame["status"] == "verified") & (frame["CBB"] * 10 ** 5 <= cj.MAX_POWER_BITS)]
+    assert r.rows_checked == len(small) < len(frame) and any("has a power past" in why for why in r.skipped)

@@ -118,6 +118,8 @@ class _Reader:
             make = ops.get(type(node.op))
             if make is None:
                 raise self.fail(f"the operator {type(node.op).__name__} is not allowed")
+            if isinstance(node.op, (ast.Pow, ast.BitXor)) and a.is_number and b.is_number and _too_large(a, b):
+                raise self.fail(f"the power {a}^{b} has more than {MAX_POWER_BITS:,} bits")
             return make()
         if isinstance(node, ast.UnaryOp):
             v = self.read(node.operand)
@@ -520,10 +522,37 @@ def _undefined(name: str, values: dict[str, int | None]) -> str | None:
     return f"{name} is empty"
 
 
+#: Exact powers are computed up to this many bits: an exponent such as 2^CBB (CBB = 7^12) would
+#: otherwise take the machine's memory and hours. Past it, a value counts as having none (skipped).
+MAX_POWER_BITS = 10 ** 6
+
+
+def _too_large(base: Any, exponent: Any) -> bool:
+    """Whether base^exponent (numbers) has more than MAX_POWER_BITS bits, judged in floating point."""
+    import math
+
+    import sympy
+    try:
+        b, e = abs(complex(sympy.N(base))), float(sympy.N(exponent))
+    except (TypeError, ValueError, OverflowError):
+        return True
+    return b > 1 and e * math.log2(b) > MAX_POWER_BITS
+
+
+class ValueTooLarge(Exception):
+    """An exact value past :data:`MAX_POWER_BITS` bits."""
+
+
 def _evaluate(expr: Any, values: dict[str, int | None]) -> Any:
-    """The exact value of ``expr`` on a row (every variable defined): a sympy number or truth value."""
+    """The exact value of ``expr`` on a row (every variable defined): a sympy number or truth value.
+    Powers whose exponent depends on the row only are judged first (ValueTooLarge past
+    MAX_POWER_BITS), since sympy computes a power of two numbers at once."""
     import sympy
     subs = {s: sympy.Integer(values[s.name]) for s in expr.free_symbols if s.name in values}
+    floats = {s: sympy.Float(v) for s, v in subs.items()}
+    for p in expr.atoms(sympy.Pow):
+        if p.free_symbols <= set(subs) and _too_large(p.base.xreplace(floats), p.exp.xreplace(floats)):
+            raise ValueTooLarge(str(p))
     return expr.xreplace(subs).doit()
 
 
@@ -607,7 +636,11 @@ def _check_conjecture(c: Conjecture, rows: list[_Row]) -> ConjectureReport:
             continue
         failed: Counterexample | None = None
         for cl in c.claims:
-            left, right = _number(_evaluate(cl.left, row.values)), _number(_evaluate(cl.right, row.values))
+            try:
+                left, right = _number(_evaluate(cl.left, row.values)), _number(_evaluate(cl.right, row.values))
+            except ValueTooLarge as exc:
+                why = f"{cl.text} has a power past {MAX_POWER_BITS:,} bits ({exc})"
+                break
             if left is None or right is None:
                 why = f"{cl.text} has no value (division by zero?)"
                 break

@@ -66,7 +66,12 @@ def parse_seeds(text: str) -> tuple[int, ...]:
     (1, 2, 3)
     """
     from ..model.network import parse_range
-    return tuple(parse_range(text, "seeds", most=MAX_SEEDS))
+    seeds = parse_range(text, "seeds", most=MAX_SEEDS)
+    named = sum(len(parse_range(part, "seeds", most=MAX_SEEDS)) for part in str(text).split(","))
+    if named != len(seeds):     # 1,1 or 1..3,2: the same instance twice would cross-check nothing
+        raise InputError(f"{opt('seeds')}: {text!r} names a seed more than once; each seed is one random "
+                         "instance, and the seeds of a row check each other")
+    return tuple(seeds)
 
 
 @dataclass
@@ -371,10 +376,14 @@ def run_atlas(directory: str | os.PathLike, budget: AtlasBudget, seeds: Sequence
     seed_values = check_arguments(directory, budget, seeds, real_samples, exact, jobs, progress, force)
     rows = budget.rows()
     if not rows:
+        if budget.shapes():      # shapes there are, but none with d_x as large as an m asked for
+            widest = max(net.dx for net in budget.shapes())
+            raise InputError(f"{opt('m')}: no row fits: m runs up to a shape's d_x, and the widest d_x of this "
+                             f"budget is {widest} (--m {','.join(map(str, budget.m))})")
         raise InputError(f"{opt('max_N', budget.max_N)}: no network fits (the smallest, widths 1,1,1, has N = 2)")
     if scheduler is not None:
         from ..studies.cluster import check_scheduler
-        check_scheduler(ENGINE)
+        check_scheduler(ENGINE, scheduler)
     if not force:
         for message in budget.check(rows, len(seed_values), real_samples, jobs):
             warnings.warn(message, RuntimeWarning, stacklevel=2)

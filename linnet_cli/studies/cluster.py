@@ -67,12 +67,16 @@ def _distributed() -> Any:
     return distributed
 
 
-def check_scheduler(engine: str) -> None:
-    """Fail before any work when ``--scheduler`` cannot be used: Dask missing, or an engine other than
-    the native one (the julia engine's solutions live in its Julia process)."""
+def check_scheduler(engine: str, scheduler: Any = None) -> None:
+    """Fail before any work when ``--scheduler`` cannot be used: Dask missing, an engine other than the
+    native one (the julia engine's solutions live in its Julia process), or, given ``scheduler``, an
+    address that is not a scheduler's or where no scheduler answers (before a run writes anything)."""
     _distributed()
     if engine != "native":
         raise InputError(f"{opt('scheduler')} runs the native engine only, not {opt('engine', engine)}")
+    if isinstance(scheduler, str) and scheduler != "local":
+        _check_address(scheduler)
+        _check_scheduler_answers(scheduler)
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 (:func:`linnet_cli.atlas.sweep.run_atlas`, :func:`linnet_cli.atlas.dataset.load_atlas`)."""
 from __future__ import annotations
 
+import functools
 import sys
 
 import click
@@ -47,7 +48,7 @@ def atlas() -> None:
                    "of --jobs worker processes here. Needs: pip install 'linnet-cli[dask]'.")
 @click.option("--exact/--no-exact", default=True, show_default=True,
               help="Settle counts that are not verified by msolve's exact counts (N <= 15, msolve installed).")
-@force_option
+@functools.partial(force_option, also=", or the estimated time passes a week")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings on stderr.")
 def run(directory, max_N, max_H, max_width, m, seeds, real_samples, jobs, scheduler, exact, force, quiet) -> None:
     """Solve every shape of a budget into the atlas directory DIRECTORY.

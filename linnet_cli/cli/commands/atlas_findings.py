@@ -34,6 +34,11 @@ def _load(directory: str, files: Sequence[str], no_shipped: bool) -> tuple[Any, 
     from ...atlas.dataset import load_atlas
     conjectures = load_conjectures(*files, shipped=not no_shipped)
     frame = load_atlas(directory)
+    meta = frame.attrs.get("atlas") or {}
+    if meta.get("complete") is False:     # a run interrupted, or still going: say so before any verdict
+        click.echo(f"note: the atlas {directory} is unfinished: its files hold {len(frame):,} of its "
+                   f"{meta.get('rows_in_budget') or 0:,} rows (`linnet atlas run` continues it); what follows "
+                   "speaks of these rows only", err=True)
     return frame, check_conjectures(frame, conjectures)
 
 

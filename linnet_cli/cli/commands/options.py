@@ -172,10 +172,11 @@ def common_options(f: Callable) -> Callable:
                         help="Random seed (instance and solver); a random one is drawn and shown when omitted.")(f)
 
 
-def force_option(f: Callable) -> Callable:
+def force_option(f: Callable, also: str = "") -> Callable:
+    """--force; ``also`` names what else it overrides."""
     return click.option("--force", is_flag=True,
-                        help="Run even when the estimated memory exceeds what this machine has "
-                             "(see README, Limits).")(f)
+                        help="Run even when the estimated memory exceeds what this machine has"
+                             f"{also} (see README, Limits).")(f)
 
 
 def output_options(f: Callable) -> Callable:

@@ -361,3 +361,9 @@ def test_a_power_too_large_to_compute_is_refused_or_skipped(frame):
     (r,) = cj.check_conjectures(frame, rows)
     small = frame[(frame["status"] == "verified") & (frame["CBB"] * 10 ** 5 <= cj.MAX_POWER_BITS)]
     assert r.rows_checked == len(small) < len(frame) and any("has a power past" in why for why in r.skipped)
+
+
+def test_a_misspelt_key_names_the_text_keys_too():
+    with pytest.raises(InputError, match="unknown name 'hiden'.*a key may also be widths, hidden, widths_up_"):
+        cj.read_conjectures("[[invariance]]\nname = 'k'\nstatement = 's'\nkey = ['hiden', 'dy']\n"
+                            "columns = ['N_C']", "mine.toml")

@@ -445,7 +445,12 @@ def read_conjectures(text: str, source: str = "shipped") -> list[Conjecture | In
 
 
 def _key_expression(text: str, where: str) -> Any:
-    expr = parse_expression(text, where)
+    try:
+        expr = parse_expression(text, where)
+    except InputError as exc:     # a misspelt text key reads as an unknown name: name the text keys too
+        if "unknown name" not in str(exc):
+            raise
+        raise InputError(f"{exc}; a key may also be {', '.join(TEXT_KEYS)}") from None
     if _is_condition(expr):
         raise InputError(f"{where}: a key is a value ({', '.join(TEXT_KEYS)}, or a number such as min(dx, m)), "
                          f"not the condition {text!r}")

@@ -87,7 +87,7 @@ import numpy as np
 
 from . import evaluator as ev
 from .jit import njit
-from .lu import lu_factor, lu_solve
+from .lu import apply_correction, lu_factor, lu_solve
 from ..model.network import Network
 
 C128 = np.complex128
@@ -601,12 +601,7 @@ def _step(x, LU, piv, A, B, lam, widths, offs, ws, F, r, d):
     for q in range(N):
         r[q] = complex(F[q, 0] + F[q, 1], F[q, 2] + F[q, 3])
     lu_solve(LU, piv, r, d, N)
-    dn = xn = 0.0
-    for q in range(N):
-        x[q] -= d[q]
-        dn += d[q].real ** 2 + d[q].imag ** 2
-        xn += x[q].real ** 2 + x[q].imag ** 2
-    return np.sqrt(dn) / (1.0 + np.sqrt(xn))
+    return apply_correction(x, d, N)
 
 
 @njit(cache=True, error_model="numpy")

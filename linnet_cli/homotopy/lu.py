@@ -1,14 +1,15 @@
 """LU factorization with partial pivoting and its solve, compiled (numba): the one LU of the path
 tracker (:mod:`linnet_cli.homotopy.tracker`) and of the double-double refinement
 (:mod:`linnet_cli.homotopy.double_double`), which reuses the tracker's factors. Small dense complex
-systems (N ≤ a few hundred) in place, without BLAS: called inside compiled loops that release the GIL."""
+systems (N ≤ a few hundred) in place, without BLAS: called inside compiled loops that release the GIL.
+:func:`apply_correction` takes the solve's Newton correction and says how large it was, for both."""
 from __future__ import annotations
 
 import numpy as np
 
 from .jit import njit
 
-__all__ = ["lu_factor", "lu_solve"]
+__all__ = ["lu_factor", "lu_solve", "apply_correction"]
 
 
 @njit(cache=True, error_model="numpy")
@@ -56,3 +57,15 @@ def lu_solve(LU, piv, b, out, n):
         for j in range(i + 1, n):
             s -= LU[i, j] * out[j]
         out[i] = s / LU[i, i]
+
+
+@njit(cache=True, error_model="numpy")
+def apply_correction(x, d, n):
+    """x ← x − d in place (x, d of length n); returns the correction's relative size ‖d‖₂ / (1 + ‖x‖₂),
+    the endpoint accuracy of the tracker and of the refinement."""
+    dn = xn = 0.0
+    for q in range(n):
+        x[q] -= d[q]
+        dn += d[q].real ** 2 + d[q].imag ** 2
+        xn += x[q].real ** 2 + x[q].imag ** 2
+    return np.sqrt(dn) / (1.0 + np.sqrt(xn))

@@ -48,7 +48,7 @@ from .jit import njit
 
 from . import double_double as dd
 from . import evaluator as ev
-from .lu import lu_factor, lu_solve
+from .lu import apply_correction, lu_factor, lu_solve
 from ..model.gradient import GradientSystem, Parameters
 from ..model.network import Network
 from .return_code import ReturnCode
@@ -278,12 +278,7 @@ def _newton_step(ws, hom, x, t, r, J, piv, d, ext, use):
     if not lu_factor(J, piv, n):
         return np.inf
     lu_solve(J, piv, r, d, n)
-    dn = xn = 0.0
-    for q in range(n):
-        x[0, q] -= d[q]
-        dn += d[q].real ** 2 + d[q].imag ** 2
-        xn += x[0, q].real ** 2 + x[0, q].imag ** 2
-    return np.sqrt(dn) / (1.0 + np.sqrt(xn))
+    return apply_correction(x[0], d, n)
 
 
 @njit(cache=True, error_model="numpy", inline="always")

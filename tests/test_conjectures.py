@@ -367,3 +367,64 @@ def test_a_misspelt_key_names_the_text_keys_too():
     with pytest.raises(InputError, match="unknown name 'hiden'.*a key may also be widths, hidden, widths_up_"):
         cj.read_conjectures("[[invariance]]\nname = 'k'\nstatement = 's'\nkey = ['hiden', 'dy']\n"
                             "columns = ['N_C']", "mine.toml")
+
+
+def _rlimit_memory() -> None:
+    """In the child: at most 4 GB of address space, so that a guard that fails ends in MemoryError, not swap."""
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, resource.RLIM_INFINITY))
+
+
+def test_a_power_in_a_sums_term_is_judged_at_every_index(atlas_dir, tmp_path):
+    """A power inside a Sum or Product whose exponent grows with the index (10^(10^r) up to r = N) is
+    judged term by term before sympy computes it: the rows that make it too large are skipped, saying
+    why, within seconds (unguarded, sympy computes 10^(10^N) for good). Run in a process of its own,
+    with a time limit, so that a guard that fails ends the test instead of hanging it."""
+    import subprocess
+
+    from cli_helpers import LINNET
+    mine = tmp_path / "sums.toml"
+    mine.write_text("[[conjecture]]\nname = 'tower'\nstatement = 's'\nclaims = ['N_C <= Sum(10^(10^r), (r, 0, N))']\n"
+                    "[[conjecture]]\nname = 'steps'\nstatement = 's'\n"
+                    "claims = ['N_C <= Product(2^(10^7*r), (r, 0, d))']\n")
+    proc = subprocess.run(LINNET + ["atlas", "check", str(atlas_dir), "--conjectures", str(mine), "--no-shipped",
+                                    "--format", "json"], capture_output=True, text=True, timeout=120,
+                          preexec_fn=_rlimit_memory)
+    assert proc.returncode == 0, proc.stderr
+    tower, steps = json.loads(proc.stdout)["conjectures"]
+    too_large = {why: n for why, n in tower["skipped"].items() if "has a power past 1,000,000 bits" in why}
+    # 10^(10^r) has 3.3 million bits from r = 6 on: rows with N >= 6 are skipped, the others checked
+    assert list(too_large) == ["N_C <= Sum(10^(10^r), (r, 0, N)) has a power past 1,000,000 bits (10**(10**r))"]
+    assert tower["rows_checked"] > 0 and tower["verdict"] == "holds"
+    assert set(steps["skipped"]) >= {"N_C <= Product(2^(10^7*r), (r, 0, d)) has a power past 1,000,000 bits "
+                                     "(2**(10000000*r))"} and steps["verdict"] == "untested"
+
+
+@pytest.mark.parametrize("claim,words", [
+    ("N_C <= Sum(2^(10^7*r), (r, 0, 5))", "the Sum has a power past 1,000,000 bits (2**(10000000*r))"),
+    ("N_C <= Sum(Sum(10^(10^s), (s, 0, r)), (r, 0, 9))", "the Sum has a power past 1,000,000 bits (10**(10**s))"),
+    ("N_C <= Product(2^(10^4), (r, 1, 200))", "the Product has a product past 1,000,000 bits"),
+    ("N_C <= Sum(r, (r, 1, 10^12))", "the Sum has more than 1,000 terms to add or multiply"),
+])
+def test_a_constant_sum_too_large_to_compute_is_refused_when_read(claim, words):
+    with pytest.raises(InputError) as info:
+        cj.read_conjectures(f"[[conjecture]]\nname = 'big'\nstatement = 's'\nclaims = ['{claim}']", "mine.toml")
+    assert words in str(info.value) and claim in str(info.value)
+
+
+def test_sizes_too_large_skip_rows_in_claims_scopes_and_keys(frame):
+    """Too many terms, a power too large in a scope or a key: the row is skipped, saying why (no traceback)."""
+    got = cj.check_conjectures(frame, cj.read_conjectures(
+        "[[conjecture]]\nname = 'terms'\nstatement = 's'\nclaims = ['N_C <= Sum(1, (r, 1, CBB))']\n"
+        "[[conjecture]]\nname = 'scope'\nstatement = 's'\nscope = '2^(CBB * 10^5) > 1'\nclaims = ['N_C >= 0']\n"
+        "[[invariance]]\nname = 'key'\nstatement = 's'\nkey = ['2^(CBB * 10^5)']\ncolumns = ['N_C']\n", "mine.toml"))
+    terms, scope, key = got
+    verified = frame[frame["status"] == "verified"]
+    assert terms.rows_checked == int((verified["CBB"] <= cj.MAX_TERMS).sum()) > 0
+    assert terms.skipped["N_C <= Sum(1, (r, 1, CBB)) has more than 1,000 terms to add or multiply "
+                         "(Sum(1, (r, 1, CBB)))"] == int((verified["CBB"] > cj.MAX_TERMS).sum())
+    big = int((frame["CBB"] * 10 ** 5 > cj.MAX_POWER_BITS).sum())
+    assert scope.skipped["its scope has a power past 1,000,000 bits (2**(100000*CBB))"] == big
+    assert scope.rows_in_scope == scope.rows_checked + scope.rows_skipped
+    assert key.skipped["its key has a power past 1,000,000 bits (2**(100000*CBB))"] == int(
+        (verified["CBB"] * 10 ** 5 > cj.MAX_POWER_BITS).sum())

@@ -20,7 +20,7 @@ Vocabulary, per row of the atlas:
   ``B_C_star``, ``max_N_R``, ``failed_paths``, ``paths_tracked``);
 * functions: :data:`FUNCTIONS` (``binomial``, ``factorial``, ``min``, ``max``, ``abs``, and
   ``Sum(term, (r, lo, hi))``, ``Product(term, (r, lo, hi))`` over an index from :data:`INDICES`, both
-  limits included);
+  limits included, at most :data:`MAX_TERMS` terms on a row);
 * operators: ``+ - * / // % **`` (``^`` is a power too, as in formulas), comparisons ``== != < <= > >=``,
   and, in scopes, ``and``, ``or``, ``not``.
 """
@@ -118,7 +118,8 @@ class _Reader:
             make = ops.get(type(node.op))
             if make is None:
                 raise self.fail(f"the operator {type(node.op).__name__} is not allowed")
-            if isinstance(node.op, (ast.Pow, ast.BitXor)) and a.is_number and b.is_number and _too_large(a, b):
+            if isinstance(node.op, (ast.Pow, ast.BitXor)) and a.is_number and b.is_number and \
+                    _power_bits(a, b) > MAX_POWER_BITS:
                 raise self.fail(f"the power {a}^{b} has more than {MAX_POWER_BITS:,} bits")
             return make()
         if isinstance(node, ast.UnaryOp):
@@ -199,7 +200,13 @@ class _Reader:
         finally:
             self.bound.pop()
         make = self.sp.Sum if fn == "Sum" else self.sp.Product
-        return make(term, (self.sp.Symbol(index, integer=True), lo, hi))
+        out = make(term, (self.sp.Symbol(index, integer=True), lo, hi))
+        if not out.free_symbols:      # its terms are known now: judged as a constant power is
+            try:
+                _Sizes().bits(out, {})
+            except ValueTooLarge as exc:
+                raise self.fail(f"the {fn} has {exc}") from None
+        return out
 
 
 def _tree(text: str, where: str) -> ast.expr:
@@ -530,34 +537,102 @@ def _undefined(name: str, values: dict[str, int | None]) -> str | None:
 #: Exact powers are computed up to this many bits: an exponent such as 2^CBB (CBB = 7^12) would
 #: otherwise take the machine's memory and hours. Past it, a value counts as having none (skipped).
 MAX_POWER_BITS = 10 ** 6
+#: Sums and Products have at most this many terms on a row (nested ones counted together): sympy adds
+#: them one by one (half a second for a thousand), and each term's powers are judged before it is.
+MAX_TERMS = 1_000
 
 
-def _too_large(base: Any, exponent: Any) -> bool:
-    """Whether base^exponent (numbers) has more than MAX_POWER_BITS bits, judged in floating point."""
+class ValueTooLarge(Exception):
+    """An exact value that would take too long to compute; its text says why (a power past
+    :data:`MAX_POWER_BITS` bits, more than :data:`MAX_TERMS` terms), naming the subexpression."""
+
+
+def _named(expr: Any) -> str:
+    """`` (expr)`` to name a subexpression in a message, or nothing when its text is long (a constant of
+    thousands of digits: the message quotes the claim anyway)."""
+    text = str(expr)
+    return f" ({text})" if len(text) <= 100 else ""
+
+
+def _power_bits(base: Any, exponent: Any) -> float:
+    """About how many bits the exact base^exponent (numbers) takes, judged in floating point; a power
+    that cannot be judged counts as too large. A negative exponent makes as large a denominator."""
     import math
 
     import sympy
     try:
         b, e = abs(complex(sympy.N(base))), float(sympy.N(exponent))
     except (TypeError, ValueError, OverflowError):
-        return True
-    return b > 1 and e * math.log2(b) > MAX_POWER_BITS
+        return math.inf
+    if b in (0.0, 1.0) or e == 0:
+        return 0.0
+    return abs(e) * max(1.0, abs(math.log2(b)))
 
 
-class ValueTooLarge(Exception):
-    """An exact value past :data:`MAX_POWER_BITS` bits."""
+class _Sizes:
+    """Judges the exact values an expression would make before sympy computes them: sympy computes a
+    power of two numbers at once, and a Sum or Product term by term. The powers are judged with the
+    symbols at their values (floats), those inside a Sum or Product at every value of its index."""
+
+    def __init__(self) -> None:
+        self.terms = 0
+
+    def bits(self, expr: Any, at: dict[Any, Any]) -> float:
+        """The bits of the powers and numbers of ``expr`` added up, its symbols at the values ``at`` (powers
+        with other symbols are left out); ValueTooLarge for a power past MAX_POWER_BITS bits or past
+        MAX_TERMS terms."""
+        import sympy
+        if isinstance(expr, sympy.Rational):     # a constant power is computed when read: 2^(10^4)
+            return float(int(expr.p).bit_length() + int(expr.q).bit_length())
+        if isinstance(expr, (sympy.Sum, sympy.Product)):
+            return self.series_bits(expr, at)
+        own = 0.0
+        if isinstance(expr, sympy.Pow) and expr.free_symbols <= set(at):
+            own = _power_bits(expr.base.xreplace(at), expr.exp.xreplace(at))
+            if own > MAX_POWER_BITS:
+                raise ValueTooLarge(f"a power past {MAX_POWER_BITS:,} bits{_named(expr)}")
+        return own + sum(self.bits(arg, at) for arg in expr.args)
+
+    def series_bits(self, expr: Any, at: dict[Any, Any], depth: int | None = None) -> float:
+        """:meth:`bits` of a Sum (its largest term's) or a Product (its terms' added up), the term judged
+        at each value of the indices, as sympy takes them (limits included; hi < lo: sympy's terms hi + 1
+        .. lo - 1). sympy keeps nested Sums as one, with limits innermost first: ``depth`` of them are
+        left to run (all when None)."""
+        import math
+
+        import sympy
+        depth = len(expr.limits) if depth is None else depth
+        if depth == 0:
+            return self.bits(expr.function, at)
+        index, lo, hi = expr.limits[depth - 1]
+        bits = self.bits(lo, at) + self.bits(hi, at)
+        ends = [lo.xreplace(at), hi.xreplace(at)]
+        if any(e.free_symbols for e in ends):
+            return bits         # limits that depend on a row, judged when the row's values are known
+        try:
+            a, b = (float(sympy.N(e)) for e in ends)
+        except (TypeError, ValueError):
+            return bits         # a limit that is not a number: sympy's value is none either
+        if math.isnan(a) or math.isnan(b):
+            return bits
+        if self.terms + (b - a + 1 if b >= a else a - b - 1) > MAX_TERMS:    # an infinite limit too
+            raise ValueTooLarge(f"more than {MAX_TERMS:,} terms to add or multiply{_named(expr)}")
+        first, last = (math.ceil(a), math.floor(b)) if b >= a else (math.floor(b) + 1, math.ceil(a) - 1)
+        self.terms += max(0, last - first + 1)
+        terms = [self.series_bits(expr, {**at, index: sympy.Float(k)}, depth - 1) for k in range(first, last + 1)]
+        if isinstance(expr, sympy.Sum):
+            return bits + max(terms, default=0.0)
+        if sum(terms) > MAX_POWER_BITS:
+            raise ValueTooLarge(f"a product past {MAX_POWER_BITS:,} bits{_named(expr)}")
+        return bits + sum(terms)
 
 
 def _evaluate(expr: Any, values: dict[str, int | None]) -> Any:
     """The exact value of ``expr`` on a row (every variable defined): a sympy number or truth value.
-    Powers whose exponent depends on the row only are judged first (ValueTooLarge past
-    MAX_POWER_BITS), since sympy computes a power of two numbers at once."""
+    Its sizes are judged first (:class:`_Sizes`; ValueTooLarge past MAX_POWER_BITS or MAX_TERMS)."""
     import sympy
     subs = {s: sympy.Integer(values[s.name]) for s in expr.free_symbols if s.name in values}
-    floats = {s: sympy.Float(v) for s, v in subs.items()}
-    for p in expr.atoms(sympy.Pow):
-        if p.free_symbols <= set(subs) and _too_large(p.base.xreplace(floats), p.exp.xreplace(floats)):
-            raise ValueTooLarge(str(p))
+    _Sizes().bits(expr, {s: sympy.Float(v) for s, v in subs.items()})
     return expr.xreplace(subs).doit()
 
 
@@ -620,9 +695,15 @@ def _show(v: int | Fraction) -> int | str:
 
 def _verified_in_scope(scope: Any, rows: list[_Row], rep: ConjectureReport) -> Iterator[_Row]:
     """The verified rows in ``scope``; every row in scope is counted in ``rep``, the others skipped there
-    by their status."""
+    by their status. A row whose scope is too large to judge is counted and skipped, saying so."""
     for row in rows:
-        if not _in_scope(scope, row.values):
+        try:
+            inside = _in_scope(scope, row.values)
+        except ValueTooLarge as exc:
+            rep.rows_in_scope += 1
+            rep.skip(f"its scope has {exc}")
+            continue
+        if not inside:
             continue
         rep.rows_in_scope += 1
         if row.status != "verified":
@@ -644,7 +725,7 @@ def _check_conjecture(c: Conjecture, rows: list[_Row]) -> ConjectureReport:
             try:
                 left, right = _number(_evaluate(cl.left, row.values)), _number(_evaluate(cl.right, row.values))
             except ValueTooLarge as exc:
-                why = f"{cl.text} has a power past {MAX_POWER_BITS:,} bits ({exc})"
+                why = f"{cl.text} has {exc}"
                 break
             if left is None or right is None:
                 why = f"{cl.text} has no value (division by zero?)"
@@ -681,7 +762,11 @@ def _check_invariance(c: Invariance, rows: list[_Row]) -> ConjectureReport:
                            groups_held=0)
     groups: dict[tuple, list[_Row]] = {}
     for row in _verified_in_scope(c.scope, rows, rep):
-        key = tuple(_key_part(p, row) for p in c.key)
+        try:
+            key = tuple(_key_part(p, row) for p in c.key)
+        except ValueTooLarge as exc:
+            rep.skip(f"its key has {exc}")
+            continue
         if any(k is None for k in key):
             rep.skip("its key is undefined")
             continue

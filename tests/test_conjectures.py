@@ -286,8 +286,53 @@ def atlas_cli(*args: str):
 def test_check_prints_the_verdicts_and_the_counterexamples(atlas_dir):
     res = atlas_cli("check", str(atlas_dir))
     assert res.exit_code == 0, res.output
-    assert "one hidden layer, one data point" in res.stdout and "reversal: counterexamples" in res.stdout
-    assert "fails" in res.stdout and "holds" in res.stdout
+    assert "one hidden layer, one data point: holds" in res.stdout and "reversal: fails" in res.stdout
+    assert "counterexamples:" in res.stdout
+
+
+def _reversal_counterexamples(frame) -> int:
+    """The rows and columns that differ from the first row of their group (widths up to reversal, m)."""
+    groups: dict = {}
+    for rec in frame[frame["status"] == "verified"].to_dict("records"):
+        widths = tuple(int(w) for w in rec["widths"].split(","))
+        groups.setdefault((min(widths, widths[::-1]), rec["m"]), []).append(rec)
+    return sum(rec[col] != members[0][col] for members in groups.values() for rec in members[1:]
+               for col in ("N_C", "N_C_star"))
+
+
+def test_check_at_80_columns_says_what_it_shows_with_every_word_whole(atlas_dir, reports, frame):
+    """COLUMNS=80: no line is longer, no word is cut (every word of every name, claim, scope and reason is
+    there whole); an invariance's groups are under its rows (tested, holding, failing), and the heading of
+    the counterexamples counts counterexamples (rows and columns), not the rows that fail."""
+    import re
+    res = CliRunner().invoke(_group(), ["check", str(atlas_dir)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert max(len(line) for line in res.stdout.splitlines()) <= 80 and "…" not in res.stdout
+    words = set(res.stdout.split())
+    for r in reports.values():
+        for text in [r.name, r.scope, *r.claims, *(f"{why}: {n:,}" for why, n in r.skipped.items())]:
+            assert set(text.split()) <= words, text
+    invariances = [r for r in reports.values() if r.kind == "invariance"]
+    assert len(invariances) == 3
+    for r in invariances:
+        assert r.groups_tested is not None and r.groups_held is not None
+        assert re.search(rf"^ +groups +{r.groups_tested:,} +{r.groups_held:,} +{r.groups_tested - r.groups_held:,} *$",
+                         res.stdout, re.M), r.name
+    rev = reports["reversal"]
+    assert rev.n_counterexamples == _reversal_counterexamples(frame) != rev.rows_failed
+    assert f"The first {cj.MAX_COUNTEREXAMPLES} of {rev.n_counterexamples:,} counterexamples:" in res.stdout
+
+
+def test_a_report_prints_its_verdict(reports):
+    rev = reports["reversal"]
+    assert rev.groups_tested is not None and rev.groups_held is not None
+    assert str(rev) == (f"reversal: fails on {rev.rows_failed:,} of {rev.rows_checked:,} rows checked "
+                        f"({rev.groups_tested - rev.groups_held:,} of {rev.groups_tested:,} groups); "
+                        f"{rev.rows_skipped:,} skipped")
+    assert str(reports["one hidden layer, one data point"]) == ("one hidden layer, one data point: holds on 27 of 27 "
+                                                                "rows checked; 1 skipped")
+    bkk = reports["BKK bounds"]
+    assert str(bkk) == f"BKK bounds: untested, no row checked; {bkk.rows_in_scope:,} skipped"
 
 
 def test_check_as_json_and_markdown(atlas_dir, tmp_path):
@@ -299,7 +344,9 @@ def test_check_as_json_and_markdown(atlas_dir, tmp_path):
     assert by_name["one hidden layer, one data point"]["rows_held"] == 27
     md = atlas_cli("check", str(atlas_dir), "--format", "markdown")
     assert md.exit_code == 0 and "| one hidden layer, one data point |" in md.stdout
-    assert "Counterexamples to *reversal*" in md.stdout
+    rev = by_name["reversal"]
+    assert f"Counterexamples to *reversal* (the first 5 of {rev['n_counterexamples']:,} counterexamples):" in md.stdout
+    assert f"| {rev['rows_held']:,}<br>{rev['groups_held']:,} groups |" in md.stdout
 
 
 def test_check_with_a_file_of_ones_own(atlas_dir, tmp_path):
@@ -324,13 +371,16 @@ def test_check_bad_input_is_one_error_line(atlas_dir, tmp_path, content, words):
     assert words in error_line(atlas_cli(*args))
 
 
-def test_report_writes_the_page_and_its_script(atlas_dir, tmp_path):
+def test_report_writes_the_page_and_its_script(atlas_dir, tmp_path, reports):
     site = tmp_path / "site"
     res = atlas_cli("report", str(atlas_dir), "-o", str(site))
     assert res.exit_code == 0, res.output
     page = (site / "index.html").read_text()
     assert (site / "assets" / "plotly.min.js").stat().st_size > 1_000_000
-    assert '<script src="assets/plotly.min.js">' in page and "1,921" in page and "Counterexamples" in page
+    assert '<script src="assets/plotly.min.js">' in page and "1,921" in page
+    rev = reports["reversal"]     # its groups that hold and fail, and how many counterexamples are shown
+    assert f"Counterexamples (the first 5 of {rev.n_counterexamples:,} counterexamples):" in page
+    assert f"{rev.rows_held:,}<br><small>{rev.groups_held:,} groups</small>" in page
     # nothing to load from elsewhere: no script, style sheet or image from an address
     import re
     assert not re.search(r"""<(script|link|img|iframe)[^>]+(src|href)=["']?(https?:)?//""", page)

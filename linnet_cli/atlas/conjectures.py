@@ -335,9 +335,20 @@ class ConjectureReport:
 
     ``rows_in_scope`` rows are in its scope; of those, ``rows_checked`` were checked (the others are in
     ``skipped``, by reason: disputed or not verified rows, empty values, undefined variables; for an
-    invariance also rows alone in their group), ``rows_held`` satisfy it and ``rows_failed`` do not; the
-    first :data:`MAX_COUNTEREXAMPLES` failures are in ``counterexamples``. For an invariance
-    ``groups_tested`` counts the groups of two rows or more and ``groups_held`` those that agree."""
+    invariance also rows alone in their group), ``rows_held`` satisfy it and ``rows_failed`` do not.
+    ``n_counterexamples`` counts the counterexamples, the first :data:`MAX_COUNTEREXAMPLES` of which are in
+    ``counterexamples``: one per failing row of a conjecture (its first failing claim), one per row and
+    column of an invariance that differ from the first row of its group. For an invariance
+    ``groups_tested`` counts the groups of two rows or more and ``groups_held`` those that agree (every
+    row of a group that disagrees counts as failing).
+
+    Printed, it is one line with its verdict:
+
+    >>> r = ConjectureReport("reversal", "invariance", "s", "", [], "shipped", rows_in_scope=9, rows_checked=6,
+    ...                      rows_held=2, rows_failed=4, skipped={"not verified": 3}, groups_tested=3, groups_held=1)
+    >>> print(r)
+    reversal: fails on 4 of 6 rows checked (2 of 3 groups); 3 skipped
+    """
 
     name: str
     kind: str
@@ -351,6 +362,7 @@ class ConjectureReport:
     rows_failed: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     counterexamples: list[Counterexample] = field(default_factory=list)
+    n_counterexamples: int = 0
     groups_tested: int | None = None
     groups_held: int | None = None
 
@@ -365,10 +377,35 @@ class ConjectureReport:
     def rows_skipped(self) -> int:
         return sum(self.skipped.values())
 
+    @property
+    def groups_failed(self) -> int | None:
+        """The groups of an invariance whose rows disagree (None for a conjecture)."""
+        if self.groups_tested is None:
+            return None
+        return self.groups_tested - (self.groups_held or 0)
+
+    def __str__(self) -> str:
+        """The verdict and the counts behind it, in one line."""
+        if self.verdict == "untested":
+            return f"{self.name}: untested, no row checked; {self.rows_skipped:,} skipped"
+        fails = self.verdict == "fails"
+        groups = ""
+        if self.groups_tested is not None:
+            groups = f" ({self.groups_failed if fails else self.groups_held:,} of {self.groups_tested:,} groups)"
+        return (f"{self.name}: {self.verdict} on {self.rows_failed if fails else self.rows_held:,} of "
+                f"{self.rows_checked:,} rows checked{groups}; {self.rows_skipped:,} skipped")
+
+    def counterexamples_heading(self) -> str:
+        """What ``counterexamples`` holds, in words: all of them, or the first few of how many."""
+        shown, n = len(self.counterexamples), self.n_counterexamples
+        noun = "counterexample" if n == 1 else "counterexamples"
+        return f"the first {shown} of {n:,} {noun}" if n > shown else f"{n:,} {noun}"
+
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
     def fail(self, example: Counterexample) -> None:
+        self.n_counterexamples += 1
         if len(self.counterexamples) < MAX_COUNTEREXAMPLES:
             self.counterexamples.append(example)
 

@@ -46,41 +46,56 @@ def _skipped(r: ConjectureReport) -> str:
     return "; ".join(f"{why}: {n:,}" for why, n in r.skipped.items()) or "none"
 
 
+#: Colours of the verdicts in the terminal.
+VERDICT_COLOURS = {"holds": "green", "fails": "red", "untested": "yellow"}
+
+
 def reports_view(reports: Sequence[ConjectureReport], directory: str) -> list:
-    """The reports as rich renderables: one table of verdicts, then the counterexamples of each failure."""
+    """The reports as rich renderables: a table of the verdicts and their counts (rows, and for an
+    invariance also the groups of rows), then each conjecture's claims, scope, skipped rows by reason and
+    first counterexamples. Long texts are under the table, where they have the terminal's width: at 80
+    columns every word is whole."""
     from rich import box
+    from rich.console import Group
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
     from ..render import fmt, plain
-    colour = {"holds": "green", "fails": "red", "untested": "yellow"}
-    table = Table(title=plain(f"Conjectures on the atlas {directory}"), box=box.SIMPLE_HEAVY,
-                  caption="Rows: in the conjecture's scope, checked (verified, every value there), where it holds or "
-                          "fails, skipped (and why).")
-    for head, justify in (("conjecture", "left"), ("verdict", "left"), ("in scope", "right"), ("checked", "right"),
-                          ("hold", "right"), ("fail", "right"), ("skipped", "left")):
-        table.add_column(head, justify=justify)   # type: ignore[arg-type]
+    table = Table(title=plain(f"Conjectures on the atlas {directory}"), box=box.SIMPLE_HEAVY, caption_justify="left",
+                  caption="Rows of each scope: checked (verified, with every value the claims need), where it "
+                          "holds or fails, skipped (why: below); for an invariance also its groups of rows.")
+    for head in ("conjecture", "verdict", "in scope", "checked", "hold", "fail", "skipped"):
+        table.add_column(head, justify="left" if head in ("conjecture", "verdict") else "right")
     for r in reports:
-        name = Text(r.name, style="bold")
-        name.append("\n" + "\n".join(r.claims), style="dim")
-        if r.scope:
-            name.append(f"\nscope: {r.scope}", style="dim")
-        checked = fmt(r.rows_checked) + (f"\n{r.groups_tested:,} groups" if r.groups_tested is not None else "")
-        table.add_row(name, Text(r.verdict, style=colour[r.verdict]), fmt(r.rows_in_scope), checked,
-                      fmt(r.rows_held), fmt(r.rows_failed), plain(_skipped(r)))
+        table.add_row(Text.assemble(plain(r.name), style="bold"),
+                      Text(r.verdict, style=VERDICT_COLOURS[r.verdict]), fmt(r.rows_in_scope), fmt(r.rows_checked),
+                      fmt(r.rows_held), fmt(r.rows_failed), fmt(r.rows_skipped))
+        if r.groups_tested is not None:
+            table.add_row(Text("  groups", style="dim"), "", "", fmt(r.groups_tested), fmt(r.groups_held),
+                          fmt(r.groups_failed), "")
     parts: list = [table]
     for r in reports:
-        if not r.counterexamples:
-            continue
-        shown = len(r.counterexamples)
-        ex = Table(title=plain(f"{r.name}: counterexamples" + (f" (the first {shown} of {r.rows_failed:,} rows)"
-                                                               if r.rows_failed > shown else "")),
-                   box=box.SIMPLE, title_justify="left")
-        for head in ("widths", "m", "claim", "observed", "predicted"):
-            ex.add_column(head, justify="right" if head in ("m", "observed", "predicted") else "left")
-        for e in r.counterexamples:
-            ex.add_row(e.widths, fmt(e.m), plain(e.claim), fmt(e.observed), fmt(e.predicted))
-        parts.append(ex)
+        title = Text.assemble(plain(r.name), ": ", style="bold")
+        title.append(r.verdict, style=VERDICT_COLOURS[r.verdict])
+        facts = Table.grid(padding=(0, 2))
+        facts.add_column(style="dim", no_wrap=True)
+        facts.add_column()
+        facts.add_row("claims", Text("\n").join(plain(c) for c in r.claims))
+        facts.add_row("scope", plain(r.scope or "every row"))
+        facts.add_row("skipped", Text("\n").join(plain(f"{why}: {n:,}") for why, n in r.skipped.items()) or "none")
+        block: list = [Text(), title, Padding(facts, (0, 0, 0, 2), expand=False)]
+        if r.counterexamples:
+            ex = Table(title=plain(r.counterexamples_heading().capitalize() + ":"), title_justify="left",
+                       box=box.SIMPLE)
+            for col in ("widths", "m", "claim", "observed", "predicted"):
+                # a count too long for its column goes on the next line, never cut off
+                ex.add_column(col, justify="left" if col in ("widths", "claim") else "right",
+                              overflow="fold" if col in ("observed", "predicted") else "ellipsis")
+            for e in r.counterexamples:
+                ex.add_row(e.widths, fmt(e.m), plain(e.claim), fmt(e.observed), fmt(e.predicted))
+            block.append(Padding(ex, (0, 0, 0, 2), expand=False))
+        parts.append(Group(*block))
     return parts
 
 
@@ -92,19 +107,24 @@ def reports_json(reports: Sequence[ConjectureReport], directory: str) -> str:
 
 
 def reports_markdown(reports: Sequence[ConjectureReport], directory: str) -> str:
-    """The reports as a markdown table, then each failure's counterexamples."""
+    """The reports as a markdown table (rows, and for an invariance its groups of rows too), then each
+    failure's counterexamples."""
     from ...export import markdown_escape as esc, thousands
+
+    def count(rows: int, groups: int | None) -> str:
+        return thousands(rows) + (f"<br>{thousands(groups)} groups" if groups is not None else "")
     lines = [f"**Conjectures on the atlas {esc(directory)}**", "",
              "| conjecture | claims | scope | verdict | in scope | checked | hold | fail | skipped |",
              "|---|---|---|---|--:|--:|--:|--:|---|"]
     for r in reports:
         claims = "<br>".join(f"`{c}`" for c in r.claims)
         lines.append(f"| {esc(r.name)} | {claims} | {('`' + r.scope + '`') if r.scope else 'every row'} | "
-                     f"{r.verdict} | {thousands(r.rows_in_scope)} | {thousands(r.rows_checked)} | "
-                     f"{thousands(r.rows_held)} | {thousands(r.rows_failed)} | {esc(_skipped(r))} |")
+                     f"{r.verdict} | {thousands(r.rows_in_scope)} | {count(r.rows_checked, r.groups_tested)} | "
+                     f"{count(r.rows_held, r.groups_held)} | {count(r.rows_failed, r.groups_failed)} | "
+                     f"{esc(_skipped(r))} |")
     for r in reports:
         if r.counterexamples:
-            lines += ["", f"Counterexamples to *{esc(r.name)}* ({thousands(r.rows_failed)} rows fail):", "",
+            lines += ["", f"Counterexamples to *{esc(r.name)}* ({r.counterexamples_heading()}):", "",
                       "| widths | m | claim | observed | predicted |", "|---|--:|---|--:|--:|"]
             lines += [f"| {e.widths} | {e.m} | `{e.claim}` | {thousands(e.observed)} | {thousands(e.predicted)} |"
                       for e in r.counterexamples]

@@ -349,6 +349,17 @@ def test_check_as_json_and_markdown(atlas_dir, tmp_path):
     assert f"| {rev['rows_held']:,}<br>{rev['groups_held']:,} groups |" in md.stdout
 
 
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
+def test_check_says_what_it_wrote(atlas_dir, tmp_path, fmt):
+    """-o FILE: one line on stderr, as `linnet atlas report` says what it wrote; nothing on stdout."""
+    out = tmp_path / f"check.{fmt}"
+    res = atlas_cli("check", str(atlas_dir), "--format", fmt, "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert res.stdout == "" and res.stderr == f"wrote {out} ({out.stat().st_size:,} bytes)\n"
+    to_stdout = atlas_cli("check", str(atlas_dir), "--format", "json", "-o", "-")
+    assert to_stdout.stderr == "" and json.loads(to_stdout.stdout)["schema"] == "linnet.atlas-check/1"
+
+
 def test_check_with_a_file_of_ones_own(atlas_dir, tmp_path):
     mine = tmp_path / "mine.toml"
     mine.write_text("[[conjecture]]\nname = 'at least the origin'\nstatement = 's'\nclaims = ['N_C >= 1']\n")

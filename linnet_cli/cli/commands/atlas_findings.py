@@ -3,6 +3,7 @@ terminal (:func:`linnet_cli.atlas.conjectures.check_conjectures`) and as a page 
 (:func:`linnet_cli.atlas.page.write_report`). The ``atlas`` group adds both commands."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
 
@@ -164,6 +165,8 @@ def check(directory: str, files: tuple[str, ...], no_shipped: bool, fmt: str, ou
         write_text(reports_json(reports, directory), output)
     else:
         write_text(reports_markdown(reports, directory), output)
+    if output not in (None, "-"):     # as `linnet atlas report` says what it wrote, on stderr
+        click.echo(f"wrote {output} ({Path(output).stat().st_size:,} bytes)", err=True)
 
 
 @click.command()

@@ -416,6 +416,53 @@ def test_a_damaged_csv_row_is_named(small, tmp_path, monkeypatch):
         load_atlas(copy)
 
 
+@pytest.mark.parametrize("kind, column, value, message", [
+    ("csv", "N_C", "abc", "column N_C holds 'abc', not a non-negative integer"),
+    ("csv", "spot_check", "maybe", "column spot_check holds 'maybe', not True or False"),
+    ("csv", "seconds", "slow", "column seconds holds 'slow', not a number"),
+    ("csv", "trace_residual", "tiny", "column trace_residual holds 'tiny', not a number"),
+    ("csv", "m", "", "column m is empty"),
+    ("parquet", "N_C", "abc", "column N_C holds 'abc', not a non-negative integer"),
+    ("parquet", "spot_check", "maybe", "column spot_check holds 'maybe', not True or False"),
+    ("parquet", "seconds", "slow", "column seconds holds 'slow', not a number"),
+    ("parquet", "m", "two", "column m holds 'two', not a non-negative integer"),
+])
+def test_a_damaged_cell_is_named_by_its_row_and_column(small, tmp_path, monkeypatch, kind, column, value, message):
+    """A cell of atlas.csv or atlas.parquet edited to a value of another type: one Error line naming the
+    file, the row (its number, widths and m; m=? when m is the empty cell) and the column, exit code 2."""
+    import shutil
+    copy = tmp_path / "copy"
+    shutil.copytree(small.directory, copy)
+    path = copy / f"atlas.{kind}"
+    if kind == "csv":
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        monkeypatch.setitem(sys.modules, "pyarrow", None)       # the csv is read without pyarrow
+    else:
+        frame = pd.read_parquet(path)
+        frame[column] = [None if pd.isna(v) else str(v) for v in frame[column]]   # a column of text
+    widths, m = frame.loc[2, "widths"], frame.loc[2, "m"]
+    frame.loc[2, column] = value
+    if kind == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    row = f"row 3 ({widths} m={(value or '?') if column == 'm' else m})"
+    assert error_line(run("atlas", "check", str(copy))) == f"Error: not a linnet atlas: {path}: {row}: {message}"
+
+
+def test_a_parquet_file_that_cannot_be_read_is_said_in_full(small, tmp_path):
+    import shutil
+    copy = tmp_path / "copy"
+    shutil.copytree(small.directory, copy)
+    (copy / "atlas.parquet").write_bytes(b"not a parquet file, " * 20)
+    try:
+        pd.read_parquet(copy / "atlas.parquet")
+    except Exception as exc:     # pyarrow's own text, whatever its version says
+        why = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    line = error_line(run("atlas", "check", str(copy)))
+    assert line == f"Error: not a linnet atlas: {copy / 'atlas.parquet'}: cannot be read ({why})" and len(why) > 120
+
+
 def test_the_readme_documents_the_schema():
     import re
     from pathlib import Path

@@ -111,51 +111,66 @@ def _bad(where: str, why: str) -> InputError:
     return InputError(f"not a linnet atlas: {where}: {why}")
 
 
-def _integers(values: Any, name: str, where: str) -> Any:
-    """A column of non-negative integers (csv text, numbers or nulls) as nullable Int64."""
+#: Cells of a bool column, as csv text or parquet values.
+_BOOLS = {True: True, False: False, "True": True, "False": False, "true": True, "false": False}
+
+
+def _cell(value: Any, dtype: str) -> Any:
+    """A cell (csv text, a parquet value, or None when empty) as a value of ``dtype`` (None: empty); a
+    ValueError saying what is wrong with it otherwise ("holds 'x', not a number")."""
+    from ..studies.run import cell_integer
+    if dtype == "Int64":
+        try:
+            return cell_integer(value)
+        except ValueError:
+            raise ValueError(f"holds {value!r}, not a non-negative integer") from None
+    if dtype in ("Float64", "float64"):
+        try:
+            number = None if value is None or (isinstance(value, str) and not value.strip()) else float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"holds {value!r}, not a number") from None
+        if number is None or math.isnan(number):
+            if dtype == "float64":
+                raise ValueError("is empty")
+            return None
+        return number
+    if dtype == "bool":
+        try:
+            return _BOOLS[value]
+        except (KeyError, TypeError):
+            raise ValueError(f"holds {value!r}, not True or False") from None
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"holds {value!r}, not text")
+    return "" if value is None else value
+
+
+def _row_name(frame: pd.DataFrame, k: int) -> str:
+    """Row ``k`` (from 0) of a frame not typed yet, as errors name it: ``row 5 (1,1,2 m=2)``."""
     import pandas as pd
 
-    from ..studies.run import cell_integer
-    out = []
-    for v in values.astype(object).where(values.notna(), None):
-        try:
-            out.append(cell_integer(v))
-        except ValueError:
-            raise _bad(where, f"column {name} holds {v!r}, not a non-negative integer") from None
-    return pd.array(out, dtype="Int64")
+    def text(v: Any) -> str:
+        empty = v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
+        return "?" if empty else str(v)
+    return f"row {k + 1} ({text(frame['widths'].iloc[k])} m={text(frame['m'].iloc[k])})"
 
 
 def _typed(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     """``frame`` with every column of :data:`SCHEMA` in its dtype (from csv text, parquet or records);
-    InputError naming the column and the value that is not of its type."""
+    InputError naming the row (its widths and m), the column and the value that is not of its type."""
     import pandas as pd
     out = {}
     for name, dtype, _ in SCHEMA:
         col = frame[name]
-        if dtype == "Int64":
-            out[name] = _integers(col, name, where)
-        elif dtype in ("Float64", "float64"):
-            cells = col.astype(object).where(col.notna(), None)
+        values = []
+        for k, v in enumerate(col.astype(object).where(col.notna(), None)):
             try:
-                values = [None if v is None or (isinstance(v, str) and v.strip() == "") else float(v) for v in cells]
-            except (TypeError, ValueError):
-                raise _bad(where, f"column {name} holds a value that is not a number") from None
-            out[name] = pd.array(values, dtype="Float64")
-            if dtype == "float64":
-                if out[name].isna().any():
-                    raise _bad(where, f"column {name} has an empty cell")
-                out[name] = out[name].astype("float64")
-        elif dtype == "bool":
-            words = {True: True, False: False, "True": True, "False": False, "true": True, "false": False}
-            try:
-                out[name] = pd.array([words[v] for v in col.astype(object)], dtype="bool")
-            except (KeyError, TypeError):
-                raise _bad(where, f"column {name} holds a value that is not True or False") from None
-        else:
-            cells = col.astype(object).where(col.notna(), None)
-            if any(v is not None and not isinstance(v, str) for v in cells):
-                raise _bad(where, f"column {name} holds a value that is not text")
-            out[name] = pd.array(["" if v is None else v for v in cells], dtype="string")
+                values.append(_cell(v, dtype))
+            except ValueError as exc:
+                raise _bad(where, f"{_row_name(frame, k)}: column {name} {exc}") from None
+        kind: Any = "Float64" if dtype == "float64" else dtype     # float64: no nulls (refused above)
+        out[name] = pd.array(values, dtype=kind)
+        if dtype == "float64":
+            out[name] = out[name].astype("float64")
     return pd.DataFrame(out, columns=list(COLUMNS))
 
 
@@ -172,14 +187,14 @@ def check_frame(frame: pd.DataFrame, where: str) -> pd.DataFrame:
                if extra else "its columns are not in the schema's order")
         raise _bad(where, f"{why} (the columns of {ATLAS_SCHEMA} are {', '.join(COLUMNS[:4])}, ...)")
     typed = _typed(frame, where)
-    seen: set[tuple[str, int]] = set()
-    for i, rec in enumerate(typed.astype(object).where(typed.notna(), None).to_dict("records"), 1):
+    seen: set[tuple[str, Any]] = set()
+    for k, rec in enumerate(typed.astype(object).where(typed.notna(), None).to_dict("records")):
         problem = _record_problem(rec)
-        key = (str(rec["widths"]), int(rec["m"]))
+        key = (str(rec["widths"]), rec["m"])
         if problem is None and key in seen:
             problem = "a second row of this shape and m"
         if problem is not None:
-            raise _bad(where, f"row {i} ({rec['widths']} m={rec['m']}): {problem}")
+            raise _bad(where, f"{_row_name(frame, k)}: {problem}")
         seen.add(key)
     return typed
 
@@ -314,6 +329,11 @@ def _read_sidecar(directory: Path) -> dict[str, Any]:
     return meta
 
 
+def _one_line(exc: BaseException) -> str:
+    """An exception's text whole, on one line (pandas' and pyarrow's may span several)."""
+    return " ".join(str(exc).split())
+
+
 def _read_rows(directory: Path) -> pd.DataFrame:
     """The rows of the dataset files: parquet when pyarrow is there and the file is, else csv."""
     import pandas as pd
@@ -322,14 +342,14 @@ def _read_rows(directory: Path) -> pd.DataFrame:
         try:
             frame = pd.read_parquet(parquet)
         except Exception as exc:     # pyarrow raises its own kinds for a damaged file
-            raise _bad(str(parquet), f"cannot be read ({type(exc).__name__}: {str(exc)[:120]})") from None
+            raise _bad(str(parquet), f"cannot be read ({type(exc).__name__}: {_one_line(exc)})") from None
         return check_frame(frame, str(parquet))
     if not csv.is_file():
         raise _bad(str(directory), f"no {CSV}" + ("" if parquet.is_file() else f" and no {PARQUET}"))
     try:
         frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
     except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
-        raise _bad(str(csv), f"cannot be read ({str(exc)[:120]})") from None
+        raise _bad(str(csv), f"cannot be read ({_one_line(exc)})") from None
     return check_frame(frame, str(csv))
 
 

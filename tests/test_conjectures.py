@@ -382,6 +382,19 @@ def test_check_bad_input_is_one_error_line(atlas_dir, tmp_path, content, words):
     assert words in error_line(atlas_cli(*args))
 
 
+def test_the_atlas_commands_name_their_argument_directory():
+    """One name for the atlas directory, in every command's help and in the README."""
+    import re
+
+    from cli_helpers import run
+    for command in ("run", "check", "report"):
+        res = run("atlas", command, "--help")
+        assert res.exit_code == 0 and f"atlas {command} [OPTIONS] DIRECTORY\n" in res.stdout
+        assert not re.search(r"\bDIR\b", res.stdout), command
+    assert "Missing argument 'DIRECTORY'" in error_line(run("atlas", "check"))
+    assert not re.search(r"\bDIR\b", (ROOT / "README.md").read_text())
+
+
 def test_report_writes_the_page_and_its_script(atlas_dir, tmp_path, reports):
     site = tmp_path / "site"
     res = atlas_cli("report", str(atlas_dir), "-o", str(site))

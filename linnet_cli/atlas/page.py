@@ -1,4 +1,4 @@
-"""The atlas as a web page that works offline: ``linnet atlas report DIR -o SITE``.
+"""The atlas as a web page that works offline: ``linnet atlas report DIRECTORY -o SITE``.
 
 SITE gets ``index.html`` and ``assets/plotly.min.js``; nothing is fetched from the network when the page
 is opened from disk. The table is DataTables through itables (sort by a column, search, and a search

@@ -133,7 +133,7 @@ def reports_markdown(reports: Sequence[ConjectureReport], directory: str) -> str
 
 
 @click.command()
-@click.argument("directory", metavar="DIR")
+@click.argument("directory")
 @conjecture_options
 @click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="table", show_default=True,
               help="Output format.")
@@ -141,7 +141,7 @@ def reports_markdown(reports: Sequence[ConjectureReport], directory: str) -> str
 def check(directory: str, files: tuple[str, ...], no_shipped: bool, fmt: str, output: str | None) -> None:
     """Check conjectures against an atlas: where each holds, and its first counterexamples.
 
-    DIR is an atlas (linnet atlas run). The conjectures are linnet's own
+    DIRECTORY is an atlas (linnet atlas run). The conjectures are linnet's own
     (configs/conjectures.toml: the H = 1, m = 1 formulas for N_C and N_C*, the
     bounds, the min(d_x, m) rule, reversal of the widths) and those of
     --conjectures FILE. Only verified rows are checked; the others are counted
@@ -170,13 +170,13 @@ def check(directory: str, files: tuple[str, ...], no_shipped: bool, fmt: str, ou
 
 
 @click.command()
-@click.argument("directory", metavar="DIR")
+@click.argument("directory")
 @click.option("--output", "-o", "site", metavar="SITE", required=True,
               help="The directory to write the page into (index.html and assets/; created if missing).")
 @conjecture_options
 @click.option("--title", default="linnet atlas", show_default=True, help="The page's title.")
 def report(directory: str, site: str, files: tuple[str, ...], no_shipped: bool, title: str) -> None:
-    """Write the atlas as a web page that works offline: SITE/index.html.
+    """Write the atlas DIRECTORY as a web page that works offline: SITE/index.html.
 
     The page has the atlas as a table to sort and filter, plots (N_C and N_C*
     against N by H, the share of torus points, completeness, time per shape),

@@ -479,6 +479,7 @@ def test_a_power_in_a_sums_term_is_judged_at_every_index(atlas_dir, tmp_path):
     ("N_C <= Sum(Sum(10^(10^s), (s, 0, r)), (r, 0, 9))", "the Sum has a power past 1,000,000 bits (10**(10**s))"),
     ("N_C <= Product(2^(10^4), (r, 1, 200))", "the Product has a product past 1,000,000 bits"),
     ("N_C <= Sum(r, (r, 1, 10^12))", "the Sum has more than 1,000 terms to add or multiply"),
+    ("N_C <= Product(factorial(1000*r), (r, 1, 30))", "the Product has a product past 1,000,000 bits"),
 ])
 def test_a_constant_sum_too_large_to_compute_is_refused_when_read(claim, words):
     with pytest.raises(InputError) as info:
@@ -502,3 +503,74 @@ def test_sizes_too_large_skip_rows_in_claims_scopes_and_keys(frame):
     assert scope.rows_in_scope == scope.rows_checked + scope.rows_skipped
     assert key.skipped["its key has a power past 1,000,000 bits (2**(100000*CBB))"] == int(
         (verified["CBB"] * 10 ** 5 > cj.MAX_POWER_BITS).sum())
+
+
+def test_a_factorial_or_binomial_too_large_skips_its_rows(atlas_dir, tmp_path):
+    """factorial and binomial of a row's values (CBB up to 1.9·10^15) are judged before sympy computes them,
+    in Sums and Products at every value of the index: the rows that make them past MAX_POWER_BITS bits are
+    skipped, saying why, within seconds (unguarded, factorial(CBB) and binomial(CBB^2, CBB) run for good or
+    until memory runs out). In a process of its own, with a time and a memory limit."""
+    import subprocess
+
+    from cli_helpers import LINNET
+    mine = tmp_path / "combinatorial.toml"
+    claims = {"factorial": "N_C <= factorial(CBB)", "binomial": "N_C <= binomial(CBB^2, CBB)",
+              "sum": "N_C <= Sum(factorial(10^r), (r, 0, N))",
+              "product": "N_C <= Product(binomial(10^12, 10^(2*r)), (r, 0, d))"}
+    mine.write_text("".join(f"[[conjecture]]\nname = '{name}'\nstatement = 's'\nclaims = ['{claim}']\n"
+                            for name, claim in claims.items()))
+    proc = subprocess.run(LINNET + ["atlas", "check", str(atlas_dir), "--conjectures", str(mine), "--no-shipped",
+                                    "--format", "json"], capture_output=True, text=True, timeout=120,
+                          preexec_fn=_rlimit_memory)
+    assert proc.returncode == 0, proc.stderr
+    got = {c["name"]: c for c in json.loads(proc.stdout)["conjectures"]}
+    cbb = [rec["CBB"] for rec in atlas_records() if rec["status"] == "verified"]
+    n = [rec["N"] for rec in atlas_records() if rec["status"] == "verified"]
+    # log2(CBB!) passes a million bits between CBB = 59,049 (850,000 bits, computed) and 117,649 (1.8 million)
+    assert got["factorial"]["skipped"]["N_C <= factorial(CBB) has a factorial past 1,000,000 bits "
+                                       "(factorial(CBB))"] == sum(c > 10 ** 5 for c in cbb)
+    # binomial(CBB^2, CBB) is at most CBB^(2 CBB): 561,000 bits at CBB = 19,683, 1.9 million at 59,049
+    assert got["binomial"]["skipped"]["N_C <= binomial(CBB^2, CBB) has a binomial past 1,000,000 bits "
+                                      "(binomial(CBB**2, CBB))"] == sum(c > 20_000 for c in cbb)
+    # factorial(10^5) has 1.5 million bits: the rows with N >= 5 are skipped
+    assert got["sum"]["skipped"]["N_C <= Sum(factorial(10^r), (r, 0, N)) has a factorial past 1,000,000 bits "
+                                 "(factorial(10**r))"] == sum(k >= 5 for k in n)
+    # binomial(10^12, 10^6) is at most 40 million bits: the rows with d >= 3 are skipped
+    assert set(got["product"]["skipped"]) >= {"N_C <= Product(binomial(10^12, 10^(2*r)), (r, 0, d)) has a binomial "
+                                              "past 1,000,000 bits (binomial(1000000000000, 10**(2*r)))"}
+    assert all(c["verdict"] == "holds" and c["rows_checked"] > 0 for c in got.values())
+
+
+@pytest.mark.parametrize("claim,words", [
+    ("N_C <= factorial(10^7)", "factorial(10000000) has more than 1,000,000 bits"),
+    ("N_C <= binomial(10^9, 5*10^8)", "binomial(1000000000, 500000000) has more than 1,000,000 bits"),
+    ("N_C <= Sum(binomial(10^9, r*10^8), (r, 0, 5))",
+     "the Sum has a binomial past 1,000,000 bits (binomial(1000000000, 100000000*r))"),
+])
+def test_a_constant_factorial_or_binomial_too_large_is_refused_when_read(tmp_path, claim, words):
+    """Unguarded, sympy computes a factorial or binomial of numbers as the claim is read (for minutes or
+    for good): in a process of its own, with a time limit, the claim is refused at once, in one line."""
+    import subprocess
+
+    from cli_helpers import LINNET
+    mine = tmp_path / "big.toml"
+    mine.write_text(f"[[conjecture]]\nname = 'big'\nstatement = 's'\nclaims = ['{claim}']\n")
+    proc = subprocess.run(LINNET + ["atlas", "check", str(tmp_path / "no-atlas"), "--conjectures", str(mine)],
+                          capture_output=True, text=True, timeout=60, preexec_fn=_rlimit_memory)
+    lines = proc.stderr.splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("Error: "), proc.stderr
+    assert words in lines[0] and claim in lines[0]
+
+
+def test_ordinary_factorials_and_binomials_are_computed(reports):
+    """The guard leaves ordinary sizes alone: factorial(12), binomials of the shipped conjectures
+    (binomial(d, r), binomial(dy, d)), a factorial of 850,000 bits, a binomial of a large n and a small k."""
+    values = cj.row_values((2, 3, 2), 1, {"CBB": 9})
+    assert cj._evaluate(cj.parse_expression("factorial(12) + binomial(CBB, 4) + binomial(d, 2)"), values) == \
+        479001600 + 126 + 3
+    assert cj._evaluate(cj.parse_expression("binomial(10^12, 3)"), values) == 10 ** 12 * (10 ** 12 - 1) * (
+        10 ** 12 - 2) // 6
+    assert int(cj._evaluate(cj.parse_expression("factorial(59049)"), values)).bit_length() == 850_725
+    shipped = [r for r in reports.values() if any("binomial" in claim for claim in r.claims)]
+    assert shipped and all(r.rows_checked > 0 for r in shipped)
+    assert not any("bits" in why or "terms" in why for r in reports.values() for why in r.skipped)

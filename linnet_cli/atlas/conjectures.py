@@ -95,6 +95,17 @@ class _Reader:
     def fail(self, why: str) -> InputError:
         return InputError(f"{self.where}: {why} in {self.text!r}")
 
+    def judge(self, kind: str, args: Sequence[Any]) -> None:
+        """InputError when ``args`` are numbers whose ``kind`` of value (see :func:`_exact_bits`), which sympy
+        computes as soon as it is made, would take more than MAX_POWER_BITS bits."""
+        if all(a.is_number for a in args) and _exact_bits(kind, args) > MAX_POWER_BITS:
+            try:
+                text = f"the power {args[0]}^{args[1]}" if kind == "power" else f"{kind}({', '.join(map(str, args))})"
+            except ValueError:          # a number of more digits than Python prints
+                text = ""
+            name = text if 0 < len(text) <= 100 else f"the {kind}"     # the message quotes the claim anyway
+            raise self.fail(f"{name} has more than {MAX_POWER_BITS:,} bits")
+
     def symbol(self, name: str) -> sympy.Symbol:
         return self.sp.Symbol(ALIASES.get(name, name), integer=True)
 
@@ -118,9 +129,8 @@ class _Reader:
             make = ops.get(type(node.op))
             if make is None:
                 raise self.fail(f"the operator {type(node.op).__name__} is not allowed")
-            if isinstance(node.op, (ast.Pow, ast.BitXor)) and a.is_number and b.is_number and \
-                    _power_bits(a, b) > MAX_POWER_BITS:
-                raise self.fail(f"the power {a}^{b} has more than {MAX_POWER_BITS:,} bits")
+            if isinstance(node.op, (ast.Pow, ast.BitXor)):
+                self.judge("power", (a, b))
             return make()
         if isinstance(node, ast.UnaryOp):
             v = self.read(node.operand)
@@ -181,6 +191,8 @@ class _Reader:
             raise self.fail(f"{fn} takes {need[0] if need[0] == need[1] else 'one or more'} argument(s), "
                             f"not {len(args)}")
         make = {"binomial": sp.binomial, "factorial": sp.factorial, "abs": sp.Abs, "min": sp.Min, "max": sp.Max}[fn]
+        if fn in ("binomial", "factorial"):
+            self.judge(fn, args)
         return make(*args)
 
     def sum(self, fn: str, args: list[ast.expr]) -> Any:
@@ -571,63 +583,107 @@ def _undefined(name: str, values: dict[str, int | None]) -> str | None:
     return f"{name} is empty"
 
 
-#: Exact powers are computed up to this many bits: an exponent such as 2^CBB (CBB = 7^12) would
-#: otherwise take the machine's memory and hours. Past it, a value counts as having none (skipped).
+#: Exact powers, factorials and binomials are computed up to this many bits: an exponent such as 2^CBB
+#: (CBB = 7^12) or factorial(CBB) would otherwise take the machine's memory and hours. Past it, a value
+#: counts as having none (skipped).
 MAX_POWER_BITS = 10 ** 6
 #: Sums and Products have at most this many terms on a row (nested ones counted together): sympy adds
-#: them one by one (half a second for a thousand), and each term's powers are judged before it is.
+#: them one by one (half a second for a thousand), and each term's sizes are judged before it is.
 MAX_TERMS = 1_000
 
 
 class ValueTooLarge(Exception):
-    """An exact value that would take too long to compute; its text says why (a power past
-    :data:`MAX_POWER_BITS` bits, more than :data:`MAX_TERMS` terms), naming the subexpression."""
+    """An exact value that would take too long to compute; its text says why (a power, factorial or
+    binomial past :data:`MAX_POWER_BITS` bits, more than :data:`MAX_TERMS` terms), naming the subexpression."""
 
 
 def _named(expr: Any) -> str:
     """`` (expr)`` to name a subexpression in a message, or nothing when its text is long (a constant of
-    thousands of digits: the message quotes the claim anyway)."""
-    text = str(expr)
+    thousands of digits: the message quotes the claim anyway; past 4,300 digits, Python does not print it)."""
+    try:
+        text = str(expr)
+    except ValueError:
+        return ""
     return f" ({text})" if len(text) <= 100 else ""
 
 
-def _power_bits(base: Any, exponent: Any) -> float:
-    """About how many bits the exact base^exponent (numbers) takes, judged in floating point; a power
-    that cannot be judged counts as too large. A negative exponent makes as large a denominator."""
+def _log2_factorial(x: float) -> float:
+    """log2(x!) for x >= 0 (through lgamma), infinite past a float's range."""
+    import math
+    try:
+        return math.lgamma(x + 1) / math.log(2)
+    except OverflowError:
+        return math.inf
+
+
+def _exact_bits(kind: str, args: Sequence[Any]) -> float:
+    """About how many bits the exact value of a ``kind`` of numbers takes, as sympy computes it, judged in
+    floating point before it is: a ``"power"`` (base, exponent; a negative exponent makes as large a
+    denominator), a ``"factorial"`` (n) or a ``"binomial"`` (n, k). A value too large for a float counts
+    as too large; one that sympy leaves unevaluated (factorial(1/2)) or that is 0 or 1 takes none. A
+    binomial is judged by its factors (at most n^k), which bound the time sympy takes as well."""
+    import cmath
     import math
 
     import sympy
     try:
-        b, e = abs(complex(sympy.N(base))), float(sympy.N(exponent))
+        values = [complex(sympy.N(a)) for a in args]
     except (TypeError, ValueError, OverflowError):
         return math.inf
-    if b in (0.0, 1.0) or e == 0:
+    if any(cmath.isnan(v) for v in values):     # of nan or zoo (0/0, 1/0), sympy computes nothing
         return 0.0
-    return abs(e) * max(1.0, abs(math.log2(b)))
+    if kind == "power":
+        b, e = abs(values[0]), values[1]
+        if e.imag:
+            return math.inf
+        if b in (0.0, 1.0) or e.real == 0:
+            return 0.0
+        return abs(e.real) * max(1.0, abs(math.log2(b)))
+    if any(cmath.isinf(v) for v in values):
+        return math.inf
+
+    def whole(v: complex) -> bool:
+        return not v.imag and v.real.is_integer() and v.real >= 0
+
+    if kind == "factorial":
+        return _log2_factorial(values[0].real) if whole(values[0]) else 0.0
+    n, k = values
+    if k.imag or not k.real.is_integer():       # sympy's gamma(n + 1) / (gamma(k + 1) gamma(n - k + 1))
+        return sum(_log2_factorial(abs(v)) for v in (n, k, n - k))
+    if k.real < 0:
+        return 0.0
+    if not whole(n):                            # sympy multiplies k factors up to |n| + k, then divides by k!
+        return k.real * math.log2(abs(n) + k.real + 1) + _log2_factorial(k.real)
+    # sympy's binomial(n, k) is binomial(n, j), j = min(k, n - k), at most n^j: it multiplies j factors one
+    # by one on numbers of up to as many bits (binomial(10^6, 5*10^5) takes a minute for its million bits)
+    j = min(k.real, n.real - k.real)
+    return j * math.log2(n.real) if j > 0 else 0.0
 
 
 class _Sizes:
     """Judges the exact values an expression would make before sympy computes them: sympy computes a
-    power of two numbers at once, and a Sum or Product term by term. The powers are judged with the
-    symbols at their values (floats), those inside a Sum or Product at every value of its index."""
+    power, factorial or binomial of numbers at once, and a Sum or Product term by term. Those are judged
+    with the symbols at their values (floats), those inside a Sum or Product at every value of its index."""
 
     def __init__(self) -> None:
         self.terms = 0
 
     def bits(self, expr: Any, at: dict[Any, Any]) -> float:
-        """The bits of the powers and numbers of ``expr`` added up, its symbols at the values ``at`` (powers
-        with other symbols are left out); ValueTooLarge for a power past MAX_POWER_BITS bits or past
-        MAX_TERMS terms."""
+        """The bits of the powers, factorials, binomials and numbers of ``expr`` added up, its symbols at the
+        values ``at`` (those with other symbols are left out); ValueTooLarge for one past MAX_POWER_BITS
+        bits or past MAX_TERMS terms."""
         import sympy
         if isinstance(expr, sympy.Rational):     # a constant power is computed when read: 2^(10^4)
             return float(int(expr.p).bit_length() + int(expr.q).bit_length())
         if isinstance(expr, (sympy.Sum, sympy.Product)):
             return self.series_bits(expr, at)
         own = 0.0
-        if isinstance(expr, sympy.Pow) and expr.free_symbols <= set(at):
-            own = _power_bits(expr.base.xreplace(at), expr.exp.xreplace(at))
+        kind = next((k for t, k in ((sympy.Pow, "power"), (sympy.factorial, "factorial"),
+                                    (sympy.binomial, "binomial")) if isinstance(expr, t)), None)
+        if kind and expr.free_symbols <= set(at):
+            own = _exact_bits(kind, [arg.xreplace(at) for arg in expr.args])
             if own > MAX_POWER_BITS:
-                raise ValueTooLarge(f"a power past {MAX_POWER_BITS:,} bits{_named(expr)}")
+                raise ValueTooLarge(f"a {kind} past {MAX_POWER_BITS:,} bits{_named(expr)}")
         return own + sum(self.bits(arg, at) for arg in expr.args)
 
     def series_bits(self, expr: Any, at: dict[Any, Any], depth: int | None = None) -> float:

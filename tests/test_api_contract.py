@@ -230,6 +230,7 @@ def test_network_accepts_numpy_integers_and_arrays():
     (dict(loop_scale=0), "loop_scale"),
     (dict(loop_spread=(1e2, 1e-2)), "loop_spread"),
     (dict(loop_spread=1.0), "loop_spread"),
+    (dict(unverified_loop_spread=(0.0, 1.0)), "unverified_loop_spread"),
 ])
 def test_monodromy_options_are_checked(kwargs, name):
     _refused(lambda: ln.MonodromyOptions(**kwargs), name)

@@ -146,6 +146,14 @@ def test_expressions_have_their_exact_value(text, value):
     ("min", "min is a function"),
     ("sympy.core", "attributes (a.b) not allowed"),
     ("d @ d", "the operator MatMult is not allowed"),
+    ("binomial(3, 1 < 2)", "1 < 2 is a truth value where a number is needed"),
+    ("1 + (N_C > 2)", "N_C > 2 is a truth value where a number is needed"),
+    ("-(1 < 2)", "1 < 2 is a truth value where a number is needed"),
+    ("min(1, True)", "True is a truth value where a number is needed"),
+    ("Sum(r, (r, 0, d < 2))", "d < 2 is a truth value where a number is needed"),
+    ("(N_C <= 2) < 3", "N_C <= 2 is a truth value where a number is needed"),
+    ("H == 1 and 2", "2 is a number where a truth value is needed"),
+    ("not m", "m is a number where a truth value is needed"),
 ])
 def test_anything_outside_the_language_is_one_input_error(text, words):
     with pytest.raises(InputError) as info:
@@ -373,6 +381,8 @@ def test_check_with_a_file_of_ones_own(atlas_dir, tmp_path):
     ("[[conjecture]\n", "not valid TOML"),
     ("[[conjecture]]\nname = 'x'\nstatement = 's'\nclaims = ['N_C == __class__']", "unknown name '__class__'"),
     ("[[conjecture]]\nname = 'x'\nstatement = 's'\nclaims = ['N_C == N_C.bit_length()']", "attributes"),
+    ("[[conjecture]]\nname = 'x'\nstatement = 's'\nclaims = ['N_C <= binomial(3, 1 < 2)']", "1 < 2 is a truth value"),
+    ("[[conjecture]]\nname = 'x'\nstatement = 's'\nclaims = ['(N_C <= 2) < 3']", "N_C <= 2 is a truth value"),
 ])
 def test_check_bad_input_is_one_error_line(atlas_dir, tmp_path, content, words):
     args = ["check", str(tmp_path / "no-atlas")] if content is None else ["check", str(atlas_dir)]

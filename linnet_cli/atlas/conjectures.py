@@ -122,7 +122,7 @@ class _Reader:
         if isinstance(node, ast.Name):
             return self.name(node.id)
         if isinstance(node, ast.BinOp):
-            a, b = self.read(node.left), self.read(node.right)
+            a, b = self.value(node.left), self.value(node.right)
             ops = {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b,
                    ast.Div: lambda: a / b, ast.FloorDiv: lambda: sp.floor(a / b), ast.Mod: lambda: sp.Mod(a, b),
                    ast.Pow: lambda: a ** b, ast.BitXor: lambda: a ** b}
@@ -133,7 +133,7 @@ class _Reader:
                 self.judge("power", (a, b))
             return make()
         if isinstance(node, ast.UnaryOp):
-            v = self.read(node.operand)
+            v = self.truth(node.operand) if isinstance(node.op, ast.Not) else self.value(node.operand)
             if isinstance(node.op, ast.USub):
                 return -v
             if isinstance(node.op, ast.UAdd):
@@ -142,13 +142,13 @@ class _Reader:
                 return sp.Not(v)
             raise self.fail("the operator ~ is not allowed")
         if isinstance(node, ast.BoolOp):
-            parts = [self.read(v) for v in node.values]
+            parts = [self.truth(v) for v in node.values]
             return sp.And(*parts) if isinstance(node.op, ast.And) else sp.Or(*parts)
         if isinstance(node, ast.Compare):
-            left = self.read(node.left)
+            left = self.value(node.left)
             rels = []
             for op, right_node in zip(node.ops, node.comparators):
-                right = self.read(right_node)
+                right = self.value(right_node)
                 if type(op) not in _RELATIONS:
                     raise self.fail(f"the comparison {type(op).__name__} is not allowed")
                 rels.append(sp.Rel(left, right, _RELATIONS[type(op)]))
@@ -159,6 +159,21 @@ class _Reader:
         what = {ast.Attribute: "attributes (a.b)", ast.Subscript: "subscripts (a[b])", ast.Lambda: "lambda",
                 ast.Tuple: "a tuple outside the limits of Sum or Product"}.get(type(node), type(node).__name__)
         raise self.fail(f"{what} not allowed")
+
+    def value(self, node: ast.AST) -> Any:
+        """:meth:`read` where a number is needed: a comparison or truth value there is refused (sympy
+        would raise a TypeError of its own)."""
+        v = self.read(node)
+        if _is_condition(v):
+            raise self.fail(f"{ast.unparse(node)} is a truth value where a number is needed")
+        return v
+
+    def truth(self, node: ast.AST) -> Any:
+        """:meth:`read` where a truth value is needed (and, or, not): a number there is refused."""
+        v = self.read(node)
+        if not _is_condition(v):
+            raise self.fail(f"{ast.unparse(node)} is a number where a truth value is needed")
+        return v
 
     def name(self, name: str) -> Any:
         if name in self.bound:
@@ -185,7 +200,7 @@ class _Reader:
             raise self.fail(f"{fn} takes no keyword arguments")
         if fn in ("Sum", "Product"):
             return self.sum(fn, node.args)
-        args = [self.read(a) for a in node.args]
+        args = [self.value(a) for a in node.args]
         need = {"binomial": (2, 2), "factorial": (1, 1), "abs": (1, 1), "min": (1, 99), "max": (1, 99)}[fn]
         if not need[0] <= len(args) <= need[1]:
             raise self.fail(f"{fn} takes {need[0] if need[0] == need[1] else 'one or more'} argument(s), "
@@ -205,10 +220,10 @@ class _Reader:
         index = index_node.id
         if index in self.bound:
             raise self.fail(f"the index {index} is already bound by an outer Sum or Product")
-        lo, hi = self.read(lo_node), self.read(hi_node)
+        lo, hi = self.value(lo_node), self.value(hi_node)
         self.bound.append(index)
         try:
-            term = self.read(args[0])
+            term = self.value(args[0])
         finally:
             self.bound.pop()
         make = self.sp.Sum if fn == "Sum" else self.sp.Product
@@ -291,8 +306,8 @@ class Claim:
         if not isinstance(node, ast.Compare) or len(node.ops) != 1 or type(node.ops[0]) not in _RELATIONS:
             raise InputError(f"{where}: a claim is one comparison (N_C == formula, N_C <= B_C), not {text!r}")
         reader = _Reader(text, where)
-        return cls(text.strip(), reader.read(node.left), _RELATIONS[type(node.ops[0])],
-                   reader.read(node.comparators[0]))
+        return cls(text.strip(), reader.value(node.left), _RELATIONS[type(node.ops[0])],
+                   reader.value(node.comparators[0]))
 
     def names(self) -> set[str]:
         return {s.name for s in (self.left.free_symbols | self.right.free_symbols)}

@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..errors import InputError
 
@@ -99,11 +99,8 @@ class _Reader:
         """InputError when ``args`` are numbers whose ``kind`` of value (see :func:`_exact_bits`), which sympy
         computes as soon as it is made, would take more than MAX_POWER_BITS bits."""
         if all(a.is_number for a in args) and _exact_bits(kind, args) > MAX_POWER_BITS:
-            try:
-                text = f"the power {args[0]}^{args[1]}" if kind == "power" else f"{kind}({', '.join(map(str, args))})"
-            except ValueError:          # a number of more digits than Python prints
-                text = ""
-            name = text if 0 < len(text) <= 100 else f"the {kind}"     # the message quotes the claim anyway
+            name = _quotable(lambda: f"the power {args[0]}^{args[1]}" if kind == "power"
+                             else f"{kind}({', '.join(map(str, args))})") or f"the {kind}"
             raise self.fail(f"{name} has more than {MAX_POWER_BITS:,} bits")
 
     def symbol(self, name: str) -> sympy.Symbol:
@@ -612,14 +609,21 @@ class ValueTooLarge(Exception):
     binomial past :data:`MAX_POWER_BITS` bits, more than :data:`MAX_TERMS` terms), naming the subexpression."""
 
 
-def _named(expr: Any) -> str:
-    """`` (expr)`` to name a subexpression in a message, or nothing when its text is long (a constant of
-    thousands of digits: the message quotes the claim anyway; past 4,300 digits, Python does not print it)."""
+def _quotable(text: Callable[[], str]) -> str:
+    """``text()`` when it is short enough to quote in a message, else nothing: a constant of thousands of
+    digits is not worth quoting (the message quotes the claim anyway), and past 4,300 digits Python does
+    not print it."""
     try:
-        text = str(expr)
+        out = text()
     except ValueError:
         return ""
-    return f" ({text})" if len(text) <= 100 else ""
+    return out if len(out) <= 100 else ""
+
+
+def _named(expr: Any) -> str:
+    """`` (expr)`` to name a subexpression in a message, or nothing when it is not :func:`_quotable`."""
+    out = _quotable(lambda: str(expr))
+    return f" ({out})" if out else ""
 
 
 def _log2_factorial(x: float) -> float:

@@ -267,7 +267,7 @@ def _extended(ext, use, hom, x, t, r):
             dd.homotopy_residual(ext, hom, x[0], t, r)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _newton_step(ws, hom, x, t, r, J, piv, d, ext, use):
     """One Newton step at t from x (1, n) in place, with the Jacobian at x and the residual in
     double-double when ``use`` (see :func:`_extended`); returns the relative correction
@@ -386,7 +386,7 @@ def _predict(tx, tau, dt, xhat, n):
 
 # --- one path -------------------------------------------------------------------------------------
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _track_path(x0, hom, opts, out, ext):
     """Track one path from (x0, t = 0) to t = 1 into ``out``; returns (code, t, steps, accuracy, used),
     ``used`` true when the path needed extended precision.
@@ -507,8 +507,7 @@ def _track_path(x0, hom, opts, out, ext):
                 # near the accuracy limit: from here on residuals in double-double, after two Newton
                 # steps with them at the current point (HC.jl's use_extended_precision!)
                 use = used = True
-                for _ in range(2):
-                    _newton_step(ws, hom, x, t, r, J, piv, d, ext, use)
+                _refine(ws, hom, x, t, r, J, piv, d, ext, use, 2, 0.0)
                 mu = max(_wnorm(d, w, n), _EPS)
                 for q in range(n):
                     tx[0, q] = x[0, q]
@@ -527,24 +526,25 @@ def _track_path(x0, hom, opts, out, ext):
 
     # endpoint: Newton to full precision (its condition number is judged by the caller); where double
     # residuals cannot get there, with double-double ones (HC.jl's refine_current_solution!)
-    accuracy = _refine(ws, hom, x, r, J, piv, d, ext, use, opts)
-    if ext is not None:
-        if not use and not accuracy <= opts[_O_REFINE_TOL]:
-            use = used = True
-            accuracy = _refine(ws, hom, x, r, J, piv, d, ext, use, opts)
+    accuracy = np.inf
+    for _ in range(2):
+        accuracy = _refine(ws, hom, x, 1.0, r, J, piv, d, ext, use, int(opts[_O_REFINE_ITERS]), opts[_O_REFINE_TOL])
+        if ext is None or use or accuracy <= opts[_O_REFINE_TOL]:
+            break
+        use = used = True
     for q in range(n):
         out[q] = x[0, q]
     return code, 1.0, accepted + rejected, accuracy, used
 
 
-@njit(cache=True, error_model="numpy")
-def _refine(ws, hom, x, r, J, piv, d, ext, use, opts):
-    """Newton at t = 1 from x (1, n) in place until the relative correction is below refine_tol, at
-    most refine_iterations steps; returns the last relative correction (inf: singular Jacobian)."""
+@njit(cache=True, error_model="numpy", inline="always")
+def _refine(ws, hom, x, t, r, J, piv, d, ext, use, iterations, tol):
+    """Newton at t from x (1, n) in place until the relative correction is at most tol, at most
+    ``iterations`` steps; returns the last relative correction (inf: singular Jacobian)."""
     accuracy = np.inf
-    for _ in range(int(opts[_O_REFINE_ITERS])):
-        accuracy = _newton_step(ws, hom, x, 1.0, r, J, piv, d, ext, use)
-        if not accuracy > opts[_O_REFINE_TOL]:
+    for _ in range(iterations):
+        accuracy = _newton_step(ws, hom, x, t, r, J, piv, d, ext, use)
+        if not accuracy > tol:
             break
     return accuracy
 

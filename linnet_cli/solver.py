@@ -115,6 +115,7 @@ def solve(problem: Instance | Network, engine: str | EngineSpec = "native", seed
     check_request(network, verify_patterns, exact)
     eng = solver_for(network, spec)
     if bounds is None:
+        eng.prepare()   # e.g. compiling, while the bounds are computed
         from .checks.bounds import bkk_progress, bounds_row
         # the engine's own mixed volume, if it offers one; linnet's for H = 0 (a linear solve, no engine)
         bounds = bounds_row(network, instance.m, bkk=bkk,

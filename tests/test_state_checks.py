@@ -226,6 +226,29 @@ def test_a_truncated_numba_cache_file_is_rebuilt_once(tmp_path, suffix):
     assert third.returncode == 0 and third.stdout.strip() == "42" and third.stderr == ""
 
 
+def test_cold_cache_says_whether_numba_has_the_current_source_compiled(tmp_path):
+    """cold_cache (whether a child process should compile the tracker) is True before the first
+    compilation, False after it, and True again once the source changes."""
+    import subprocess
+    import sys
+    (tmp_path / "kernel.py").write_text(KERNEL)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])}
+
+    def cold() -> str:
+        code = "import kernel; from linnet_cli.homotopy.jit import cold_cache; print(cold_cache(kernel.add_one))"
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip()
+    assert cold() == "True"
+    assert _run_kernel(tmp_path).stdout.strip() == "42"
+    assert cold() == "False"
+    (tmp_path / "kernel.py").write_text(KERNEL + "\n# edited\n")
+    assert cold() == "True"
+    from linnet_cli.homotopy.jit import cold_cache
+    assert cold_cache(lambda: None) is False                            # not cached on disk at all
+
+
 # --- the BKK cache -------------------------------------------------------------------------------
 
 def test_a_cached_bkk_entry_below_the_counts_found_is_recomputed(tmp_path, monkeypatch, capsys):

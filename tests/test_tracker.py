@@ -108,3 +108,37 @@ def test_compilation_is_announced_when_slow(monkeypatch):
     finally:
         tracker.on_compile(None)
     assert heard == ["compiling the path tracker (once per machine)"]
+
+
+def test_a_cold_tracker_compiles_in_a_child_process_that_ensure_compiled_waits_for(monkeypatch, tmp_path):
+    """On a cold cache the tracker compiles in a child process while this one computes the bounds;
+    ensure_compiled then waits for the child before it loads (here the child only writes a file, late)."""
+    import sys
+
+    from linnet_cli.homotopy import tracker
+    done = tmp_path / "compiled"
+    monkeypatch.setattr(tracker, "_compiled", tracker.threading.Event())
+    monkeypatch.setattr(tracker, "_child", None)
+    monkeypatch.setattr(tracker, "_CHILD_CODE", f"import time; time.sleep(0.5); open({str(done)!r}, 'w').close()")
+    seen = []
+    monkeypatch.setattr(tracker, "_track_paths", lambda *a: seen.append(done.exists()))
+    monkeypatch.setattr(tracker, "cold_cache", lambda f: False)         # a warm cache: no child
+    tracker.compile_in_background()
+    assert tracker._child is None
+    monkeypatch.setattr(tracker, "cold_cache", lambda f: True)
+    monkeypatch.setattr(sys, "executable", "")                           # no interpreter to start: no child
+    tracker.compile_in_background()
+    assert tracker._child is None
+    monkeypatch.undo()
+    monkeypatch.setattr(tracker, "_compiled", tracker.threading.Event())
+    monkeypatch.setattr(tracker, "_child", None)
+    monkeypatch.setattr(tracker, "_CHILD_CODE", f"import time; time.sleep(0.5); open({str(done)!r}, 'w').close()")
+    monkeypatch.setattr(tracker, "_track_paths", lambda *a: seen.append(done.exists()))
+    monkeypatch.setattr(tracker, "cold_cache", lambda f: True)
+    tracker.compile_in_background()
+    child = tracker._child
+    assert child is not None and child.poll() is None                  # running while this process goes on
+    tracker.compile_in_background()                                     # one child at most
+    assert tracker._child is child
+    tracker.ensure_compiled()
+    assert child.returncode == 0 and seen == [True]

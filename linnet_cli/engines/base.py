@@ -125,6 +125,11 @@ class Engine(Protocol[_Generic]):
         """(usable, one line saying why or why not / version)."""
         ...
 
+    def prepare(self) -> None:
+        """Start, in the background, what the engine's first solve will need (such as compiled code),
+        so that it overlaps what the caller does first (the bounds)."""
+        ...
+
     def solve(self, instance: Instance, rng: np.random.Generator,
               progress: Progress | None = None) -> RawSolutions:
         """All isolated complex critical points of one instance."""

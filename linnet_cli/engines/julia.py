@@ -485,6 +485,9 @@ class JuliaEngine:
 
     # -- availability (never imports juliacall, never starts Julia) --------------------------------
 
+    def prepare(self) -> None:
+        """Nothing: Julia is started by the first call that needs it."""
+
     def available(self) -> tuple[bool, str]:
         if self._backend is not None:
             return True, f"{type(self._backend).__name__} ({self.method})"

@@ -29,7 +29,8 @@ from ..model.symmetry import canonical, expand_orbits, sign_vectors
 from ..homotopy.trace_test import TraceResult, TraceTest
 from ..homotopy.return_code import ReturnCode
 from ..homotopy.tally import tally
-from ..homotopy.tracker import RETRACK_LEVELS, ParameterHomotopy, TrackedPaths, Tracker, TrackerOptions
+from ..homotopy.tracker import (RETRACK_LEVELS, ParameterHomotopy, TrackedPaths, Tracker, TrackerOptions,
+                                compile_in_background)
 from ..homotopy.unique_points import duplicates, merge_new
 from ..progress import Progress
 from .base import GenericSolution, PositiveDimensional, RawSolutions
@@ -433,6 +434,11 @@ class NativeEngine:
     def available(self) -> tuple[bool, str]:
         from importlib.metadata import version
         return True, f"numpy {np.__version__}, numba {version('numba')} (compiled path tracker)"
+
+    def prepare(self) -> None:
+        """Compile the path tracker in a child process when numba's cache holds none
+        (:func:`~linnet_cli.homotopy.tracker.compile_in_background`)."""
+        compile_in_background()
 
     def solve(self, instance: Instance, rng: np.random.Generator,
               progress: Progress | None = None) -> RawSolutions:

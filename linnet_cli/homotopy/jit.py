@@ -74,4 +74,18 @@ def _self_repairing_cache() -> None:
 
 _self_repairing_cache()
 
-__all__ = ["numba", "njit"]
+
+def cold_cache(dispatcher: object) -> bool:
+    """Whether numba's on-disk cache could hold ``dispatcher``'s compiled code but holds none for its
+    current source (no index file, or one written for another version of the source or of numba).
+    False when the function is not cached on disk."""
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    if cache_file is None:
+        return False
+    try:
+        return not cache_file._load_index()
+    except Exception:   # an unreadable index is a miss, as the loader treats it (see _discard)
+        return True
+
+
+__all__ = ["numba", "njit", "cold_cache"]

@@ -36,7 +36,10 @@ result says whether it used extended precision, and a solve counts them (:mod:`l
 """
 from __future__ import annotations
 
+import atexit
 import os
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -44,7 +47,7 @@ from dataclasses import dataclass, fields, replace
 from collections.abc import Callable
 
 import numpy as np
-from .jit import njit
+from .jit import cold_cache, njit
 
 from . import double_double as dd
 from . import evaluator as ev
@@ -879,6 +882,31 @@ def on_compile(notice: Callable[[str], None] | None) -> None:
     _notice = notice
 
 
+#: The child process compiling the kernels (see :func:`compile_in_background`), while it may run.
+_child: subprocess.Popen | None = None
+_CHILD_CODE = "from linnet_cli.homotopy.tracker import ensure_compiled; ensure_compiled()"
+
+
+def compile_in_background() -> None:
+    """When numba's cache holds no tracker, start compiling it in a child process, which caches it,
+    while this process goes on (e.g. with the BKK bound): numba compiles one function at a time per
+    process, so the mixed-volume kernels (about 10 s on a cold cache) and the tracker (about 20 s)
+    would otherwise compile one after the other. :func:`ensure_compiled` waits for the child, then
+    loads what it cached (or compiles itself, if the child could not)."""
+    global _child
+    if _compiled.is_set() or _child is not None or not sys.executable or not cold_cache(_track_paths):
+        return
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])]))
+    try:
+        _child = subprocess.Popen([sys.executable, "-c", _CHILD_CODE], env=env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:   # no process to spare: this one compiles when it needs the tracker
+        return
+    atexit.register(_child.kill)   # a process that ends first leaves nothing half-written: numba
+    # writes each cache file to a temporary name and renames it
+
+
 def ensure_compiled() -> None:
     """Load the tracker's kernels from numba's cache, or compile them (once per machine)."""
     if _compiled.is_set():
@@ -889,6 +917,8 @@ def ensure_compiled() -> None:
         timer.daemon = True
         timer.start()
     t0 = time.perf_counter()
+    if _child is not None:
+        _child.wait()
     net = Network((1, 1, 1))
     hom = ParameterHomotopy(net, (np.ones((1, 1)), np.ones((1, 1)), np.ones(2)),
                             (np.ones((1, 1)), np.ones((1, 1)), np.ones(2)))

@@ -88,6 +88,9 @@ class LeastSquares:
     def available(self) -> tuple[bool, str]:
         return True, f"numpy {np.__version__}"
 
+    def prepare(self) -> None:
+        """Nothing: a linear solve needs no compiled code."""
+
     def solve(self, instance: Instance, rng: np.random.Generator,
               progress: Progress | None = None) -> RawSolutions:
         return raw_solutions(instance)

@@ -110,6 +110,42 @@ def test_compilation_is_announced_when_slow(monkeypatch):
     assert heard == ["compiling the path tracker (once per machine)"]
 
 
+def test_the_extended_precision_compilation_is_announced_too(monkeypatch):
+    """Extended precision is compiled on a path's first need, about as long again as the tracker: a
+    small solve that needs it would seem to hang without its own notice."""
+    import time
+
+    from linnet_cli.homotopy import tracker
+    monkeypatch.setattr(tracker, "_compiled_extended", tracker.threading.Event())
+    monkeypatch.setattr(tracker, "COMPILE_NOTICE_AFTER", 0.05)
+    tracker.ensure_compiled()                                           # the double one: loaded already
+    calls = []
+    monkeypatch.setattr(tracker, "_track_paths", lambda *a: (calls.append(a[-1] is not None), time.sleep(0.3)))
+    heard = []
+    tracker.on_compile(heard.append)
+    try:
+        tracker.ensure_compiled(extended=True)
+        tracker.ensure_compiled(extended=True)                          # once per process
+    finally:
+        tracker.on_compile(None)
+    assert heard == ["compiling the path tracker's extended precision (once per machine)"] and calls == [True]
+
+
+def test_a_path_that_needs_extended_precision_asks_for_its_compilation(monkeypatch):
+    """The recorded path that needs extended precision (tests/data) goes through ensure_compiled(True)."""
+    from pathlib import Path
+
+    from linnet_cli.homotopy import tracker
+    d = np.load(Path(__file__).parent / "data" / "extended_precision_path.npz")
+    hom = ParameterHomotopy(GradientSystem(Network(tuple(int(v) for v in d["widths"]))),
+                            (d["X0"], d["Y0"], d["L0"]), (d["X1"], d["Y1"], d["L1"]))
+    asked = []
+    real = tracker.ensure_compiled
+    monkeypatch.setattr(tracker, "ensure_compiled", lambda extended=False: (asked.append(extended), real(extended)))
+    res = Tracker(hom, torus=True).track(d["x0"][None])
+    assert res.extended[0] and asked[0] is False and True in asked      # tracked in double, then retracked
+
+
 def test_a_cold_tracker_compiles_in_a_child_process_that_ensure_compiled_waits_for(monkeypatch, tmp_path):
     """On a cold cache the tracker compiles in a child process while this one computes the bounds;
     ensure_compiled then waits for the child before it loads (here the child only writes a file, late)."""

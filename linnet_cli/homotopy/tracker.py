@@ -758,7 +758,7 @@ class Tracker:
         sets = self.homotopy.path_sets(paths)
         if P:
             widths, offs = ev.network_arrays(self.homotopy.network)
-            ensure_compiled()
+            ensure_compiled(extended)
             run_paths(X0, sets, self.homotopy, widths, offs, self.options.as_array(), X, codes, t, steps, accuracy,
                       used, extended)
         cond = self._judge_endpoints(X, codes, accuracy, sets)
@@ -873,6 +873,7 @@ def run_paths(X0: np.ndarray, sets: np.ndarray, homotopy: ParameterHomotopy, wid
 #: cache takes a fraction of it.
 COMPILE_NOTICE_AFTER = 1.0
 _compiled = threading.Event()
+_compiled_extended = threading.Event()
 _notice: Callable[[str], None] | None = None
 
 
@@ -907,17 +908,23 @@ def compile_in_background() -> None:
     # writes each cache file to a temporary name and renames it
 
 
-def ensure_compiled() -> None:
-    """Load the tracker's kernels from numba's cache, or compile them (once per machine)."""
-    if _compiled.is_set():
+def ensure_compiled(extended: bool = False) -> None:
+    """Load the tracker's kernels from numba's cache, or compile them (once per machine); with
+    ``extended``, also its compilation with double-double residuals, which is built on the first need of
+    a path (about as long again: without a notice, a small solve would seem to hang)."""
+    done = _compiled_extended if extended else _compiled
+    if done.is_set():
         return
+    if extended:
+        ensure_compiled()
     timer = None
     if _notice is not None:
-        timer = threading.Timer(COMPILE_NOTICE_AFTER, _notice, args=("compiling the path tracker (once per machine)",))
+        what = "the path tracker's extended precision" if extended else "the path tracker"
+        timer = threading.Timer(COMPILE_NOTICE_AFTER, _notice, args=(f"compiling {what} (once per machine)",))
         timer.daemon = True
         timer.start()
     t0 = time.perf_counter()
-    if _child is not None:
+    if _child is not None and not extended:
         _child.wait()
     net = Network((1, 1, 1))
     hom = ParameterHomotopy(net, (np.ones((1, 1)), np.ones((1, 1)), np.ones(2)),
@@ -926,12 +933,13 @@ def ensure_compiled() -> None:
     one = np.ones((1, 2), np.complex128)
     _track_paths(one, np.zeros(1, np.int64), *hom.coefficients, hom.mode, widths, offs, TrackerOptions().as_array(),
                np.empty_like(one), np.empty(1, np.int64), np.empty(1), np.empty(1, np.int64), np.empty(1),
-               np.empty(1, np.bool_), None)
+               np.empty(1, np.bool_), dd.homotopy_workspace(widths, one.shape[1]) if extended else None)
     if timer is not None:
         timer.cancel()
-    global compile_seconds
-    compile_seconds = time.perf_counter() - t0
-    _compiled.set()
+    if not extended:
+        global compile_seconds
+        compile_seconds = time.perf_counter() - t0
+    done.set()
 
 
 #: Seconds the first :func:`ensure_compiled` took in this process (load or compile).

@@ -179,3 +179,26 @@ def test_a_slice_that_no_free_start_reaches_is_replaced(monkeypatch, empty_slice
     else:
         assert not res.passed and res.inconclusive and res.reason.startswith("inconclusive: no extra witness")
     assert rounds.count(1) == tt.EXTRA_STALL
+
+
+@pytest.mark.parametrize("fails_at", [None, 8.0])
+def test_a_faint_orbit_gets_pencils_up_to_32_times_as_long(monkeypatch, fails_at):
+    """Collinear traces in which some orbit's share stays below DETECT_MARGIN times the tolerance are
+    retaken on pencils twice as long, up to 32 times the first (its share grows with the span, as it
+    did for widths 3,2,3 with m = 3, seed 3); a longer pencil that fails keeps the last that worked."""
+    from linnet_cli.homotopy.trace_test import PENCIL_SPAN, Traces
+    net, X, Y, tor, _ = _fiber((1, 2, 1), 1, 1)
+    test = TraceTest(net, X, Y, tor.lam, np.random.default_rng(0))
+    spans = []
+
+    def traces(fiber, span=PENCIL_SPAN):
+        spans.append(span)
+        if span == fails_at:
+            return Traces.failed("1 path(s) of the pencil failed")
+        return Traces(np.array([1e-11]), np.zeros(1), np.array([[0.4 * span * TRACE_TOL]]))   # power 0.4·span
+    monkeypatch.setattr(test, "_traces", traces)
+    best = test._pencil(np.zeros((2, net.N + 1)))
+    if fails_at is None:
+        assert spans == [0.5, 1, 2, 4, 8, 16, 32] and best.power == pytest.approx(12.8)
+    else:
+        assert spans == [0.5, 1, 2, 4, 8] and best.power == pytest.approx(1.6) and not best.reason

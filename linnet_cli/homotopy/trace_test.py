@@ -67,8 +67,11 @@ PENCIL_TRIES = 3
 #: (factor, times): pencils that many times as long, up to that many times over, are tried when the
 #: traces are collinear but some orbit's share is within DETECT_MARGIN of the tolerance: the least bends
 #: grow about as |γ|², the noise does not (widths 2,2,2 with m = 2, seeds 1–4: the least share rose
-#: from 2e-8 at 0.5 to 7e-7 at 4).
-LONG_PENCIL = (2.0, 3)
+#: from 2e-8 at 0.5 to 7e-7 at 4). Up to 32 (six doublings): widths 3,2,3 with m = 3, seed 3 has an
+#: orbit (norm 16, |a·W − c| five times the median) whose share over the tolerance was 0.19, 0.36, 0.76
+#: and 1.73 at spans 0.5 to 4 on one slice and as low on the next; with three doublings the check ended
+#: inconclusive, with six it passes (margin 40). A longer pencil that fails keeps the last that worked.
+LONG_PENCIL = (2.0, 6)
 #: Fresh free start pairs in the first round of the search for the extra witnesses on a slice, and in
 #: each later round. A later round's are its cheap chance at what the closed graph does not reach (each
 #: costs one path; an edge costs two per extra witness): the missing ones form small classes, e.g.

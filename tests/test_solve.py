@@ -141,3 +141,19 @@ def test_result_is_independent_of_solver_seed():
     assert np.allclose(la, lb, rtol=1e-9, atol=1e-12)
 
 
+
+
+def test_solve_prepares_the_engine_while_it_computes_the_bounds(monkeypatch):
+    """solve asks the engine to prepare (the native one: compile the tracker in a child process on a cold
+    cache) before it computes the bounds, and not when the caller passes the bounds."""
+    from linnet_cli.checks.bounds import bounds_row
+    from linnet_cli.engines.native import NativeEngine
+    order = []
+    monkeypatch.setattr(NativeEngine, "prepare", lambda self: order.append("prepare"))
+    import linnet_cli.checks.bounds as bounds_module
+    real = bounds_module.bounds_row
+    monkeypatch.setattr(bounds_module, "bounds_row", lambda *a, **k: (order.append("bounds"), real(*a, **k))[1])
+    net = Network((1, 1, 1))
+    assert solve(net, seed=1).n_complex == 5 and order == ["prepare", "bounds"]
+    order.clear()
+    assert solve(net, seed=1, bounds=bounds_row(net, bkk=False)).n_complex == 5 and order == []

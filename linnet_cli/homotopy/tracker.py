@@ -528,7 +528,8 @@ def _track_path(x0, hom, opts, out, ext):
             return code, t, accepted + rejected, np.inf, used
 
     # endpoint: Newton to full precision (its condition number is judged by the caller); where double
-    # residuals cannot get there, with double-double ones (HC.jl's refine_current_solution!)
+    # residuals cannot get there, a second pass with double-double ones (HC.jl's
+    # refine_current_solution!). A loop, not two calls: numba inlines _refine once
     accuracy = np.inf
     for _ in range(2):
         accuracy = _refine(ws, hom, x, 1.0, r, J, piv, d, ext, use, int(opts[_O_REFINE_ITERS]), opts[_O_REFINE_TOL])
@@ -924,7 +925,7 @@ def ensure_compiled(extended: bool = False) -> None:
         timer.daemon = True
         timer.start()
     t0 = time.perf_counter()
-    if _child is not None and not extended:
+    if _child is not None:
         _child.wait()
     net = Network((1, 1, 1))
     hom = ParameterHomotopy(net, (np.ones((1, 1)), np.ones((1, 1)), np.ones(2)),

@@ -1,6 +1,7 @@
 """The monodromy graph: closing it reaches exactly the orbit of the group its loops generate, and moves
 each solution along each edge once."""
 import numpy as np
+import pytest
 
 from linnet_cli import solve
 from linnet_cli.homotopy.monodromy import MonodromyGraph
@@ -84,3 +85,37 @@ def test_failed_monodromy_loops_are_reported_apart_from_failed_paths(first_monod
     assert res.monodromy_failed_loops >= monodromy.MonodromyOptions().fresh_starts
     assert res.to_dict()["monodromy_failed_loops"] == res.monodromy_failed_loops
     assert not any("lower bound" in w for w in res.warnings)
+
+
+class ArrivalFails(PermutationCover):
+    """A :class:`PermutationCover` whose paths that arrive at node 0 on solution ``lost`` fail (as paths to
+    a point of large norm fail at the accuracy limit of double precision)."""
+
+    def __init__(self, sigma, lost):
+        super().__init__(sigma)
+        self.lost = lost
+
+    def track(self, x, p, q):
+        y, ok = super().track(x, p, q)
+        return y, ok & ~((q == "node 0") & (y[:, 0].real.astype(int) == self.lost))
+
+
+@pytest.mark.parametrize("careful", [False, True])
+def test_a_point_only_failed_paths_reach_is_found_by_moving_them_again_with_care(careful):
+    """Every path to solution 5 over node 0 fails: the closed graph holds 11 points there and 12 over
+    node 1. With a careful tracker, the failed paths whose partner nothing brought are moved again
+    once the graph is closed: the first such edge finds 5, and 5's own paths pair the others, so only
+    one path is retracked."""
+    n, rng = 12, np.random.default_rng(2)
+    cover = ArrivalFails([rng.permutation(n) for _ in range(3)], lost=5)
+    g = _graph(cover, 3)
+    if careful:
+        g.retrack = PermutationCover(cover.sigma).track
+    g.add_points(0, np.array([[0.0 + 0j]]))
+    g.close()
+    found = sorted(g.points[0][:, 0].real.astype(int))
+    assert sorted(g.points[1][:, 0].real.astype(int)) == list(range(n))
+    if careful:
+        assert found == list(range(n)) and g.retracked == 1
+    else:
+        assert found == [v for v in range(n) if v != 5] and g.retracked == 0 and g.failed == 4

@@ -8,7 +8,9 @@ Arnold Math. J. 2018; del Campo, Rodriguez, J. Symbolic Comput. 2017; HomotopyCo
 * Along the line Λ_0 + λΔ the solutions form a curve C = {(W, λ)}, and the fiber is C ∩ {λ = 0}. Δ is
   a coordinate direction δ·e_i: then C is the solution curve of the other N − 1 equations, of a far
   lower degree than for a dense Δ (widths 2,3,3: 48–112 extra witnesses against 672, and the whole
-  test then costs about what one more round of monodromy does).
+  test then costs about what one more round of monodromy does). Where the fiber has points near
+  different dead-neuron patterns, which barely move along any one coordinate, Δ is supported on two or
+  three coordinates (MOVING_WEIGHT).
 * The pencil of curves (a·W − 1) λ + τ = 0 (a random linear form) cuts C in a set D_τ. At τ = 0 it
   splits into the fiber (λ = 0) and the *extra witnesses* E = C ∩ {a·W = 1}. A linear function f whose
   poles lie where a·W has its poles has a trace Σ_{D_τ} f that is affine in τ, and the partial trace of
@@ -16,11 +18,13 @@ Arnold Math. J. 2018; del Campo, Rodriguez, J. Symbolic Comput. 2017; HomotopyCo
   direction this is observed, not proven: every orbit dropped in turn on the test suite's shapes fails
   the test, and a pass also requires that dropping any one known orbit would). Three collinear traces at
   τ = 0, γ/2, γ therefore prove, up to the tolerance, that S ∪ E is complete — and with it S.
-* E = {W : F_j(W; Λ_0) = 0 for j ≠ i, a·W = c} is the fiber of a family over (Λ, a, c), found by
-  monodromy there: free start pairs (a random W* solves it for Λ = Φ(W*) − δ·e_i, λ = 1, and
+* E = {(W, λ) : F(W; Λ_0 + λΔ) = 0, a·W = c} is the fiber of a family over (Λ, a, c), found by
+  monodromy there: free start pairs (a random W* solves it for Λ = Φ(W*) − Δ, λ = 1, and
   c = a·W*) moved to the base, then closed under the loops of a
   :class:`~linnet_cli.homotopy.monodromy.MonodromyGraph` (every extra witness moved along every edge once, so the
-  last ones are not left to chance).
+  last ones are not left to chance; a failed path whose partner no other path brings is tracked
+  again with extended precision and careful steps, as extra witnesses of norm 10²–10⁴ are often
+  reached only by paths that fail without them).
 
 a is supported on the input weights of one hidden neuron n_0 (a row of W_1), f is (those weights, λ):
 then every sign flip of the other neurons preserves the slice and f, so both S and E are handled as
@@ -30,6 +34,7 @@ the pencil (short paths), plus the search for E: about seven paths per orbit of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import combinations
 
 import numpy as np
 
@@ -97,6 +102,19 @@ EXTRA_ROUNDS = 12
 #: every pencil, always from the same few extra witnesses of norm 10³–10⁴ (tracking them around a detour
 #: off the pencil's segment did not save them either).
 PENCIL_STALL = 2
+#: A direction Δ supported on coordinate i moves a fiber point along the pencil about in proportion to
+#: its own weight W_i (equation i changes by δ_i·λ·W_i): a point near a dead neuron's pattern, with
+#: weights of 1e-3–1e-5 next to weights of 10, barely moves along a direction there, and no pencil can
+#: see it missing. A new slice's Δ is therefore supported on as few coordinates (outside neuron n_0's
+#: inputs) as give every known orbit a weight of at least this share of its largest one there: widths
+#: 2,2,2,2 with m = 2 has orbits near two different patterns (large weights on coordinates 6, 9, 11 and
+#: on 4, 8, 10 only); every one-coordinate slice left one of them 10⁴–10⁷ times too faint (share
+#: 1e-12–1e-14), and two coordinates let the check pass. Orbits of generic shapes have no small weight:
+#: there Δ stays one random coordinate.
+MOVING_WEIGHT = 0.05
+#: Coordinates of Δ at most (each makes the curve C, and the extra witnesses with it, larger: widths
+#: 2,2,2,2 with m = 2 had 970 orbits of them on one coordinate, 1,855 on three).
+COVER_MAX = 3
 #: Slices (coordinate direction Δ, form a) tried per test. A slice that no free start pair reaches in
 #: EXTRA_STALL rounds is replaced at once. When the pencils keep failing (PENCIL_STALL) the
 #: extra witnesses are searched for on a new slice before the test is inconclusive (widths 2,2,2,2: 6 of
@@ -192,26 +210,45 @@ class TraceTest:
         self.fiber_size = -1
         #: ((orbits, extra witnesses), result) of the last failed check that found no new extra witness
         self.verdict: tuple[tuple[int, int], TraceResult | None] = ((-1, -1), None)
-        self._draw_slice()
+        # the slice (Δ, a, c, phase) and its search are drawn at the first check
+        self.extras = np.zeros((0, self.network.N + 1), complex)
+        self.graph: MonodromyGraph | None = None
+        #: the last check stalled on this slice
+        self.stale = False
 
-    def _draw_slice(self) -> None:
-        """A new line direction Δ = δ·e_i, slice form a and pencil phase; the extra witnesses of the old
-        ones are dropped (they are points of another curve). i is a coordinate outside neuron n_0's inputs
-        (those made two to four times as many extra witnesses on every shape tried but 1,2,2)."""
+    def _draw_slice(self, fiber: np.ndarray | None = None) -> None:
+        """A new line direction Δ (on the coordinates of :meth:`_support`), slice form a and pencil phase;
+        the extra witnesses of the old ones are dropped (they are points of another curve)."""
         N = self.network.N
-        self.coord = int(self.rng.choice(np.setdiff1d(np.arange(N), self.row)))
+        self.support = self._support(fiber)
         self.delta = np.zeros(N, complex)
-        self.delta[self.coord] = random_lambda(self.rng, 1.0, (1,))[0]
+        self.delta[self.support] = random_lambda(self.rng, 1.0, (len(self.support),))
         self.a = self._slice_form(1)[0]
         self.c = np.complex128(1.0)
         self.phase = np.exp(2j * np.pi * self.rng.uniform())
         self.extras = np.zeros((0, N + 1), complex)
-        self.graph: MonodromyGraph | None = None
-        #: the last check stalled on this slice
+        self.graph = None
         self.stale = False
         self.slices += 1
 
     # -- the pieces --------------------------------------------------------------------------------
+
+    def _support(self, fiber: np.ndarray | None) -> np.ndarray:
+        """Coordinates of Δ, outside neuron n_0's inputs (those made two to four times as many extra
+        witnesses on every shape tried but 1,2,2): one at random, or the fewest (up to COVER_MAX) that give
+        every point of ``fiber`` (W, λ) a weight of MOVING_WEIGHT times its largest there, a random
+        such set."""
+        free = np.setdiff1d(np.arange(self.network.N), self.row)
+        if fiber is None or not len(fiber):
+            return self.rng.choice(free, 1)
+        weight = np.abs(fiber[:, free])
+        moving = weight >= MOVING_WEIGHT * weight.max(axis=1, keepdims=True)
+        for k in range(1, COVER_MAX + 1):
+            covers = [c for c in combinations(range(len(free)), k) if moving[:, c].any(axis=1).all()]
+            if covers:
+                return free[list(covers[self.rng.integers(len(covers))])]
+        # no small set moves every orbit: the largest weights of the orbits least covered
+        return free[np.argsort(-moving.sum(axis=0))[:COVER_MAX]]
 
     def _slice_form(self, k: int) -> np.ndarray:
         """k random linear forms a (k, N) supported on the inputs of neuron n_0."""
@@ -267,6 +304,12 @@ class TraceTest:
         y, ok, _ = self._track(x, p, q, 0, retrack=False)
         return y, ok
 
+    def _retrack_slices(self, x: np.ndarray, p: tuple, q: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_track_slices` with every failed path tracked again (extended precision, then careful
+        settings): the search graph's tracker for the failed paths that left a pairing missing."""
+        y, ok, _ = self._track(x, p, q, 0)
+        return y, ok
+
     def _search_round(self, edges: int) -> int:
         """One round of the search for extra witnesses: free start pairs, ``edges`` new edges of the
         search graph, and the graph closed; returns how many new orbits it found. The first round on a
@@ -275,7 +318,8 @@ class TraceTest:
         base = (self.lam0, self.delta, self.a, self.c, zero)
         fresh = LATER_FRESH
         if self.graph is None:
-            self.graph = MonodromyGraph(self._track_slices, self._canonical, (base, self._vertex()), N + 1)
+            self.graph = MonodromyGraph(self._track_slices, self._canonical, (base, self._vertex()), N + 1,
+                                        retrack=self._retrack_slices)
             self.graph.add_edge(())
             edges, fresh = EXTRA_EDGES, EXTRA_FRESH
         before = len(self.graph.points[0])
@@ -374,8 +418,11 @@ class TraceTest:
             # a grown fiber gets SLICE_TRIES of its own (widths 2,2,2 with m = 2: three slices went to a
             # fiber of 44 of 48, and the complete one found 480 of 488 extra witnesses on the third)
             self.fiber_size, self.slices = len(representatives), min(self.slices, 1)
-        known = len(self.extras)
         fiber = self._fiber(representatives)
+        if not self.slices:
+            # the first slice is drawn for the first fiber checked (see MOVING_WEIGHT)
+            self._draw_slice(fiber)
+        known = len(self.extras)
         residual, reason, tol, power = np.inf, "no extra witness found", TRACE_TOL, None
         stalled = broken = rounds = 0
         while rounds < EXTRA_ROUNDS:
@@ -411,7 +458,7 @@ class TraceTest:
                 # a slice that cannot give a verdict, or the last check's search stalled and the fiber
                 # it has now still fails: a new slice, while the test has one
                 if self.slices < SLICE_TRIES:
-                    self._draw_slice()
+                    self._draw_slice(fiber)
                     stalled = broken = rounds = 0
                     continue
                 if unusable:

@@ -150,8 +150,8 @@ class MonodromyGraph:
     the loops can reach is left to chance; closing costs (segments per edge) × (solutions) per edge.
 
     ``track(x, p, q)`` moves points x from parameters p to q and returns (endpoints, success);
-    ``canonical`` maps points to their orbit representatives. With ``retrack`` (the same, but careful:
-    e.g. extended precision and stricter steps), a point whose path along an edge failed and whose
+    ``canonical`` maps points to their orbit representatives. With ``retrack`` (the same, with more
+    care: e.g. extended precision), a point whose path along an edge failed and whose
     partner there no path from the other end brought is moved again with it once the graph is closed
     with different numbers of points at its nodes: such a partner is often a point no other path
     reaches (widths 3,2,3 with m = 50: six extra
@@ -223,8 +223,9 @@ class MonodromyGraph:
         move the failed paths whose partner nothing brought again with ``retrack``, one edge and
         direction at a time, until one brings a new point (then the graph is closed again first: the
         new point's own paths may pair the rest); returns the paths tracked and whether one did. Equal
-        numbers stop it: careful retracks cost about ten times a path (widths 3,3,3,3: 418 of them took
-        50 s and found nothing on a closed graph of 228 points at each node)."""
+        numbers stop it: with as many points at both nodes nothing is surely missing, and retracks cost
+        several paths each (widths 3,3,3,3: 418 retracks with careful settings took 50 s and found
+        nothing on a closed graph of 228 points at each node)."""
         assert self.retrack is not None
         paths = 0
         for u, k in [(u, k) for u in (0, 1) for k in range(len(self.edges))]:

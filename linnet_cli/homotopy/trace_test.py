@@ -23,8 +23,8 @@ Arnold Math. J. 2018; del Campo, Rodriguez, J. Symbolic Comput. 2017; HomotopyCo
   c = a·W*) moved to the base, then closed under the loops of a
   :class:`~linnet_cli.homotopy.monodromy.MonodromyGraph` (every extra witness moved along every edge once, so the
   last ones are not left to chance; a failed path whose partner no other path brings is tracked
-  again with extended precision and careful steps, as extra witnesses of norm 10²–10⁴ are often
-  reached only by paths that fail without them).
+  again with extended precision, as extra witnesses of norm 10²–10⁴ are often
+  reached only by paths that fail without it).
 
 a is supported on the input weights of one hidden neuron n_0 (a row of W_1), f is (those weights, λ):
 then every sign flip of the other neurons preserves the slice and f, so both S and E are handled as
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Literal
 
 import numpy as np
 
@@ -43,7 +44,7 @@ from .monodromy import MonodromyGraph, loop_vertices, phi, random_lambda
 from ..model.network import Network
 from ..model.symmetry import canonical, sign_vectors
 from .return_code import ReturnCode
-from .tracker import LineSlice, ParameterHomotopy, Tracker, TrackerOptions
+from .tracker import PRECISION_CODES, LineSlice, ParameterHomotopy, Tracker, TrackerOptions
 from .unique_points import duplicates
 
 #: The test passes when the second difference of the three traces is below this, relative to the sum of
@@ -122,6 +123,10 @@ COVER_MAX = 3
 #: next check starts on a new slice (widths 2,2,2,2, seed 22: a complete fiber failed every check up to
 #: the loop limit, its slice's loops failing on the extra witnesses they did not reach).
 SLICE_TRIES = 3
+
+
+#: Which failed paths :meth:`TraceTest._track` tracks again.
+Retrack = Literal["all", "unconverged", "precision"]
 
 
 @dataclass
@@ -235,20 +240,29 @@ class TraceTest:
 
     def _support(self, fiber: np.ndarray | None) -> np.ndarray:
         """Coordinates of Δ, outside neuron n_0's inputs (those made two to four times as many extra
-        witnesses on every shape tried but 1,2,2): one at random, or the fewest (up to COVER_MAX) that give
-        every point of ``fiber`` (W, λ) a weight of MOVING_WEIGHT times its largest there, a random
-        such set."""
+        witnesses on every shape tried but 1,2,2): one at random, or a random set of up to COVER_MAX on
+        which every point of ``fiber`` (W, λ) has a weight of MOVING_WEIGHT times its largest there. When
+        no one coordinate does, sets with the fewest coordinates in the last layer W_{H+1} come first,
+        then the smallest (widths 2,2,2,2 with m = 2: its covering pairs lie in W_3, and checks on them
+        lost 6–7 % of the search's paths and passed on none of six draws; {3, 4, 6} passed on both, {2,
+        4, 6} on one of two single checks)."""
         free = np.setdiff1d(np.arange(self.network.N), self.row)
         if fiber is None or not len(fiber):
             return self.rng.choice(free, 1)
         weight = np.abs(fiber[:, free])
         moving = weight >= MOVING_WEIGHT * weight.max(axis=1, keepdims=True)
-        for k in range(1, COVER_MAX + 1):
-            covers = [c for c in combinations(range(len(free)), k) if moving[:, c].any(axis=1).all()]
-            if covers:
-                return free[list(covers[self.rng.integers(len(covers))])]
-        # no small set moves every orbit: the largest weights of the orbits least covered
-        return free[np.argsort(-moving.sum(axis=0))[:COVER_MAX]]
+        last = free >= self.network.N - self.network.widths[-1] * self.network.widths[-2]
+        covers = [c for k in range(1, COVER_MAX + 1) for c in combinations(range(len(free)), k)
+                  if moving[:, c].any(axis=1).all()]
+        if not covers:
+            # no small set moves every orbit: the coordinates that move the most
+            return free[np.argsort(-moving.sum(axis=0))[:COVER_MAX]]
+        if len(covers[0]) > 1:
+            rank = [(int(last[list(c)].sum()), len(c)) for c in covers]
+            covers = [c for c, r in zip(covers, rank) if r == min(rank)]
+        else:
+            covers = [c for c in covers if len(c) == 1]
+        return free[list(covers[self.rng.integers(len(covers))])]
 
     def _slice_form(self, k: int) -> np.ndarray:
         """k random linear forms a (k, N) supported on the inputs of neuron n_0."""
@@ -267,22 +281,25 @@ class TraceTest:
         return np.hstack([canonical(self.network, z[:, :-1], keep_first=True), z[:, -1:]])
 
     def _track(self, start: np.ndarray, p: tuple, q: tuple, kappa: int,
-               retrack: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               retrack: Retrack = "all") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Track (W, λ) points from the slice p = (Λ, Δ, a, c, τ) to q (the added equation
         (a·W − c) λ^κ + τ = 0); (endpoints, usable mask, their relative accuracy). Endpoints that Newton
         pins down to PENCIL_ACCURACY only (ill-conditioned but regular ones) are usable: their error is
-        accounted for in the trace's tolerance. Without
-        ``retrack``, only paths that reached the end without converging are tracked again (carefully):
-        such an endpoint would join the extra witnesses, and the pencil paths from inaccurate ones failed
-        on every slice of widths 2,2,2,2,2."""
+        accounted for in the trace's tolerance. Which failed paths are tracked again (``retrack``):
+        "all" (every one, as :meth:`Tracker.track` does); "unconverged", only those that reached the end
+        without converging, carefully (such an endpoint would join the extra witnesses, and the pencil
+        paths from inaccurate ones failed on every slice of widths 2,2,2,2,2); "precision", only those
+        at the limit of double precision, with extended precision but no careful settings (those cost
+        about five times as much again: widths 3,3,3,3, a search round of 60 s against 9.5 s)."""
         hom = ParameterHomotopy(self.system, (self.X, self.Y, p[0]), (self.X, self.Y, q[0]),
                                 LineSlice(p[1:], q[1:], kappa))
         tracker = Tracker(hom, self.tracker, torus=True)
-        res = tracker.track(start, retrack)
-        if not retrack:
-            loose = np.flatnonzero(res.codes == ReturnCode.NOT_CONVERGED)
-            if len(loose):
-                tracker.careful().retrack(res, start, loose, extended=True)
+        res = tracker.track(start, retrack == "all")
+        if retrack != "all":
+            again = np.flatnonzero(np.isin(res.codes, PRECISION_CODES) if retrack == "precision"
+                                   else res.codes == ReturnCode.NOT_CONVERGED)
+            if len(again):
+                (tracker if retrack == "precision" else tracker.careful()).retrack(res, start, again, extended=True)
         usable = res.success | ((res.codes == ReturnCode.NOT_CONVERGED) & (res.accuracy <= PENCIL_ACCURACY)
                                 & (res.cond <= tracker.options.singular_cond))
         self.paths += len(start)
@@ -301,13 +318,14 @@ class TraceTest:
         retracked (only unconverged endpoints are, see :meth:`_track`): one costs the graph a pairing that
         its other edges and later rounds make up for, and the careful retracks cost more than they save
         (widths 2,2,2,2, seed 3: 2.4 s → 1.3 s)."""
-        y, ok, _ = self._track(x, p, q, 0, retrack=False)
+        y, ok, _ = self._track(x, p, q, 0, retrack="unconverged")
         return y, ok
 
     def _retrack_slices(self, x: np.ndarray, p: tuple, q: tuple) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`_track_slices` with every failed path tracked again (extended precision, then careful
-        settings): the search graph's tracker for the failed paths that left a pairing missing."""
-        y, ok, _ = self._track(x, p, q, 0)
+        """:meth:`_track_slices` with the paths at the limit of double precision tracked again with
+        extended precision: the search graph's tracker for the failed paths that left a pairing
+        missing (widths 3,2,3 with m = 50: they were at the accuracy limit)."""
+        y, ok, _ = self._track(x, p, q, 0, retrack="precision")
         return y, ok
 
     def _search_round(self, edges: int) -> int:

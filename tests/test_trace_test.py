@@ -48,7 +48,7 @@ def test_extra_witness_count_is_the_degree_of_the_curve(coord, count):
     for seed in (1, 2):
         net, X, Y, tor, rng = _fiber((2, 2, 2), 1, seed)
         test = TraceTest(net, X, Y, tor.lam, rng)
-        test._draw_slice()
+        test._draw_slice(np.zeros((0, net.N + 1), complex))
         test.support, test.delta = np.array([coord]), np.eye(net.N)[coord] * (0.6 + 0.8j)
         counts.add(test.check(tor.representatives).extras)
     assert counts == {count}

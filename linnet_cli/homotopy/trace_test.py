@@ -44,7 +44,7 @@ from .monodromy import MonodromyGraph, loop_vertices, phi, random_lambda
 from ..model.network import Network
 from ..model.symmetry import canonical, sign_vectors
 from .return_code import ReturnCode
-from .tracker import PRECISION_CODES, LineSlice, ParameterHomotopy, Tracker, TrackerOptions
+from .tracker import LineSlice, ParameterHomotopy, Tracker, TrackerOptions
 from .unique_points import duplicates
 
 #: The test passes when the second difference of the three traces is below this, relative to the sum of
@@ -221,7 +221,7 @@ class TraceTest:
         #: the last check stalled on this slice
         self.stale = False
 
-    def _draw_slice(self, fiber: np.ndarray | None = None) -> None:
+    def _draw_slice(self, fiber: np.ndarray) -> None:
         """A new line direction Δ (on the coordinates of :meth:`_support`), slice form a and pencil phase;
         the extra witnesses of the old ones are dropped (they are points of another curve)."""
         N = self.network.N
@@ -238,31 +238,29 @@ class TraceTest:
 
     # -- the pieces --------------------------------------------------------------------------------
 
-    def _support(self, fiber: np.ndarray | None) -> np.ndarray:
+    def _support(self, fiber: np.ndarray) -> np.ndarray:
         """Coordinates of Δ, outside neuron n_0's inputs (those made two to four times as many extra
-        witnesses on every shape tried but 1,2,2): one at random, or a random set of up to COVER_MAX on
-        which every point of ``fiber`` (W, λ) has a weight of MOVING_WEIGHT times its largest there. When
-        no one coordinate does, sets with the fewest coordinates in the last layer W_{H+1} come first,
-        then the smallest (widths 2,2,2,2 with m = 2: its covering pairs lie in W_3, and checks on them
-        lost 6–7 % of the search's paths and passed on none of six draws; {3, 4, 6} passed on both, {2,
-        4, 6} on one of two single checks)."""
+        witnesses on every shape tried but 1,2,2): a random one on which every point of ``fiber`` (W, λ)
+        has a weight of MOVING_WEIGHT times its largest there (any one for an empty fiber), else a random
+        set of up to COVER_MAX that does: those with the fewest coordinates in the last layer W_{H+1}
+        first, then the smallest (widths 2,2,2,2 with m = 2: its covering pairs lie in W_3, and checks on
+        them lost 6–7 % of the search's paths and passed on none of six draws; {3, 4, 6} passed on both,
+        {2, 4, 6} on one of two single checks)."""
         free = np.setdiff1d(np.arange(self.network.N), self.row)
-        if fiber is None or not len(fiber):
-            return self.rng.choice(free, 1)
         weight = np.abs(fiber[:, free])
         moving = weight >= MOVING_WEIGHT * weight.max(axis=1, keepdims=True)
-        last = free >= self.network.N - self.network.widths[-1] * self.network.widths[-2]
-        covers = [c for k in range(1, COVER_MAX + 1) for c in combinations(range(len(free)), k)
+        single = np.flatnonzero(moving.all(axis=0))
+        if len(single):
+            return free[[single[self.rng.integers(len(single))]]]
+        covers = [c for k in range(2, COVER_MAX + 1) for c in combinations(range(len(free)), k)
                   if moving[:, c].any(axis=1).all()]
         if not covers:
             # no small set moves every orbit: the coordinates that move the most
             return free[np.argsort(-moving.sum(axis=0))[:COVER_MAX]]
-        if len(covers[0]) > 1:
-            rank = [(int(last[list(c)].sum()), len(c)) for c in covers]
-            covers = [c for c, r in zip(covers, rank) if r == min(rank)]
-        else:
-            covers = [c for c in covers if len(c) == 1]
-        return free[list(covers[self.rng.integers(len(covers))])]
+        last = free >= self.network.N - self.network.widths[-1] * self.network.widths[-2]
+        rank = [(int(last[list(c)].sum()), len(c)) for c in covers]
+        best = [c for c, r in zip(covers, rank) if r == min(rank)]
+        return free[list(best[self.rng.integers(len(best))])]
 
     def _slice_form(self, k: int) -> np.ndarray:
         """k random linear forms a (k, N) supported on the inputs of neuron n_0."""
@@ -289,17 +287,17 @@ class TraceTest:
         "all" (every one, as :meth:`Tracker.track` does); "unconverged", only those that reached the end
         without converging, carefully (such an endpoint would join the extra witnesses, and the pencil
         paths from inaccurate ones failed on every slice of widths 2,2,2,2,2); "precision", only those
-        at the limit of double precision, with extended precision but no careful settings (those cost
-        about five times as much again: widths 3,3,3,3, a search round of 60 s against 9.5 s)."""
+        at the limit of double precision, with extended precision (:meth:`Tracker.track` without its
+        careful settings, which cost about five times as much again: widths 3,3,3,3, a search round of
+        60 s against 9.5 s)."""
         hom = ParameterHomotopy(self.system, (self.X, self.Y, p[0]), (self.X, self.Y, q[0]),
                                 LineSlice(p[1:], q[1:], kappa))
         tracker = Tracker(hom, self.tracker, torus=True)
-        res = tracker.track(start, retrack == "all")
-        if retrack != "all":
-            again = np.flatnonzero(np.isin(res.codes, PRECISION_CODES) if retrack == "precision"
-                                   else res.codes == ReturnCode.NOT_CONVERGED)
-            if len(again):
-                (tracker if retrack == "precision" else tracker.careful()).retrack(res, start, again, extended=True)
+        res = tracker.track(start, retrack != "unconverged", careful=retrack == "all")
+        if retrack == "unconverged":
+            loose = np.flatnonzero(res.codes == ReturnCode.NOT_CONVERGED)
+            if len(loose):
+                tracker.careful().retrack(res, start, loose, extended=True)
         usable = res.success | ((res.codes == ReturnCode.NOT_CONVERGED) & (res.accuracy <= PENCIL_ACCURACY)
                                 & (res.cond <= tracker.options.singular_cond))
         self.paths += len(start)

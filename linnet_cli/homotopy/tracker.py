@@ -716,18 +716,20 @@ class Tracker:
         """A stricter tracker for retracking paths that failed or may have jumped."""
         return Tracker(self.homotopy, self.options.careful(), self.torus)
 
-    def track(self, start: np.ndarray, retrack: bool = True) -> TrackedPaths:
+    def track(self, start: np.ndarray, retrack: bool = True, careful: bool = True) -> TrackedPaths:
         """Track every start solution (P, N) from t = 0 to t = 1, in double precision. When ``retrack``,
         the paths that met the limit of double precision (stopped at the accuracy limit, or ended where
-        Newton could not pin them down) are tracked again with extended precision available, and the
-        other failed paths with :meth:`careful` settings (jumped ones up to RETRACK_LEVELS times, with
-        extended precision available too)."""
+        Newton could not pin them down) are tracked again with extended precision available, and, when
+        ``careful``, the other failed paths with :meth:`careful` settings (jumped ones up to
+        RETRACK_LEVELS times, with extended precision available too)."""
         res = self._track(start, np.arange(len(start)))
         if not retrack:
             return res
         limited = np.flatnonzero(np.isin(res.codes, PRECISION_CODES))
         if len(limited):
             self.retrack(res, start, limited, extended=True)
+        if not careful:
+            return res
         bad = np.flatnonzero(~res.success)
         tracker = self
         for _ in range(RETRACK_LEVELS):

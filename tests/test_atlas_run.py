@@ -5,6 +5,7 @@ every kind of bad input."""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 
 import pandas as pd
@@ -371,11 +372,30 @@ def test_bad_options_are_one_error_line(tmp_path, args, message):
     assert not target.exists()
 
 
-def test_a_rerun_with_another_budget_is_refused(small):
-    line = error_line(run("atlas", "run", str(small.directory), "--max-N", "4", "-q"))
-    assert "holds an atlas made with other settings: budget max_N=3" in line and "this run: max_N=4" in line
+def test_a_rerun_with_a_budget_that_lacks_rows_or_other_seeds_is_refused(small):
+    for args, budget in ((["--max-N", "2"], "max_N=2"), (["--max-N", "4", "--m", "1"], "max_N=4, max_H=3, m=1,")):
+        line = error_line(run("atlas", "run", str(small.directory), *args, "-q"))
+        assert "holds an atlas made with other settings: budget max_N=3" in line
+        assert f"this run: {budget}" in line and "which lacks some of its rows" in line
     line = error_line(run("atlas", "run", str(small.directory), "--max-N", "3", "--seeds", "1", "-q"))
     assert "seeds 1,2 (this run: 1)" in line
+
+
+def test_a_larger_budget_extends_an_atlas(small, tmp_path):
+    """The rows of the smaller budget are kept, not solved again, and the atlas is the larger budget's."""
+    grown = tmp_path / "grown"
+    shutil.copytree(small.directory, grown)
+    res = run_atlas(grown, AtlasBudget(max_N=4), jobs=1)
+    assert res.resumed == len(small.frame) == 13 and res.computed == res.total - 13 > 0 and res.complete
+    kept = res.frame.merge(small.frame, on=["widths", "m"], suffixes=("", "_small"))
+    assert len(kept) == 13 and (kept.seconds == kept.seconds_small).all()   # not solved again
+    meta = json.loads((grown / "atlas.json").read_text())
+    assert meta["budget"]["max_N"] == 4 and meta["rows"] == meta["rows_in_budget"] == res.total and meta["complete"]
+    fresh = run_atlas(tmp_path / "fresh", AtlasBudget(max_N=4), jobs=1)
+    assert _same_rows(res.frame, fresh.frame)
+    # and the grown atlas is continued with its new budget only
+    line = error_line(run("atlas", "run", str(grown), "--max-N", "3", "-q"))
+    assert "budget max_N=4" in line and "this run: max_N=3" in line
 
 
 def test_a_directory_that_is_not_an_atlas_is_refused(tmp_path):

@@ -148,6 +148,11 @@ class AtlasBudget:
             out += [RowSpec(net, m) for m in ms]
         return out
 
+    def covers(self, other: AtlasBudget) -> bool:
+        """Every row of ``other`` is a row of this budget: an atlas of ``other`` can grow into this one."""
+        mine = {r.key for r in self.rows()}
+        return all(r.key in mine for r in other.rows())
+
     def describe(self) -> str:
         """E.g. ``max_N=12, max_H=3, m=1..3, spot checks``."""
         width = f", max_width={self.max_width}" if self.max_width is not None else ""

@@ -266,7 +266,8 @@ def _has_pyarrow() -> bool:
 class Settings:
     """What makes an atlas's rows the same rows on a rerun: the budget, the seeds, the real samples per
     row and whether unverified counts are settled by exact counts. A rerun into a directory continues it
-    only with the same settings."""
+    only with the same settings, or with a larger budget that holds every row of its own (a row does not
+    depend on the budget it was computed in), which extends it."""
 
     budget: AtlasBudget
     seeds: tuple[int, ...] = (1, 2)
@@ -278,10 +279,12 @@ class Settings:
                 "exact": self.exact}
 
     def differences(self, other: Settings) -> list[str]:
-        """What differs from ``other``, in words (``seeds 1,2 (this run: 3)``)."""
+        """What differs from ``other`` so that ``other``'s run cannot continue this atlas, in words
+        (``seeds 1,2 (this run: 3)``); a budget of ``other`` that covers this one is no difference."""
         out = []
-        if self.budget != other.budget:
-            out.append(f"budget {self.budget.describe()} (this run: {other.budget.describe()})")
+        if self.budget != other.budget and not other.budget.covers(self.budget):
+            out.append(f"budget {self.budget.describe()} (this run: {other.budget.describe()}, which lacks some "
+                       "of its rows; a larger budget extends an atlas)")
         if self.seeds != other.seeds:
             out.append(f"seeds {','.join(map(str, self.seeds))} (this run: {','.join(map(str, other.seeds))})")
         if self.real_samples != other.real_samples:
@@ -395,7 +398,8 @@ class AtlasDirectory:
     def open(cls, path: str | os.PathLike, settings: Settings) -> AtlasDirectory:
         """Open (or create) the atlas directory ``path`` for a run with ``settings``: a new or empty
         directory starts an atlas; one that holds an atlas continues it, provided that it was made with
-        the same settings (InputError naming the differences otherwise), keeping every row it holds.
+        the same settings or ``settings`` differ only by a budget that covers its own, which extends it
+        (InputError naming the differences otherwise), keeping every row it holds.
         A directory with other files, or one another run is writing, is refused."""
         directory = Path(path)
         if directory.exists() and not directory.is_dir():

@@ -56,7 +56,8 @@ def run(directory, max_N, max_H, max_width, m, seeds, real_samples, jobs, schedu
     Every network with 1..max-H hidden layers and at most max-N weights, with each m up to its d_x, plus
     spot checks with m > d_x on the smallest shapes, is solved on the random instance of every seed and
     kept as one row of atlas.parquet, atlas.csv and atlas.json (README, Atlas). Each finished row is
-    kept at once: Ctrl-C loses none, and the same command again continues the run.
+    kept at once: Ctrl-C loses none, and the same command again continues the run; a larger --max-N
+    (or --max-H, --max-width, more --m) into the same directory extends the atlas.
 
     \b
     Examples:

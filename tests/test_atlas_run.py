@@ -95,10 +95,32 @@ def test_budget_options_narrow_the_shapes():
 @pytest.mark.parametrize("kwargs, message", [
     ({"max_N": 0}, "max_N"), ({"max_N": 12, "max_H": 0}, "max_H"), ({"max_N": 12, "m": (0,)}, "m"),
     ({"max_N": 12, "m": ()}, "m"), ({"max_N": 12, "max_width": 65}, "max_width"),
-    ({"max_N": 30}, "64-bit"), ({"max_N": 12.5}, "max_N")])
+    ({"max_N": 12.5}, "max_N")])
 def test_bad_budgets_are_refused(kwargs, message):
     with pytest.raises(InputError, match=message):
         AtlasBudget(**kwargs)
+
+
+def test_a_bezout_bound_past_64_bits_is_an_empty_cell_and_exact_in_conjectures():
+    """From N = 23 with H = 3, CBB = 7^N passes 2^63 - 1: the budget is accepted (atlas v3 has N <= 32),
+    the dataset leaves the cell empty, and a row that holds any other value is refused."""
+    from linnet_cli.atlas.conjectures import row_values
+    from linnet_cli.checks.bounds import bezout
+    from linnet_cli.model.network import Network
+    assert len(AtlasBudget(max_N=32).shapes()) == 9443
+    assert dataset.fitted(7 ** 22) == 7 ** 22 and dataset.fitted(7 ** 23) is None
+    net = Network((1, 1, 1, 1, 20))
+    assert net.N == 23 and bezout(net) == 7 ** 23 > 2 ** 63
+    row = dict.fromkeys(COLUMNS)
+    row.update(widths="1,1,1,1,20", dx=1, hidden="1,1,1", dy=20, H=3, N=23, m=1, spot_check=False,
+               status="not verified", completeness="not verified", why="not solved", seeds="1", N_C_by_seed="",
+               N_C_star_by_seed="", completeness_by_seed="not verified", failed_paths=0, paths_tracked=0,
+               seconds=0.0, patterns="{}", real_samples=0, N_R_histogram="", linnet_version="0", engine="native")
+    dataset.check_frame(dataset._one(row), "big")
+    with pytest.raises(InputError, match="CBB is 5, but widths 1,1,1,1,20 with m = 1 give None"):
+        dataset.check_frame(dataset._one({**row, "CBB": 5}), "big")
+    assert row_values(net.widths, 1, row)["CBB"] == 7 ** 23
+    assert row_values(net.widths, 1, {**row, "CBB": 5})["CBB"] == 7 ** 23   # from the shape, not the cell
 
 
 def test_an_oversize_budget_is_refused_before_any_work(tmp_path):

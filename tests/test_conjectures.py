@@ -575,9 +575,10 @@ def test_a_constant_factorial_or_binomial_too_large_is_refused_when_read(tmp_pat
 def test_ordinary_factorials_and_binomials_are_computed(reports):
     """The guard leaves ordinary sizes alone: factorial(12), binomials of the shipped conjectures
     (binomial(d, r), binomial(dy, d)), a factorial of 850,000 bits, a binomial of a large n and a small k."""
-    values = cj.row_values((2, 3, 2), 1, {"CBB": 9})
+    values = cj.row_values((2, 3, 2), 1, {})
+    assert values["CBB"] == 3 ** 12
     assert cj._evaluate(cj.parse_expression("factorial(12) + binomial(CBB, 4) + binomial(d, 2)"), values) == \
-        479001600 + 126 + 3
+        479001600 + 3 ** 12 * (3 ** 12 - 1) * (3 ** 12 - 2) * (3 ** 12 - 3) // 24 + 3
     assert cj._evaluate(cj.parse_expression("binomial(10^12, 3)"), values) == 10 ** 12 * (10 ** 12 - 1) * (
         10 ** 12 - 2) // 6
     assert int(cj._evaluate(cj.parse_expression("factorial(59049)"), values)).bit_length() == 850_725

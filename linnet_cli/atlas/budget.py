@@ -24,7 +24,7 @@ from ..studies.rows import RowSpec
 if TYPE_CHECKING:
     from ..cost import Estimate
 
-__all__ = ["DEFAULT_MAX_H", "DEFAULT_M", "SPOT_CHECK_MAX_N", "SPOT_CHECK_STEPS", "MAX_ATLAS_SECONDS", "INT64_MAX",
+__all__ = ["DEFAULT_MAX_H", "DEFAULT_M", "SPOT_CHECK_MAX_N", "SPOT_CHECK_STEPS", "MAX_ATLAS_SECONDS",
            "AtlasBudget", "budget_shapes", "m_text"]
 
 #: Hidden layers at most, unless the budget says otherwise.
@@ -40,11 +40,6 @@ SPOT_CHECK_STEPS = (1, 2)
 #: (it is calibrated on one hidden layer, and deeper networks take longer), so such a budget is a typo
 #: (max_N = 22 for 12) far more often than a plan; a run meant to be that long can be forced.
 MAX_ATLAS_SECONDS = 7 * 86400.0
-#: Largest integer of the dataset's integer columns (64-bit, as parquet and pandas' Int64 hold them):
-#: a budget whose Bézout bound CBB = (2H + 1)^N passes it is refused.
-INT64_MAX = 2 ** 63 - 1
-
-
 def m_text(values: tuple[int, ...]) -> str:
     """m values as the command line takes them: ``1..3`` for a run, else ``1,2,5``.
 
@@ -119,13 +114,6 @@ class AtlasBudget:
         values = tuple(sorted({integer(v, "m", low=1, high=MAX_DATA, what="number of data points") for v in self.m}))
         object.__setattr__(self, "m", values)
         flag(self.spot_checks, "spot_checks")
-        # the Bézout bound of the deepest shape with the most weights must fit the dataset's integers
-        deepest = min(self.max_H, self.max_N - 1)   # H hidden layers of width 1 have N = H + 1 weights
-        if (2 * deepest + 1) ** self.max_N > INT64_MAX:
-            most = max(n for n in range(1, 64) if (2 * deepest + 1) ** n <= INT64_MAX)
-            raise InputError(f"{opt('max_N', self.max_N)} with {opt('max_H', self.max_H)}: the Bézout bound CBB = "
-                             f"{2 * deepest + 1}^{self.max_N} of its deepest shapes does not fit the dataset's "
-                             f"64-bit integers (at most {opt('max_N', most)} with {opt('max_H', self.max_H)})")
 
     @property
     def width_limit(self) -> int:

@@ -17,7 +17,8 @@ Vocabulary, per row of the atlas:
   (weights), ``d`` (the hidden width, when every hidden layer has the same width; undefined otherwise),
   ``w0, w1, …, w{H+1}`` (the widths in order: ``w0 = dx``, ``w{H+1} = dy``; undefined past the last);
 * columns: :data:`COLUMNS` (``N_C``, ``N_C_star``, ``CBB``, ``BKK``, ``BKK_torus``, ``B_C``,
-  ``B_C_star``, ``max_N_R``, ``failed_paths``, ``paths_tracked``);
+  ``B_C_star``, ``max_N_R``, ``failed_paths``, ``paths_tracked``); ``CBB`` = (2H + 1)^N is computed from
+  the shape, exactly, also on rows whose cell the dataset leaves empty (past 2^63 − 1);
 * functions: :data:`FUNCTIONS` (``binomial``, ``factorial``, ``min``, ``max``, ``abs``, and
   ``Sum(term, (r, lo, hi))``, ``Product(term, (r, lo, hi))`` over an index from :data:`INDICES`, both
   limits included, at most :data:`MAX_TERMS` terms on a row);
@@ -574,13 +575,14 @@ def row_values(widths: Sequence[int], m: int, cells: dict[str, Any] | None = Non
     (3, 2, 18, 3, 1)
     """
     hidden = list(widths[1:-1])
+    N = sum(a * b for a, b in zip(widths, widths[1:]))
     out: dict[str, int | None] = {
-        "dx": widths[0], "dy": widths[-1], "H": len(hidden), "m": m,
-        "N": sum(a * b for a, b in zip(widths, widths[1:])),
+        "dx": widths[0], "dy": widths[-1], "H": len(hidden), "m": m, "N": N,
         "d": hidden[0] if hidden and all(h == hidden[0] for h in hidden) else None}
     out.update({f"w{k}": w for k, w in enumerate(widths)})
     for c in COLUMNS:
         out[c] = _value((cells or {}).get(c))
+    out["CBB"] = (2 * len(hidden) + 1) ** N   # exact, also where the dataset's cell is empty (past 2^63)
     return out
 
 

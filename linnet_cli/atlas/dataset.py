@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["ATLAS_SCHEMA", "SCHEMA", "COLUMNS", "NULLABLE", "STATUSES", "VERIFIED", "DISPUTED", "NOT_VERIFIED",
-           "SEED_SEPARATOR", "PARQUET", "CSV", "SIDECAR", "LOG", "Settings", "AtlasDirectory", "load_atlas",
+           "fitted", "SEED_SEPARATOR", "PARQUET", "CSV", "SIDECAR", "LOG", "Settings", "AtlasDirectory", "load_atlas",
            "atlas_frame", "check_frame", "linnet_version"]
 
 #: Name and version of the dataset's layout (bumped on incompatible changes).
@@ -77,7 +77,8 @@ SCHEMA: tuple[tuple[str, str, str], ...] = (
     ("seconds", "float64", "time of the row's solves (and real samples), summed over the seeds"),
     ("patterns", "string", "JSON object: critical points per zero pattern, as linnet solve's pattern table "
                            "(e.g. {\"origin\": 1, \"all active\": 16}); the seeds' must agree"),
-    ("CBB", "Int64", "classical Bezout bound (2H+1)^N"),
+    ("CBB", "Int64", "classical Bezout bound (2H+1)^N; empty past 2^63 - 1 (from N = 23 with H = 3), which the "
+                     "dataset's 64-bit integers cannot hold (conjectures compute it exactly from H and N)"),
     ("BKK", "Int64", "mixed volume with the origin added, a bound on N_C; empty unless cached or N <= 10"),
     ("BKK_torus", "Int64", "mixed volume without the origin, a bound on N_C*; empty as BKK"),
     ("B_C", "Int64", "the thesis's bound (1+4d_y)^d on N_C; empty unless H = 1 and m = 1"),
@@ -92,10 +93,17 @@ SCHEMA: tuple[tuple[str, str, str], ...] = (
 #: The column names, in order.
 COLUMNS = tuple(name for name, _, _ in SCHEMA)
 #: Columns that may be empty (null); every other cell has a value.
-NULLABLE = ("N_C", "N_C_star", "trace_residual", "BKK", "BKK_torus", "B_C", "B_C_star", "max_N_R")
+NULLABLE = ("N_C", "N_C_star", "trace_residual", "CBB", "BKK", "BKK_torus", "B_C", "B_C_star", "max_N_R")
 
 #: The files of an atlas directory.
 PARQUET, CSV, SIDECAR, LOG = "atlas.parquet", "atlas.csv", "atlas.json", "atlas.partial.jsonl"
+
+
+def fitted(value: int | None) -> int | None:
+    """An integer cell as the dataset holds it: None past the 64-bit integers of parquet and pandas' Int64
+    (a Bézout bound (2H + 1)^N past 2^63 - 1), where it would overflow."""
+    from ..export import INT64_MAX
+    return None if value is None or abs(value) > INT64_MAX else value
 
 
 def linnet_version() -> str:
@@ -216,7 +224,7 @@ def _record_problem(rec: dict[Any, Any]) -> str | None:
     if rec["m"] < 1:
         return f"m is {rec['m']}, not a number of data points"
     expected = {"dx": net.dx, "hidden": ",".join(map(str, net.hidden)), "dy": net.dy, "H": net.H, "N": net.N,
-                "CBB": bezout(net), "spot_check": rec["m"] > net.dx}
+                "CBB": fitted(bezout(net)), "spot_check": rec["m"] > net.dx}
     for col, want in expected.items():
         if rec[col] != want:
             return f"{col} is {rec[col]!r}, but widths {net.text} with m = {rec['m']} give {want!r}"

@@ -31,7 +31,7 @@ from ..progress import Progress
 from ..studies.rows import RowSpec
 from .budget import AtlasBudget
 from .dataset import (COLUMNS, DISPUTED, NOT_VERIFIED, SEED_SEPARATOR, VERIFIED, AtlasDirectory, Settings,
-                      linnet_version)
+                      fitted, linnet_version)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -225,8 +225,9 @@ def atlas_row(row: RowSpec, bounds: BoundsRow, solves: list[SeedSolve], real: In
         "trace_residual": max(residuals) if residuals else None,
         "failed_paths": sum(s.failed_paths for s in solves), "paths_tracked": sum(s.paths_tracked for s in solves),
         "seconds": round(seconds, 3), "patterns": json.dumps(next((s.patterns for s in known if not s.settled), {})),
-        "CBB": bounds.CBB, "BKK": bounds.BKK, "BKK_torus": bounds.BKK_torus, "B_C": bounds.B_C,
-        "B_C_star": bounds.B_C_star, "real_samples": real_samples, "max_N_R": max(hist) if hist else None,
+        "CBB": fitted(bounds.CBB), "BKK": fitted(bounds.BKK), "BKK_torus": fitted(bounds.BKK_torus),
+        "B_C": fitted(bounds.B_C), "B_C_star": fitted(bounds.B_C_star), "real_samples": real_samples,
+        "max_N_R": max(hist) if hist else None,
         "N_R_histogram": histogram_text(hist), "linnet_version": linnet_version(), "engine": ENGINE}
     assert tuple(record) == COLUMNS, "a record has the schema's columns"
     return record

@@ -22,7 +22,8 @@ from ..model.generic_locus import equivalent_data, special_features
 from ..model.gradient import GradientSystem, Parameters
 from ..checks.completeness import Part, Status
 from ..model.instance import Instance
-from ..homotopy.monodromy import MonodromyOptions, TorusSolutions, monodromy_solve, random_lambda
+from ..homotopy.monodromy import (MonodromyGraph, MonodromyOptions, TorusSolutions, monodromy_solve,
+                                  random_lambda)
 from ..model.network import Network, widths_text
 from ..model.patterns import ZeroPattern, origin_pattern, pattern_groups
 from ..model.symmetry import canonical, expand_orbits, sign_vectors
@@ -133,6 +134,19 @@ def monodromy_solution(network: Network, X0: np.ndarray, Y0: np.ndarray, rng: np
 #: path above, where detours in all three succeed). An endpoint is taken only when it is a new point of
 #: its block.
 DETOUR_SIZES = (0.05, 0.2, 0.5, 1.0)
+#: Detours around the point t_f where a path failed, first: through p(t_f ± i s) for each s, in the complex
+#: line of the path's own parameters (p(τ) = p_start + τ (p_end − p_start), complex τ). The branch point or
+#: pole that stopped the path lies near t_f on that line, so the two sides reach the two continuations
+#: past it, and a small s encircles little else. Random middles of DETOUR_SIZES are centred on t = 1/2 and
+#: pass within a fraction of their size of a point near the end: widths 2,4,2 with m = 2, seed 1 lost 8
+#: paths near t = 0.911 (norms 1.8e3–7.4e4); twelve random detours each brought back 6 of them, the other
+#: detours reaching points already found.
+AROUND_SIZES = (0.02, 0.1)
+#: Loops at most of the monodromy that completes a block of paths to a generic instance that detours and
+#: the endgame left short (:func:`complete_blocks`). The same run as above: two paths stayed lost, every
+#: detour around their failure point reaching a point other paths had found; one loop based at the
+#: instance's own Λ brought both back.
+COMPLETE_LOOPS = 8
 #: Random detours of each size: a detour can go around the branch point on the wrong side and reach a
 #: point its block already has (widths 8,1,1,1,2 with m = 3, seed 1: four detours reached known points,
 #: one of three tries per size finds the lost one).
@@ -148,22 +162,29 @@ def _new_in_block(sub: Network, x: np.ndarray, codes: np.ndarray, block: np.ndar
 
 def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.ndarray, blocks: np.ndarray,
            sub: Network) -> None:
-    """Track the ``lost`` paths of ``tracker``'s homotopy again, start → a random complex parameter →
-    end, once per size of DETOUR_SIZES; an endpoint that succeeds and is not yet among its block's (one instance and
-    pattern) successful endpoints replaces the failed one (``res.x`` and ``codes``, in place)."""
+    """Track the ``lost`` paths of ``tracker``'s homotopy again through a middle parameter, start →
+    middle → end: first around the point t_f where each failed, on either side (the middle p(t_f ± i s),
+    for each s of AROUND_SIZES), then through random complex middles, DETOUR_TRIES times per size of
+    DETOUR_SIZES. An endpoint that succeeds and is not yet among its block's (one instance and pattern)
+    successful endpoints replaces the failed one (``res.x`` and ``codes``, in place)."""
     hom = tracker.homotopy
     (X0, Y0, L0), (X1, Y1, L1) = hom.start, hom.end
     rng = np.random.default_rng(len(lost))          # reproducible: the same run takes the same detours
     block = {int(i): b for b in blocks for i in b}
-    for size in np.repeat(DETOUR_SIZES, DETOUR_TRIES):
+    where = np.where(np.asarray(res.t) < 1.0, np.asarray(res.t), 1.0)   # where each path failed
+    starts = [np.asarray(v) for v in (X0, Y0, L0)]
+    middles = [(True, tau) for s in AROUND_SIZES for tau in (1j * s, -1j * s)]
+    middles += [(False, size) for size in np.repeat(DETOUR_SIZES, DETOUR_TRIES)]
+    for around, value in middles:
         if not len(lost):
             return
-        per_path = [np.asarray(v)[lost] if np.ndim(v) == nd else v for v, nd in ((X1, 3), (Y1, 3), (L1, 2))]
-        Xm, Ym, Lm = (_moved_middle(rng, np.asarray(a), b, nd, size, len(lost))
-                      for a, b, nd in zip((X0, Y0, L0), per_path, (2, 2, 1)))
+        ends = [np.asarray(v)[lost] if np.ndim(v) == nd else v for v, nd in ((X1, 3), (Y1, 3), (L1, 2))]
+        Xm, Ym, Lm = (_on_line(a, b, nd, where[lost] + value) if around
+                      else _moved_middle(rng, a, b, nd, float(np.real(value)), len(lost))
+                      for a, b, nd in zip(starts, ends, (2, 2, 1)))
         mid = (Xm, Ym, Lm)
         first = Tracker(ParameterHomotopy(hom.system, hom.start, mid), tracker.options, tracker.torus).track(x0[lost])
-        second = Tracker(ParameterHomotopy(hom.system, mid, (per_path[0], per_path[1], per_path[2])), tracker.options,
+        second = Tracker(ParameterHomotopy(hom.system, mid, (ends[0], ends[1], ends[2])), tracker.options,
                          tracker.torus).track(first.x)
         for k, i in enumerate(lost.tolist()):
             if not (first.success[k] and second.success[k]):
@@ -171,6 +192,54 @@ def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.nd
             if _new_in_block(sub, res.x, codes, block[i], second.x[k]):
                 res.x[i], codes[i] = second.x[k], ReturnCode.SUCCESS
         lost = lost[codes[lost] != ReturnCode.SUCCESS]
+
+
+def complete_blocks(tracker: Tracker, res: TrackedPaths, codes: np.ndarray, blocks: np.ndarray, sub: Network) -> None:
+    """Complete the blocks (one generic instance and pattern each) that detours and the endgame left
+    short of their paths' number of points, by monodromy in Λ at the block's own data: its endpoints
+    are moved around loops based at its Λ (a :class:`MonodromyGraph`, up to COMPLETE_LOOPS loops) until
+    the block has as many points as paths. A generic instance has exactly that many (the sub-network's
+    verified torus count), so a block that reaches it is complete; each new point takes the place of a
+    failed path (``res.x`` and ``codes``, in place)."""
+    ends = [np.asarray(v) for v in tracker.homotopy.end]
+    rng = np.random.default_rng(len(blocks))         # reproducible
+    for block in blocks:
+        short = block[codes[block] != ReturnCode.SUCCESS]
+        if len(short):
+            X, Y, lam = (v[block[0]] if v.ndim == nd else v for v, nd in zip(ends, (3, 3, 2)))
+            new = _loops_at(tracker, sub, X, Y, lam, res.x[block[codes[block] == ReturnCode.SUCCESS]], len(block),
+                            rng)[:len(short)]
+            res.x[short[:len(new)]] = new
+            codes[short[:len(new)]] = ReturnCode.SUCCESS
+
+
+def _loops_at(tracker: Tracker, sub: Network, X: np.ndarray, Y: np.ndarray, lam: np.ndarray, known: np.ndarray,
+              count: int, rng: np.random.Generator) -> np.ndarray:
+    """Points of ``sub`` at (X, Y, lam) that are not among ``known``, found by moving those around loops
+    in Λ based at lam, of its size, until ``count`` points are known or COMPLETE_LOOPS loops are made."""
+    scale = float(np.sqrt(np.mean(np.abs(lam) ** 2))) or 1.0
+
+    def track(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        moved = Tracker(ParameterHomotopy(tracker.homotopy.system, (X, Y, a), (X, Y, b)), tracker.options,
+                        torus=True).track(x)
+        return moved.x, moved.success
+
+    graph = MonodromyGraph(track, lambda x: canonical(sub, x), (lam, random_lambda(rng, scale, lam.shape)), sub.N)
+    graph.add_edge(())
+    graph.add_points(0, known)
+    for _ in range(COMPLETE_LOOPS):
+        graph.add_edge((random_lambda(rng, scale, lam.shape),))
+        graph.close()
+        if len(graph.points[0]) >= count:
+            break
+    return graph.points[0][len(known):]
+
+
+def _on_line(start: np.ndarray, end: np.ndarray, nd: int, tau: np.ndarray) -> np.ndarray:
+    """The points start + τ (end − start) of the lines from ``start`` (shared) to ``end`` (shared, or one
+    per path: leading axis), arrays of ``nd`` dimensions each, at complex τ, one per path; (paths, ...)."""
+    end = np.broadcast_to(end, (len(tau),) + np.shape(end)[-nd:])
+    return start + tau.reshape((-1,) + (1,) * nd) * (end - start)
 
 
 def _moved_middle(rng: np.random.Generator, start: np.ndarray, end: np.ndarray, nd: int, size: float,
@@ -267,6 +336,7 @@ def track_to(generic: MonodromySolution, instances: Sequence[Instance], progress
             lost = np.flatnonzero(codes != ReturnCode.SUCCESS)
             if len(lost):
                 settle(tracker, x0, res, codes, lost, blocks, sub)
+            complete_blocks(tracker, res, codes, blocks, sub)
         for k in range(n_inst):
             for q, p in enumerate(pats):
                 sl = slice((k * Pn + q) * R, (k * Pn + q + 1) * R)

@@ -123,6 +123,17 @@ def test_a_bezout_bound_past_64_bits_is_an_empty_cell_and_exact_in_conjectures()
     assert row_values(net.widths, 1, {**row, "CBB": 5})["CBB"] == 7 ** 23   # from the shape, not the cell
 
 
+def test_on_a_cluster_the_time_is_one_workers_and_no_reason_to_refuse():
+    """Atlas v3 (N <= 32) takes years of one process: refused here, estimated in worker time on a cluster."""
+    v3 = AtlasBudget(max_N=32)
+    rows = v3.rows()
+    with pytest.raises(InputError, match="more than the 7 days an atlas run may take"):
+        v3.check(rows, 2, jobs=2)
+    (message,) = v3.check(rows, 2, jobs=2, cluster=True)
+    assert message.startswith(f"atlas of {len(rows):,} row(s) × 2 seed(s)")
+    assert "of one worker's time: a cluster of K workers takes about 1/K of it" in message
+
+
 def test_an_oversize_budget_is_refused_before_any_work(tmp_path):
     target = tmp_path / "big"
     with pytest.raises(InputError, match=r"will take at least about .* Refused before starting"):

@@ -175,15 +175,22 @@ class AtlasBudget:
         return est
 
     def check(self, rows: list[RowSpec], seeds: int, real_samples: int = 0, jobs: int = 1,
-              force: bool = False) -> list[str]:
+              force: bool = False, cluster: bool = False) -> list[str]:
         """Refuse (InputError, with the estimate) solving ``rows`` when it cannot fit in memory or its
         estimated time passes :data:`MAX_ATLAS_SECONDS`, unless ``force``; return the warnings (a long
-        run, or a forced one past a limit)."""
+        run, or a forced one past a limit). On a ``cluster`` (a Dask scheduler at an address, whose
+        workers come and go), memory is that of one worker and the time is no reason to refuse: it is
+        given in one worker's time, which the cluster's workers share."""
         from .. import cost
         from ..export import duration_text
         if not rows:
             return []
-        est = self.estimate(rows, seeds, real_samples, jobs)
+        est = self.estimate(rows, seeds, real_samples, 1 if cluster else jobs)
+        if cluster:
+            seconds, est.seconds = est.seconds, 0.0      # memory only: the time is said below
+            return cost.check(est, force) + [
+                f"{est.what} will take at least about {duration_text(seconds)} of one worker's time: a cluster of "
+                "K workers takes about 1/K of it"]
         warnings = cost.check(est, force)
         if est.seconds > MAX_ATLAS_SECONDS:
             message = (f"{est.what} will take at least about {duration_text(est.seconds)} with {jobs} job(s), "

@@ -386,7 +386,8 @@ def run_atlas(directory: str | os.PathLike, budget: AtlasBudget, seeds: Sequence
         from ..studies.cluster import check_scheduler
         check_scheduler(ENGINE, scheduler)
     if not force:
-        for message in budget.check(rows, len(seed_values), real_samples, jobs):
+        for message in budget.check(rows, len(seed_values), real_samples, jobs,
+                                    cluster=scheduler is not None and scheduler != "local"):
             warnings.warn(message, RuntimeWarning, stacklevel=2)
     settings = Settings(budget, seed_values, real_samples, exact)
     atlas = AtlasDirectory.open(directory, settings)

@@ -48,7 +48,8 @@ def atlas() -> None:
                    "of --jobs worker processes here. Needs: pip install 'linnet-cli[dask]'.")
 @click.option("--exact/--no-exact", default=True, show_default=True,
               help="Settle counts that are not verified by msolve's exact counts (N <= 15, msolve installed).")
-@functools.partial(force_option, also=", or the estimated time passes a week")
+@functools.partial(force_option, also=", or the estimated time passes a week (a cluster at an address is told "
+                   "the estimate in one worker's time instead)")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings on stderr.")
 def run(directory, max_N, max_H, max_width, m, seeds, real_samples, jobs, scheduler, exact, force, quiet) -> None:
     """Solve every shape of a budget into the atlas directory DIRECTORY.
@@ -82,7 +83,8 @@ def run(directory, max_N, max_H, max_width, m, seeds, real_samples, jobs, schedu
             raise InputError("--jobs sets the workers of --scheduler local; a cluster at an address has its own")
     jobs = jobs or default_jobs(EngineSpec(ENGINE))
     check_arguments(directory, budget, seed_values, real_samples, exact, jobs, None, force)
-    terminal.warn(quiet, budget.check(budget.rows(), len(seed_values), real_samples, jobs, force))
+    terminal.warn(quiet, budget.check(budget.rows(), len(seed_values), real_samples, jobs, force,
+                                      cluster=scheduler is not None and scheduler != "local"))
     terminal.announce_compilation(quiet, ENGINE)
     progress = terminal.LazyProgress(quiet)
     try:

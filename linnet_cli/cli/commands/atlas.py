@@ -78,9 +78,9 @@ def run(directory, max_N, max_H, max_width, m, seeds, real_samples, jobs, schedu
     seed_values = parse_seeds(seeds)
     if scheduler is not None:
         from ...studies.cluster import check_scheduler
-        check_scheduler(ENGINE)
         if scheduler != "local" and jobs is not None:
             raise InputError("--jobs sets the workers of --scheduler local; a cluster at an address has its own")
+        check_scheduler(ENGINE, scheduler)   # an address no scheduler answers at: before the estimate
     jobs = jobs or default_jobs(EngineSpec(ENGINE))
     check_arguments(directory, budget, seed_values, real_samples, exact, jobs, None, force)
     terminal.warn(quiet, budget.check(budget.rows(), len(seed_values), real_samples, jobs, force,

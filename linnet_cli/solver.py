@@ -210,7 +210,7 @@ def _result(instance: Instance, eng: Engine, seed: int | None, raw: RawSolutions
     elif raw.completeness is None:
         evidence = Completeness([], Status.NOT_VERIFIED, [f"the {eng.name} engine gives no completeness evidence"])
     elif raw.special:
-        evidence = special(raw.completeness, n_failed)
+        evidence = special(raw.completeness, n_failed, raw.doubts)
     else:
         evidence = overall(raw.completeness, n_failed)
     return SolveResult(instance, eng.name, seed, points, raw.patterns, raw.paths_tracked, dict(raw.failed),
@@ -235,7 +235,9 @@ def _special_notes(raw: RawSolutions, points: list, instance: Instance) -> list[
     if multiple:
         out.append(f"{len(multiple)} critical point(s) are multiple (multiplicities {sorted(multiple, reverse=True)}): "
                    "each is counted once in N_C")
-    if raw.diverged:
+    if raw.diverged and raw.doubts:
+        out += raw.doubts
+    elif raw.diverged:
         out.append(f"{raw.diverged} path(s) went to infinity: these data have fewer finite critical points than "
                    "generic data")
     if raw.positive_dimensional:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
+from collections.abc import Sequence
 from typing import Any
 
 from ..model.network import widths_text
@@ -169,10 +170,13 @@ def overall(parts: list[Part], failed_paths: int) -> Completeness:
     return Completeness(parts, Status.TRACE_TEST if traced else Status.RANK_TEST, notes)
 
 
-def special(parts: list[Part], failed_paths: int) -> Completeness:
+def special(parts: list[Part], failed_paths: int, doubts: Sequence[str] = ()) -> Completeness:
     """The evidence for a count of special data by parameter homotopy: as strong as the generic
-    solution set it starts from (``parts``), provided that no path failed; a failed path can cost an
-    isolated point, so the count is then not verified."""
+    solution set it starts from (``parts``), provided that no path failed and nothing else casts a
+    doubt on it (``doubts``); a failed path can cost an isolated point, so the count is then not
+    verified."""
+    if doubts:
+        return Completeness(parts, Status.NOT_VERIFIED, list(doubts))
     generic = overall(parts, failed_paths)
     if generic.overall in (Status.TRACE_TEST, Status.RANK_TEST):
         return Completeness(parts, Status.PARAMETER_HOMOTOPY,

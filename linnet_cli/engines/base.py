@@ -58,6 +58,8 @@ class RawSolutions:
     multiplicity: np.ndarray | None = None
     diverged: int = 0
     positive_dimensional: list[PositiveDimensional] = field(default_factory=list)
+    #: why the count may be too low although no path failed (it is then not verified)
+    doubts: list[str] = field(default_factory=list)
     #: path trackings that needed extended precision, and paths the endgame settled (None: the engine
     #: does not say; :mod:`linnet_cli.homotopy.tally`)
     extended_paths: int | None = None

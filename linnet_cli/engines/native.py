@@ -551,6 +551,13 @@ class NativeEngine:
                                              "infinity"], rng, progress)
         raw.paths_tracked += fast.paths_tracked
         multiple = raw.multiplicity is not None and bool((raw.multiplicity > 1).any())
+        if raw.diverged:
+            # data that show no special feature and lose points to infinity may instead lie near data that
+            # do, with critical points of a norm too large to follow (widths 4,1,3,2 with m = 1, seed 1:
+            # 16 paths "went to infinity", and moving one λ by 0.01 gives the 289 points of other seeds)
+            raw.doubts.append(f"{raw.diverged} path(s) went to infinity at data that show no special feature: "
+                              "they may end at critical points of very large norm instead (data near a change "
+                              "of the count), and the count is then too low")
         if not (raw.diverged or raw.positive_dimensional or multiple):
             # every point simple and finite: what the fast solve saw was numerical, the data are generic
             raw.special = []

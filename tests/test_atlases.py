@@ -1,7 +1,9 @@
-"""The committed atlas v1 (benchmarks/atlas-v1: every shape with N ≤ 12 weights and H ≤ 3 hidden layers,
-m ≤ min(d_x, 3), and the spot checks): every row present and verified, none disputed; the rows that are
-also in Table 3.1 or 3.2 equal the published values (but for published values that are impossible);
-the rows the test suite counts with Singular or msolve equal those exact counts, computed again here."""
+"""The committed atlases. v1 (benchmarks/atlas-v1: every shape with N ≤ 12 weights and H ≤ 3 hidden
+layers, m ≤ min(d_x, 3), and the spot checks): every row present and verified, none disputed; the rows
+that are also in Table 3.1 or 3.2 equal the published values (but for published values that are
+impossible); the rows the test suite counts with Singular or msolve equal those exact counts, computed
+again here. v2 (benchmarks/atlas-v2, N ≤ 16, grown from v1 and resumed across sittings): v1's rows as
+they are in v1, every row of its budget, each verified or saying why, and the published values."""
 from __future__ import annotations
 
 import json
@@ -17,6 +19,7 @@ from linnet_cli.model.network import Network
 from linnet_cli.studies.published import EXACT_COLUMNS, PUBLISHED_COLUMNS, all_published
 
 V1 = Path(__file__).resolve().parents[1] / "benchmarks" / "atlas-v1"
+V2 = Path(__file__).resolve().parents[1] / "benchmarks" / "atlas-v2"
 #: The completeness labels that make a count verified (README, Completeness).
 VERIFIED = {"trace test", "proven", "rank test", "exact"}
 
@@ -24,6 +27,11 @@ VERIFIED = {"trace test", "proven", "rank test", "exact"}
 @pytest.fixture(scope="module")
 def atlas():
     return load_atlas(V1)
+
+
+@pytest.fixture(scope="module")
+def v2():
+    return load_atlas(V2)
 
 
 def test_every_row_of_the_budget_is_present_and_verified(atlas):
@@ -66,7 +74,9 @@ def _impossible(column: str, published: int, pub: dict[str, int]) -> bool:
     return False
 
 
-def test_rows_of_the_published_tables_equal_them(atlas):
+@pytest.mark.parametrize("which", ["atlas", "v2"])
+def test_rows_of_the_published_tables_equal_them(which, request):
+    atlas = request.getfixturevalue(which)
     published = all_published()
     compared = impossible = 0
     for rec in atlas.to_dict("records"):
@@ -97,3 +107,31 @@ def test_rows_the_suite_counts_exactly_equal_msolve(atlas, widths, m):
     inst = random_instance(Network(widths), m=m, seed=8, rational=True)
     degree, _ = peers.msolve_counts(inst, timeout=120)
     assert row.N_C == degree
+
+
+def test_atlas_v2_holds_v1_and_rows_of_its_budget_only(atlas, v2):
+    """v2 grew from a copy of v1 (a larger budget extends an atlas): every v1 row is in it unchanged, and
+    each of its rows is a row of the N ≤ 16 budget; once complete, it holds all of them."""
+    sidecar = json.loads((V2 / "atlas.json").read_text())
+    assert sidecar["budget"] == {"max_N": 16, "max_H": 3, "max_width": None, "m": [1, 2, 3], "spot_checks": True}
+    want = {(",".join(map(str, r.network.widths)), r.m) for r in AtlasBudget(max_N=16).rows()}
+    have = list(zip(v2.widths, v2.m))
+    assert len(set(have)) == len(have) and set(have) <= want and sidecar["rows_in_budget"] == len(want) == 2474
+    assert sidecar["complete"] == (set(have) == want) and sidecar["rows"] == len(v2)
+    both = atlas.merge(v2, on=["widths", "m"], suffixes=("", "_v2"))
+    assert len(both) == len(atlas) == 1031
+    for col in ("N_C", "N_C_star", "status", "completeness_by_seed", "patterns", "seconds"):
+        assert (both[col] == both[f"{col}_v2"]).all(), col
+    assert len(v2) > len(atlas)
+
+
+def test_atlas_v2_rows_are_verified_or_say_why(v2):
+    """A verified row's seeds agree and are each verified; any other row names its reason."""
+    for rec in v2.to_dict("records"):
+        labels = rec["completeness_by_seed"].split(",")
+        if rec["status"] == "verified":
+            assert set(labels) <= VERIFIED and len(set(rec["N_C_by_seed"].split(","))) == 1, rec["widths"]
+            assert rec["N_C_star"] < rec["N_C"]
+        else:
+            assert rec["why"], (rec["widths"], rec["m"])
+    assert (v2.status == "verified").mean() > 0.99

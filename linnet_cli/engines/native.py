@@ -22,7 +22,7 @@ from ..model.generic_locus import equivalent_data, special_features
 from ..model.gradient import GradientSystem, Parameters
 from ..checks.completeness import Part, Status
 from ..model.instance import Instance
-from ..homotopy.monodromy import (MonodromyGraph, MonodromyOptions, TorusSolutions, monodromy_solve,
+from ..homotopy.monodromy import (MonodromyGraph, MonodromyOptions, TorusSolutions, lambda_mover, monodromy_solve,
                                   random_lambda)
 from ..model.network import Network, widths_text
 from ..model.patterns import ZeroPattern, origin_pattern, pattern_groups
@@ -138,9 +138,10 @@ DETOUR_SIZES = (0.05, 0.2, 0.5, 1.0)
 #: line of the path's own parameters (p(τ) = p_start + τ (p_end − p_start), complex τ). The branch point or
 #: pole that stopped the path lies near t_f on that line, so the two sides reach the two continuations
 #: past it, and a small s encircles little else. Random middles of DETOUR_SIZES are centred on t = 1/2 and
-#: pass within a fraction of their size of a point near the end: widths 2,4,2 with m = 2, seed 1 lost 8
-#: paths near t = 0.911 (norms 1.8e3–7.4e4); twelve random detours each brought back 6 of them, the other
-#: detours reaching points already found.
+#: pass within a fraction of their size of a point near the end. Widths 2,4,2 with m = 2, seed 1 lost 8
+#: paths near t = 0.911 (norms 1.8e3–7.4e4): the detours around t_f brought back 5 of them, the random
+#: ones 6 (alone, or after those), every other detour reaching a point already found; the last 2 need
+#: COMPLETE_LOOPS.
 AROUND_SIZES = (0.02, 0.1)
 #: Loops at most of the monodromy that completes a block of paths to a generic instance that detours and
 #: the endgame left short (:func:`complete_blocks`). The same run as above: two paths stayed lost, every
@@ -171,7 +172,7 @@ def detour(tracker: Tracker, x0: np.ndarray, res, codes: np.ndarray, lost: np.nd
     (X0, Y0, L0), (X1, Y1, L1) = hom.start, hom.end
     rng = np.random.default_rng(len(lost))          # reproducible: the same run takes the same detours
     block = {int(i): b for b in blocks for i in b}
-    where = np.where(np.asarray(res.t) < 1.0, np.asarray(res.t), 1.0)   # where each path failed
+    where = np.asarray(res.t)                      # where each path failed (1: at its end)
     starts = [np.asarray(v) for v in (X0, Y0, L0)]
     middles = [(True, tau) for s in AROUND_SIZES for tau in (1j * s, -1j * s)]
     middles += [(False, size) for size in np.repeat(DETOUR_SIZES, DETOUR_TRIES)]
@@ -218,21 +219,16 @@ def _loops_at(tracker: Tracker, sub: Network, X: np.ndarray, Y: np.ndarray, lam:
     """Points of ``sub`` at (X, Y, lam) that are not among ``known``, found by moving those around loops
     in Λ based at lam, of its size, until ``count`` points are known or COMPLETE_LOOPS loops are made."""
     scale = float(np.sqrt(np.mean(np.abs(lam) ** 2))) or 1.0
-
-    def track(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        moved = Tracker(ParameterHomotopy(tracker.homotopy.system, (X, Y, a), (X, Y, b)), tracker.options,
-                        torus=True).track(x)
-        return moved.x, moved.success
-
-    graph = MonodromyGraph(track, lambda x: canonical(sub, x), (lam, random_lambda(rng, scale, lam.shape)), sub.N)
+    graph = MonodromyGraph(lambda_mover(GradientSystem(sub), X, Y, tracker.options), lambda x: canonical(sub, x),
+                           (lam, random_lambda(rng, scale, lam.shape)), sub.N)
     graph.add_edge(())
-    graph.add_points(0, known)
+    stored = graph.add_points(0, known)       # the known points, each orbit once
     for _ in range(COMPLETE_LOOPS):
         graph.add_edge((random_lambda(rng, scale, lam.shape),))
         graph.close()
         if len(graph.points[0]) >= count:
             break
-    return graph.points[0][len(known):]
+    return graph.points[0][stored:]
 
 
 def _on_line(start: np.ndarray, end: np.ndarray, nd: int, tau: np.ndarray) -> np.ndarray:

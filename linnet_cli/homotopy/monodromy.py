@@ -269,6 +269,16 @@ class MonodromyGraph:
                 masks[node][k] = np.concatenate([masks[node][k], np.full(len(new), arrived)])
 
 
+def lambda_mover(system: GradientSystem, X: np.ndarray, Y: np.ndarray, tracker: TrackerOptions | None = None
+                 ) -> Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The tracker of a monodromy in Λ at data (X, Y), as a :class:`MonodromyGraph` takes it: torus points
+    x moved from Λ = a to Λ = b, (endpoints, success)."""
+    def track(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        res = Tracker(ParameterHomotopy(system, (X, Y, a), (X, Y, b)), tracker, torus=True).track(x)
+        return res.x, res.success
+    return track
+
+
 def phi(system: GradientSystem, X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Φ(W) = −g(W) ⊘ W for points (P, N): the Λ for which W is a critical point."""
     p = Parameters.from_data(X, Y, np.zeros(w.shape[-1]))
@@ -306,12 +316,8 @@ def monodromy_solve(network: Network, X: np.ndarray, Y: np.ndarray, rng: np.rand
         return sol
     sol.dominant = True
 
-    def track(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        res = Tracker(ParameterHomotopy(system, (X, Y, a), (X, Y, b)), tracker, torus=True).track(x)
-        return res.x, res.success
-
     def new_graph(known: np.ndarray) -> MonodromyGraph:
-        graph = MonodromyGraph(track, lambda x: canonical(network, x),
+        graph = MonodromyGraph(lambda_mover(system, X, Y, tracker), lambda x: canonical(network, x),
                                (base, loop_vertices(rng, 1, N, o, verify is not None)[0]), N)
         graph.add_edge(())
         graph.add_points(0, known)

@@ -146,6 +146,19 @@ def test_the_tolerance_follows_the_endpoints_noise(monkeypatch, residual, noise,
     assert res.tolerance == max(tt.TRACE_TOL, tt.NOISE_MARGIN * noise)
 
 
+def test_the_result_gives_the_residual_and_tolerance_of_the_function_that_decides():
+    """The traces of widths 2,2,2,2 with m = 2, seed 3 (one slice): the first function's residual is far
+    above its tolerance, the last one's tolerance is large. The result pairs the residual with the
+    tolerance of the same function, not the largest of each (4.1e-5 against 2.1e-5 said "twice the
+    tolerance" of traces that are 40,000 times over it)."""
+    import linnet_cli.homotopy.trace_test as tt
+    traces = tt.Traces(np.array([4.1e-5, 2.1e-5, 1.9e-6]), np.array([0.0, 0.0, 5.1e-6]), np.ones((1, 3)))
+    assert not traces.collinear
+    assert traces.worst == (4.1e-5, tt.TRACE_TOL)
+    passing = tt.Traces(np.array([5e-10, 8e-9]), np.array([0.0, 5e-9]), np.ones((1, 2)))
+    assert passing.collinear and passing.worst == (5e-10, tt.TRACE_TOL)
+
+
 def test_a_slice_along_which_an_orbit_barely_moves_cannot_pass(monkeypatch):
     """Collinear traces do not pass when dropping some known orbit would stay within the tolerance: new
     slices are drawn, and the check ends inconclusive when all of them are like that."""

@@ -152,6 +152,14 @@ class Traces:
         return np.maximum(TRACE_TOL, NOISE_MARGIN * self.noise)
 
     @property
+    def worst(self) -> tuple[float, float]:
+        """(residual, tolerance) of the function whose residual stands highest against its own tolerance:
+        the pair that decides collinearity (the largest residual and the largest tolerance may belong to
+        different functions, and together would say "below" of traces that are not collinear)."""
+        j = int(np.argmax(self.residual / self.tolerance))
+        return float(self.residual[j]), float(self.tolerance[j])
+
+    @property
     def collinear(self) -> bool:
         """Every trace is affine in τ within its tolerance."""
         return bool(np.all(self.residual <= self.tolerance))
@@ -457,7 +465,7 @@ class TraceTest:
                 unusable = f"no extra witness found on {SLICE_TRIES} slices"
             else:
                 traces = self._pencil(fiber)
-                residual, tol = float(np.max(traces.residual)), float(np.max(traces.tolerance))
+                residual, tol = traces.worst
                 reason = traces.reason
                 power = float(traces.power) if not traces.reason and len(traces.share) else None
                 if traces.collinear and traces.power >= DETECT_MARGIN:

@@ -1,6 +1,6 @@
 """Benchmark of `linnet solve` (wall clock of the whole command, start-up included) next to msolve and
 PHCpack on the same exact instance, the shapes past Table 3.1, a second solve in the same process, the
-cold-cache compilation (the tracker, and its extended-precision kernels on their first use), the full
+cold-cache compilation (the tracker, and its extended-precision kernels where a solve needs them), the full
 `linnet table`, and N_C / N_C* of all 26 rows of Table 3.1 over several seeds. Each solve's line shows
 its failed paths next to the paths that used extended precision and those the endgame settled.
 
@@ -100,43 +100,26 @@ def bench_shapes(args) -> None:
             print(f"{'':>30}  {name} {t if t is None else round(t, 2)} s -> {res}{ratio}")
 
 
+#: The cold-cache runs: a shape that needs no extended precision, and one whose solve does (seed 1).
+COLD_SHAPES = [("d=2 dx=2 dy=2", ["--d", "2", "--dx", "2", "--dy", "2"]),
+               ("widths 2,3,2 m=2", ["--widths", "2,3,2", "--m", "2"])]
+
+
 def bench_cold(args) -> None:
-    """The first run on a machine compiles the tracker (and the mixed-volume kernels, for the summary's
-    BKK bound); private numba and BKK cache directories make it cold. The tracker's extended-precision
-    compilation is built on a path's first need only: its cost is timed apart, on the path recorded in
-    tests/data (it needs extended precision), cold and then warm."""
-    print("\n== cold numba cache: first `linnet solve --d 2 --dx 2 --dy 2` vs the next ==")
-    with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, NUMBA_CACHE_DIR=tmp, LINNET_CACHE_DIR=tmp)
-        cold, _, err = time_linnet(["--d", "2", "--dx", "2", "--dy", "2"], 1, env)
-        warm, data, _ = time_linnet(["--d", "2", "--dx", "2", "--dy", "2"], 1, env)
+    """The first run on a machine compiles the tracker, its extended-precision kernels (in a second,
+    lower-priority child process, on the first solve that needs them) and the mixed-volume kernels (for
+    the summary's BKK bound); private numba and BKK cache directories make it cold. Each shape is solved
+    cold, then warm, in a cache of its own: the difference is what compilation adds to the first solve."""
+    print("\n== cold numba cache: first `linnet solve` on a machine vs the next ==")
+    for label, opts in COLD_SHAPES:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, NUMBA_CACHE_DIR=tmp, LINNET_CACHE_DIR=tmp)
+            cold, _, err = time_linnet(opts, 1, env)
+            warm, data, _ = time_linnet(opts, 1, env)
         notice = [line for line in err.splitlines() if "compiling" in line]
-        print(f"cold {cold:.1f} s, warm {warm:.2f} s: compilation adds {cold - warm:.1f} s (target ≤ 20 s: "
-              f"{'met' if cold - warm <= 20 else 'NOT met'}); notice on stderr: {notice or 'none'}; paths in "
-              f"extended precision: {data['n_extended_precision']}")
-        first, again = (_time_extended_path(env) for _ in range(2))
-    print(f"extended precision, first use on a machine: {first:.1f} s, then {again:.1f} s: its compilation adds "
-          f"{first - again:.1f} s once, to the first solve that needs it")
-
-
-#: Tracks the recorded path that needs extended precision (tests/data), in a fresh process.
-_EXTENDED_PATH = """
-import numpy as np
-from linnet_cli.homotopy.tracker import ParameterHomotopy, Tracker
-from linnet_cli.model.gradient import GradientSystem
-from linnet_cli.model.network import Network
-d = np.load({path!r})
-hom = ParameterHomotopy(GradientSystem(Network(tuple(int(v) for v in d["widths"]))), (d["X0"], d["Y0"], d["L0"]),
-                        (d["X1"], d["Y1"], d["L1"]))
-assert Tracker(hom, torus=True).track(d["x0"][None]).extended[0]
-"""
-
-
-def _time_extended_path(env: dict) -> float:
-    t0 = time.perf_counter()
-    code = _EXTENDED_PATH.format(path=str(ROOT / "tests" / "data" / "extended_precision_path.npz"))
-    subprocess.run([sys.executable, "-c", code], check=True, env=env)
-    return time.perf_counter() - t0
+        print(f"{label}: cold {cold:.1f} s, warm {warm:.2f} s: compilation adds {cold - warm:.1f} s (target ≤ 20 s: "
+              f"{'met' if cold - warm <= 20 else 'NOT met'}); paths in extended precision: "
+              f"{data['n_extended_precision']}; notices on stderr: {notice or 'none'}")
 
 
 def bench_again(args) -> None:

@@ -228,21 +228,26 @@ def test_a_truncated_numba_cache_file_is_rebuilt_once(tmp_path, suffix):
 
 def test_cold_cache_says_whether_numba_has_the_current_source_compiled(tmp_path):
     """cold_cache (whether a child process should compile the tracker) is True before the first
-    compilation, False after it, and True again once the source changes."""
+    compilation, False after it, and True again once the source changes; with ``wanted``, it asks for
+    the compilations that test accepts (one of the tracker's two)."""
     import subprocess
     import sys
     (tmp_path / "kernel.py").write_text(KERNEL)
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": os.pathsep.join(
         [str(tmp_path), str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])}
 
-    def cold() -> str:
-        code = "import kernel; from linnet_cli.homotopy.jit import cold_cache; print(cold_cache(kernel.add_one))"
+    def cold(wanted: str = "None") -> str:
+        code = ("import kernel; from numba import types; from linnet_cli.homotopy.jit import cold_cache; "
+                f"print(cold_cache(kernel.add_one, {wanted}))")
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
         return out.stdout.strip()
     assert cold() == "True"
     assert _run_kernel(tmp_path).stdout.strip() == "42"
     assert cold() == "False"
+    # one compilation wanted: the cache holds add_one for an int64, not for a float64
+    assert cold("lambda args: args == (types.int64,)") == "False"
+    assert cold("lambda args: args == (types.float64,)") == "True"
     (tmp_path / "kernel.py").write_text(KERNEL + "\n# edited\n")
     assert cold() == "True"
     from linnet_cli.homotopy.jit import cold_cache

@@ -146,35 +146,51 @@ def test_a_path_that_needs_extended_precision_asks_for_its_compilation(monkeypat
     assert res.extended[0] and asked[0] is False and True in asked      # tracked in double, then retracked
 
 
-def test_a_cold_tracker_compiles_in_a_child_process_that_ensure_compiled_waits_for(monkeypatch, tmp_path):
-    """On a cold cache the tracker compiles in a child process while this one computes the bounds;
-    ensure_compiled then waits for the child before it loads (here the child only writes a file, late)."""
+def test_a_cold_tracker_compiles_in_child_processes_that_ensure_compiled_waits_for(monkeypatch, tmp_path):
+    """On a cold cache the tracker's two compilations (double, extended precision) start at once in two
+    child processes while this one computes the bounds; ensure_compiled(extended) then waits for the
+    child of the compilation it needs before it loads (here each child only writes a file, late)."""
     import sys
 
+    from numba import types
+
     from linnet_cli.homotopy import tracker
-    done = tmp_path / "compiled"
-    monkeypatch.setattr(tracker, "_compiled", tracker.threading.Event())
-    monkeypatch.setattr(tracker, "_child", None)
-    monkeypatch.setattr(tracker, "_CHILD_CODE", f"import time; time.sleep(0.5); open({str(done)!r}, 'w').close()")
-    seen = []
-    monkeypatch.setattr(tracker, "_track_paths", lambda *a: seen.append(done.exists()))
-    monkeypatch.setattr(tracker, "cold_cache", lambda f: False)         # a warm cache: no child
+    code = f"import time; time.sleep(0.5); open({str(tmp_path)!r} + '/{{extended}}', 'w').close()"
+
+    def fresh(cold) -> list:
+        monkeypatch.setattr(tracker, "_compiled", tracker.threading.Event())
+        monkeypatch.setattr(tracker, "_compiled_extended", tracker.threading.Event())
+        monkeypatch.setattr(tracker, "_children", {})
+        monkeypatch.setattr(tracker, "_CHILD_CODE", code)
+        monkeypatch.setattr(tracker, "cold_cache", cold)
+        seen: list = []
+        monkeypatch.setattr(tracker, "_track_paths",
+                            lambda *a: seen.append((a[-1] is not None, sorted(p.name for p in tmp_path.iterdir()))))
+        return seen
+
+    fresh(lambda f, wanted: False)                                      # a warm cache: no child
     tracker.compile_in_background()
-    assert tracker._child is None
-    monkeypatch.setattr(tracker, "cold_cache", lambda f: True)
+    assert tracker._children == {}
+    fresh(lambda f, wanted: True)
     monkeypatch.setattr(sys, "executable", "")                           # no interpreter to start: no child
     tracker.compile_in_background()
-    assert tracker._child is None
+    assert tracker._children == {}
     monkeypatch.undo()
-    monkeypatch.setattr(tracker, "_compiled", tracker.threading.Event())
-    monkeypatch.setattr(tracker, "_child", None)
-    monkeypatch.setattr(tracker, "_CHILD_CODE", f"import time; time.sleep(0.5); open({str(done)!r}, 'w').close()")
-    monkeypatch.setattr(tracker, "_track_paths", lambda *a: seen.append(done.exists()))
-    monkeypatch.setattr(tracker, "cold_cache", lambda f: True)
+    plain, extended = (types.int64, types.none), (types.int64, types.int64)
+    assert tracker._is_extended(extended) and not tracker._is_extended(plain)
+    fresh(lambda f, wanted: not wanted(plain))                          # only the extended one is missing
     tracker.compile_in_background()
-    child = tracker._child
-    assert child is not None and child.poll() is None                  # running while this process goes on
-    tracker.compile_in_background()                                     # one child at most
-    assert tracker._child is child
+    assert list(tracker._children) == [True]
+    tracker._children[True].wait()
+    (tmp_path / "True").unlink()
+    monkeypatch.undo()
+    seen = fresh(lambda f, wanted: True)
+    tracker.compile_in_background()
+    children = dict(tracker._children)
+    assert sorted(children) == [False, True] and all(c.poll() is None for c in children.values())  # both run
+    tracker.compile_in_background()                                     # one child per compilation at most
+    assert tracker._children == children
     tracker.ensure_compiled()
-    assert child.returncode == 0 and seen == [True]
+    assert children[False].returncode == 0 and seen[0][0] is False and "False" in seen[0][1]
+    tracker.ensure_compiled(extended=True)
+    assert children[True].returncode == 0 and seen[1] == (True, ["False", "True"]) and len(seen) == 2

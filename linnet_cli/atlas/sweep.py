@@ -418,9 +418,9 @@ def run_atlas(directory: str | os.PathLike, budget: AtlasBudget, seeds: Sequence
     try:
         atlas.write(False, 0.0, len(rows))
         if todo:
-            from ..homotopy.tracker import ensure_compiled
+            from ..homotopy.tracker import compile_all
             if scheduler in (None, "local"):
-                ensure_compiled()   # once, here: worker processes then load the kernels from numba's cache
+                compile_all()   # once, here: worker processes then load the kernels from numba's cache
             if scheduler is not None:
                 _on_cluster(scheduler, todo, args, jobs, finished, failed)
             elif jobs <= 1 or len(todo) <= 1:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
 
 _PROBE_BLOCKED = "numba" not in sys.modules and "scipy.linalg" not in sys.modules
 if _PROBE_BLOCKED:
@@ -75,17 +76,20 @@ def _self_repairing_cache() -> None:
 _self_repairing_cache()
 
 
-def cold_cache(dispatcher: object) -> bool:
+def cold_cache(dispatcher: object, wanted: Callable[[tuple], bool] | None = None) -> bool:
     """Whether numba's on-disk cache could hold ``dispatcher``'s compiled code but holds none for its
-    current source (no index file, or one written for another version of the source or of numba).
+    current source (no index file, or one written for another version of the source or of numba); with
+    ``wanted`` (argument types → bool), none of the compilations it wants (e.g. one specialization).
     False when the function is not cached on disk."""
     cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
     if cache_file is None:
         return False
     try:
-        return not cache_file._load_index()
+        index = cache_file._load_index()
     except Exception:   # an unreadable index is a miss, as the loader treats it (see _discard)
         return True
+    # numba's index keys are (argument types, machine, source hashes)
+    return not any(wanted is None or wanted(key[0]) for key in index)
 
 
 __all__ = ["numba", "njit", "cold_cache"]

@@ -47,7 +47,7 @@ from dataclasses import dataclass, fields, replace
 from collections.abc import Callable
 
 import numpy as np
-from .jit import cold_cache, njit
+from .jit import cold_cache, njit, numba
 
 from . import double_double as dd
 from . import evaluator as ev
@@ -886,35 +886,72 @@ def on_compile(notice: Callable[[str], None] | None) -> None:
     _notice = notice
 
 
-#: The child process compiling the kernels (see :func:`compile_in_background`), while it may run.
-_child: subprocess.Popen | None = None
-_CHILD_CODE = "from linnet_cli.homotopy.tracker import ensure_compiled; ensure_compiled()"
+#: The child processes compiling the kernel (see :func:`compile_in_background`), by ``extended``.
+_children: dict[bool, subprocess.Popen] = {}
+_CHILD_CODE = ("import os; os.nice({nice}); from linnet_cli.homotopy.tracker import compile_kernel; "
+               "compile_kernel({extended})")
+#: The extended-precision child's niceness: it yields the cores to the double compilation and the solve,
+#: which are needed first (a cold d = 2 solve, which needs no extended precision, took 19.3 s more than a
+#: warm one with it at 10, 23.7 s at 0 and 18.5 s with no such child).
+EXTENDED_CHILD_NICE = 10
+
+
+def _is_extended(argument_types: tuple) -> bool:
+    """Whether a compilation of the kernel is its extended-precision one (its workspace is not None)."""
+    return not isinstance(argument_types[-1], numba.types.NoneType)
+
+
+def _is_double(argument_types: tuple) -> bool:
+    """Whether a compilation of the kernel is its double-only one."""
+    return not _is_extended(argument_types)
 
 
 def compile_in_background() -> None:
     """When numba's cache holds no tracker, start compiling it in a child process, which caches it,
     while this process goes on (e.g. with the BKK bound): numba compiles one function at a time per
     process, so the mixed-volume kernels (about 10 s on a cold cache) and the tracker (about 20 s)
-    would otherwise compile one after the other. :func:`ensure_compiled` waits for the child, then
+    would otherwise compile one after the other. Its extended-precision compilation, which most solves
+    past d = 2 need and which takes as long again, compiles in a second, lower-priority child at the
+    same time (widths 2,3,2 with m = 2: a cold cache added 29 s to the first solve, against 43 s one
+    after the other). :func:`ensure_compiled` waits for the child of the compilation it needs, then
     loads what it cached (or compiles itself, if the child could not)."""
-    global _child
-    if _compiled.is_set() or _child is not None or not sys.executable or not cold_cache(_track_paths):
+    if not sys.executable:
         return
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])]))
-    try:
-        _child = subprocess.Popen([sys.executable, "-c", _CHILD_CODE], env=env, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except OSError:   # no process to spare: this one compiles when it needs the tracker
-        return
-    atexit.register(_child.kill)   # a process that ends first leaves nothing half-written: numba
-    # writes each cache file to a temporary name and renames it
+    for extended, done in ((False, _compiled), (True, _compiled_extended)):
+        if done.is_set() or extended in _children or \
+                not cold_cache(_track_paths, _is_extended if extended else _is_double):
+            continue
+        code = _CHILD_CODE.format(nice=EXTENDED_CHILD_NICE if extended else 0, extended=extended)
+        try:
+            child = subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:   # no process to spare: this one compiles when it needs the tracker
+            return
+        _children[extended] = child
+        atexit.register(child.kill)   # a process that ends first leaves nothing half-written: numba
+        # writes each cache file to a temporary name and renames it
+
+
+def compile_kernel(extended: bool) -> None:
+    """Load the kernel's double (or, with ``extended``, its extended-precision) compilation from numba's
+    cache, or compile it, by one call on the smallest network."""
+    net = Network((1, 1, 1))
+    hom = ParameterHomotopy(net, (np.ones((1, 1)), np.ones((1, 1)), np.ones(2)),
+                            (np.ones((1, 1)), np.ones((1, 1)), np.ones(2)))
+    widths, offs = ev.network_arrays(net)
+    one = np.ones((1, 2), np.complex128)
+    _track_paths(one, np.zeros(1, np.int64), *hom.coefficients, hom.mode, widths, offs, TrackerOptions().as_array(),
+                 np.empty_like(one), np.empty(1, np.int64), np.empty(1), np.empty(1, np.int64), np.empty(1),
+                 np.empty(1, np.bool_), dd.homotopy_workspace(widths, one.shape[1]) if extended else None)
 
 
 def ensure_compiled(extended: bool = False) -> None:
     """Load the tracker's kernels from numba's cache, or compile them (once per machine); with
     ``extended``, also its compilation with double-double residuals, which is built on the first need of
-    a path (about as long again: without a notice, a small solve would seem to hang)."""
+    a path unless a child compiles it (about as long again: without a notice, a small solve would seem
+    to hang)."""
     done = _compiled_extended if extended else _compiled
     if done.is_set():
         return
@@ -927,22 +964,24 @@ def ensure_compiled(extended: bool = False) -> None:
         timer.daemon = True
         timer.start()
     t0 = time.perf_counter()
-    if _child is not None:
-        _child.wait()
-    net = Network((1, 1, 1))
-    hom = ParameterHomotopy(net, (np.ones((1, 1)), np.ones((1, 1)), np.ones(2)),
-                            (np.ones((1, 1)), np.ones((1, 1)), np.ones(2)))
-    widths, offs = ev.network_arrays(net)
-    one = np.ones((1, 2), np.complex128)
-    _track_paths(one, np.zeros(1, np.int64), *hom.coefficients, hom.mode, widths, offs, TrackerOptions().as_array(),
-               np.empty_like(one), np.empty(1, np.int64), np.empty(1), np.empty(1, np.int64), np.empty(1),
-               np.empty(1, np.bool_), dd.homotopy_workspace(widths, one.shape[1]) if extended else None)
+    child = _children.get(extended)
+    if child is not None:
+        child.wait()
+    compile_kernel(extended)
     if timer is not None:
         timer.cancel()
     if not extended:
         global compile_seconds
         compile_seconds = time.perf_counter() - t0
     done.set()
+
+
+def compile_all() -> None:
+    """Both compilations of the kernel, loaded or compiled (in two children at once on a cold cache),
+    before a run starts worker processes: each would otherwise compile the extended one on its first
+    need."""
+    compile_in_background()
+    ensure_compiled(extended=True)
 
 
 #: Seconds the first :func:`ensure_compiled` took in this process (load or compile).

@@ -185,14 +185,15 @@ def _workers_ignore_ctrl_c(client: Any) -> None:
 
 
 def warm(client: Any) -> dict[str, float]:
-    """Load or compile the path tracker on every worker of ``client`` (numba's cache is per machine:
-    without this, the first task on each machine compiles, ~15 s); seconds per worker."""
+    """Load or compile the path tracker, with its extended-precision compilation, on every worker of
+    ``client`` (numba's cache is per machine: without this, the first task on each machine compiles,
+    ~30 s); seconds per worker."""
     return client.run(_warm_worker)
 
 
 def _warm_worker() -> float:
     from ..homotopy import tracker
-    tracker.ensure_compiled()
+    tracker.compile_all()
     return tracker.compile_seconds
 
 

@@ -180,8 +180,8 @@ def run_table(spec: TableSpec, jobs: int = 1, bkk: bool = True, previous: list[R
     args = (spec.samples, spec.seed, spec.distribution, spec.engine, bkk)
     failed: dict[str, str] = {}
     if spec.engine.name == "native" and todo and scheduler in (None, "local"):
-        from ..homotopy.tracker import ensure_compiled
-        ensure_compiled()   # once, here: worker processes then load the kernels from numba's cache
+        from ..homotopy.tracker import compile_all
+        compile_all()   # once, here: worker processes then load the kernels from numba's cache
     try:
         if scheduler is not None:
             from .cluster import run_on_cluster

@@ -324,7 +324,7 @@ class _Clock:
 
 
 def check_arguments(directory: object, budget: object, seeds: object, real_samples: object, exact: object,
-                     jobs: object, progress: object, force: object) -> tuple[int, ...]:
+                     jobs: object, progress: object, force: object, cheapest_first: object = False) -> tuple[int, ...]:
     """Refuse (InputError) arguments of :func:`run_atlas` that are not what it takes, before any work (the
     command line calls it before its estimate); the seeds as a tuple."""
     from ..validate import flag, function, instance_of, integer
@@ -342,12 +342,13 @@ def check_arguments(directory: object, budget: object, seeds: object, real_sampl
     integer(jobs, "jobs", low=1)
     function(progress, "progress")
     flag(force, "force")
+    flag(cheapest_first, "cheapest_first")
     return values
 
 
 def run_atlas(directory: str | os.PathLike, budget: AtlasBudget, seeds: Sequence[int] = (1, 2),
               real_samples: int = 0, exact: bool = True, jobs: int = 1, scheduler: Any = None,
-              progress: Progress | None = None, *, force: bool = False) -> AtlasRun:
+              progress: Progress | None = None, *, force: bool = False, cheapest_first: bool = False) -> AtlasRun:
     """Solve every row of an atlas into ``directory``, or the rows it does not hold yet.
 
     Parameters
@@ -365,6 +366,9 @@ def run_atlas(directory: str | os.PathLike, budget: AtlasBudget, seeds: Sequence
     force : skip the cost estimate. Without it, a budget that cannot fit in memory or is estimated to take
         more than a week is refused (InputError) before any work, as on the command line
         (:meth:`AtlasBudget.check`), and one estimated to run long gets a RuntimeWarning.
+    cheapest_first : solve the rows in order of estimated cost, cheapest first, so that a run stopped
+        after a given time has finished the most rows (an atlas grown over sittings). By default the
+        costliest come first, so that parallel jobs finish together.
 
     Returns
     -------
@@ -374,7 +378,7 @@ def run_atlas(directory: str | os.PathLike, budget: AtlasBudget, seeds: Sequence
     Every argument is checked before any work (InputError), and so is the budget's cost.
     """
     import warnings
-    seed_values = check_arguments(directory, budget, seeds, real_samples, exact, jobs, progress, force)
+    seed_values = check_arguments(directory, budget, seeds, real_samples, exact, jobs, progress, force, cheapest_first)
     rows = budget.rows()
     if not rows:
         if budget.shapes():      # shapes there are, but none with d_x as large as an m asked for
@@ -394,9 +398,9 @@ def run_atlas(directory: str | os.PathLike, budget: AtlasBudget, seeds: Sequence
     t0 = time.perf_counter()
     resumed = sum(1 for r in rows if (r.network.text, r.m) in atlas.rows)
     todo = [r for r in rows if (r.network.text, r.m) not in atlas.rows]
-    # the costliest rows first, so that parallel jobs finish together
+    # the costliest rows first, so that parallel jobs finish together, or the cheapest
     clock = _Clock(todo)
-    todo.sort(key=lambda r: -clock.weight[r.key])
+    todo.sort(key=lambda r: clock.weight[r.key] if cheapest_first else -clock.weight[r.key])
     failed: dict[str, str] = {}
     interrupted = False
     computed = 0

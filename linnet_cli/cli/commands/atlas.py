@@ -48,10 +48,15 @@ def atlas() -> None:
                    "of --jobs worker processes here. Needs: pip install 'linnet-cli[dask]'.")
 @click.option("--exact/--no-exact", default=True, show_default=True,
               help="Settle counts that are not verified by msolve's exact counts (N <= 15, msolve installed).")
+@click.option("--cheapest-first", is_flag=True,
+              help="Solve the cheapest rows first, so that a run stopped after a while has finished the most "
+                   "rows (an atlas grown over sittings). [default: the costliest first, so that parallel jobs "
+                   "finish together]")
 @functools.partial(force_option, also=", or the estimated time passes a week (a cluster at an address is told "
                    "the estimate in one worker's time instead)")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no warnings on stderr.")
-def run(directory, max_N, max_H, max_width, m, seeds, real_samples, jobs, scheduler, exact, force, quiet) -> None:
+def run(directory, max_N, max_H, max_width, m, seeds, real_samples, jobs, scheduler, exact, cheapest_first, force,
+        quiet) -> None:
     """Solve every shape of a budget into the atlas directory DIRECTORY.
 
     Every network with 1..max-H hidden layers and at most max-N weights, with each m up to its d_x, plus
@@ -66,6 +71,7 @@ def run(directory, max_N, max_H, max_width, m, seeds, real_samples, jobs, schedu
       linnet atlas run small --max-N 6 --m 1 --jobs 2
       linnet atlas run reals --max-N 8 --real-samples 100
       linnet atlas run big --max-N 16 --scheduler local --jobs 2
+      linnet atlas run big --max-N 16 --cheapest-first
     """
     from ...atlas.budget import DEFAULT_M, AtlasBudget
     from ...atlas.sweep import ENGINE, check_arguments, parse_seeds, run_atlas
@@ -82,14 +88,15 @@ def run(directory, max_N, max_H, max_width, m, seeds, real_samples, jobs, schedu
             raise InputError("--jobs sets the workers of --scheduler local; a cluster at an address has its own")
         check_scheduler(ENGINE, scheduler)   # an address no scheduler answers at: before the estimate
     jobs = jobs or default_jobs(EngineSpec(ENGINE))
-    check_arguments(directory, budget, seed_values, real_samples, exact, jobs, None, force)
+    check_arguments(directory, budget, seed_values, real_samples, exact, jobs, None, force, cheapest_first)
     terminal.warn(quiet, budget.check(budget.rows(), len(seed_values), real_samples, jobs, force,
                                       cluster=scheduler is not None and scheduler != "local"))
     terminal.announce_compilation(quiet, ENGINE)
     progress = terminal.LazyProgress(quiet)
     try:
         # force: the estimate was checked above (refused, or warned about)
-        result = run_atlas(directory, budget, seed_values, real_samples, exact, jobs, scheduler, progress, force=True)
+        result = run_atlas(directory, budget, seed_values, real_samples, exact, jobs, scheduler, progress, force=True,
+                           cheapest_first=cheapest_first)
     finally:
         progress.close()
     click.echo(result.summary())

@@ -78,6 +78,9 @@ PENCIL_TRIES = 3
 #: and 1.73 at spans 0.5 to 4 on one slice and as low on the next; with three doublings the check ended
 #: inconclusive, with six it passes (margin 40). A longer pencil that fails keeps the last that worked.
 LONG_PENCIL = (2.0, 6)
+#: (factor, times): when PENCIL_TRIES pencils all fail, pencils that many times as short, up to that many
+#: times over: points of C that run off to norms of 10⁴–10⁵ at some τ beyond them stay out of their way.
+SHORT_PENCIL = (0.25, 2)
 #: Fresh free start pairs in the first round of the search for the extra witnesses on a slice, and in
 #: each later round. A later round's are its cheap chance at what the closed graph does not reach (each
 #: costs one path; an edge costs two per extra witness): the missing ones form small classes, e.g.
@@ -366,8 +369,11 @@ class TraceTest:
         longest that works is kept."""
         best: Traces | None = None
         for level in range(LONG_PENCIL[1] + 1):
-            for _ in range(PENCIL_TRIES if best is None else 1):
-                traces = self._traces(fiber, PENCIL_SPAN * LONG_PENCIL[0] ** level)
+            spans = [PENCIL_SPAN * LONG_PENCIL[0] ** level] * (PENCIL_TRIES if best is None else 1)
+            if best is None:
+                spans += [PENCIL_SPAN * SHORT_PENCIL[0] ** k for k in range(1, SHORT_PENCIL[1] + 1)]
+            for span in spans:
+                traces = self._traces(fiber, span)
                 if not traces.reason:
                     break
                 # a failed or jumped pencil says nothing about completeness: a new pencil

@@ -61,6 +61,63 @@ def test_timeout_kills_the_tool(rational_instance, tmp_path):
         peers.singular_counts(rational_instance, binary=slow, timeout=0.5)
 
 
+def _slow_tool(binary: str, instance: Instance) -> None:
+    peers.singular_counts(instance, binary=binary, timeout=60)
+
+
+def _wait_for(pidfile: Path) -> None:
+    """Until the tool has written its pid (it has started), at most 60 s."""
+    import time
+    deadline = time.monotonic() + 60
+    while not (pidfile.exists() and pidfile.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _gone(pidfile: Path) -> bool:
+    """The tool whose pid ``pidfile`` holds has ended, within 5 s."""
+    import os
+    import time
+    _wait_for(pidfile)
+    pid = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    return False
+
+
+def test_a_tool_ends_with_the_worker_the_pool_stops(rational_instance, tmp_path):
+    """A tool runs in a session of its own (so that its timeout kills its whole group), which the pool's
+    SIGTERM to a worker does not reach: the worker ends it first, so that none runs on, orphaned."""
+    from linnet_cli.studies.pool import WorkerPool
+    pidfile = tmp_path / "pid"
+    slow = _script(tmp_path, "slow", f"echo $$ > {pidfile}; exec sleep 30")
+    with WorkerPool(1) as pool:
+        pool._pool.apply_async(_slow_tool, (slow, rational_instance))
+        _wait_for(pidfile)
+    assert _gone(pidfile)
+
+
+def test_ctrl_c_ends_the_tool_too(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    pidfile = tmp_path / "pid"
+    slow = _script(tmp_path, "slow", f"echo $$ > {pidfile}; exec sleep 30")
+    code = ("from linnet_cli.checks import peers; from linnet_cli.model.instance import random_instance; "
+            "from linnet_cli.model.network import Network; "
+            f"peers.singular_counts(random_instance(Network((2, 2, 2)), seed=5, rational=True), binary={slow!r})")
+    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    _wait_for(pidfile)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) != 0 and "KeyboardInterrupt" in proc.stderr.read()
+    assert _gone(pidfile)
+
+
 def test_msolve_output_parsing():
     tree = peers._parse_msolve("[0, [0, \n2, \n5, \n['x', 'y'],\n[0, 1],\n[1,\n[[5, [0, 1, 0, 2, 0, 3]]]]],"
                                "[1,\n[[[-3 / 2^2, -5 / 2^3], [1, 1]], [[0, 0], [0, 0]]]\n]]:")

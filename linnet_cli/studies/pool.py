@@ -51,10 +51,20 @@ def tell_caller(*message: Any) -> None:
         _MESSAGES.put(message)
 
 
+def _end_on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM, which is how the pool stops a worker: the tools it runs (msolve, in their own sessions)
+    end with it, and then it dies as SIGTERM would have it die."""
+    from ..checks.peers import stop_running_tools
+    stop_running_tools()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _start_worker(messages: Any, threads: int, setup: Callable[..., None] | None, args: tuple) -> None:
     from ..homotopy.tracker import set_threads
     global _MESSAGES
     ignore_ctrl_c()
+    signal.signal(signal.SIGTERM, _end_on_sigterm)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})    # blocked while the worker was forked
     _MESSAGES = messages
     set_threads(threads)

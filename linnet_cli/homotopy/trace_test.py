@@ -68,7 +68,8 @@ DETECT_MARGIN = 10.0
 #: 3,2,3 with m = 3 lost 1–11 paths from extra witnesses of norm 10³–10⁵ on every pencil at 2, on none
 #: at 0.5.
 PENCIL_SPAN = 0.5
-#: Pencils tried (each with a new random γ) when a path of the pencil fails or jumps.
+#: Pencils tried (each with a new random γ, and shorter: SHORT_PENCIL) while a path of the pencil fails or
+#: jumps.
 PENCIL_TRIES = 3
 #: (factor, times): pencils that many times as long, up to that many times over, are tried when the
 #: traces are collinear but some orbit's share is within DETECT_MARGIN of the tolerance: the least bends
@@ -78,9 +79,9 @@ PENCIL_TRIES = 3
 #: and 1.73 at spans 0.5 to 4 on one slice and as low on the next; with three doublings the check ended
 #: inconclusive, with six it passes (margin 40). A longer pencil that fails keeps the last that worked.
 LONG_PENCIL = (2.0, 6)
-#: (factor, times): when PENCIL_TRIES pencils all fail, pencils that many times as short, up to that many
-#: times over: points of C that run off to norms of 10⁴–10⁵ at some τ beyond them stay out of their way.
-SHORT_PENCIL = (0.25, 2)
+#: Each pencil tried after one whose paths failed is this many times as short: points of C that run off
+#: to norms of 10⁴–10⁵ at some τ beyond a short pencil stay out of its way.
+SHORT_PENCIL = 0.25
 #: Fresh free start pairs in the first round of the search for the extra witnesses on a slice, and in
 #: each later round. A later round's are its cheap chance at what the closed graph does not reach (each
 #: costs one path; an edge costs two per extra witness): the missing ones form small classes, e.g.
@@ -364,27 +365,28 @@ class TraceTest:
         return len(self.extras) - before
 
     def _pencil(self, fiber: np.ndarray) -> Traces:
-        """The traces over a pencil that works: a new phase when its paths fail or jump (PENCIL_TRIES),
-        longer ones when its traces are collinear but cannot see every orbit missing (LONG_PENCIL); the
-        longest that works is kept."""
-        best: Traces | None = None
-        for level in range(LONG_PENCIL[1] + 1):
-            spans = [PENCIL_SPAN * LONG_PENCIL[0] ** level] * (PENCIL_TRIES if best is None else 1)
-            if best is None:
-                spans += [PENCIL_SPAN * SHORT_PENCIL[0] ** k for k in range(1, SHORT_PENCIL[1] + 1)]
-            for span in spans:
-                traces = self._traces(fiber, span)
-                if not traces.reason:
-                    break
-                # a failed or jumped pencil says nothing about completeness: a new pencil
-                self.phase = np.exp(2j * np.pi * self.rng.uniform())
-            if traces.reason:
-                return traces if best is None else best
-            best = traces
+        """The traces over a pencil that works: a new phase and a shorter span (SHORT_PENCIL) when its
+        paths fail or jump (PENCIL_TRIES pencils in all), longer ones when its traces are collinear but
+        cannot see every orbit missing (LONG_PENCIL); the longest that works is kept."""
+        span = PENCIL_SPAN
+        for _ in range(PENCIL_TRIES):
+            traces = self._traces(fiber, span)
+            if not traces.reason:
+                break
+            # a failed or jumped pencil says nothing about completeness: a new, shorter pencil
+            self.phase = np.exp(2j * np.pi * self.rng.uniform())
+            span *= SHORT_PENCIL
+        if traces.reason:
+            return traces
+        for _ in range(LONG_PENCIL[1]):
             if not traces.collinear or traces.power >= DETECT_MARGIN:
                 break
-        assert best is not None   # the loop runs at least once, and each pass that does not return sets best
-        return best
+            span *= LONG_PENCIL[0]
+            longer = self._traces(fiber, span)
+            if longer.reason:       # a longer pencil that fails keeps the last that worked
+                break
+            traces = longer
+        return traces
 
     def _traces(self, fiber: np.ndarray, span: float = PENCIL_SPAN) -> Traces:
         """The collinearity of the traces of (W_1[n_0, :], λ) over the pencil at τ = 0, γ/2, γ, |γ| =

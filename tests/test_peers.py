@@ -61,10 +61,6 @@ def test_timeout_kills_the_tool(rational_instance, tmp_path):
         peers.singular_counts(rational_instance, binary=slow, timeout=0.5)
 
 
-def _slow_tool(binary: str, instance: Instance) -> None:
-    peers.singular_counts(instance, binary=binary, timeout=60)
-
-
 def _wait_for(pidfile: Path) -> None:
     """Until the tool has written its pid (it has started), at most 60 s."""
     import time
@@ -88,18 +84,6 @@ def _gone(pidfile: Path) -> bool:
         time.sleep(0.05)
     os.kill(pid, 9)
     return False
-
-
-def test_a_tool_ends_with_the_worker_the_pool_stops(rational_instance, tmp_path):
-    """A tool runs in a session of its own (so that its timeout kills its whole group), which the pool's
-    SIGTERM to a worker does not reach: the worker ends it first, so that none runs on, orphaned."""
-    from linnet_cli.studies.pool import WorkerPool
-    pidfile = tmp_path / "pid"
-    slow = _script(tmp_path, "slow", f"echo $$ > {pidfile}; exec sleep 30")
-    with WorkerPool(1) as pool:
-        pool._pool.apply_async(_slow_tool, (slow, rational_instance))
-        _wait_for(pidfile)
-    assert _gone(pidfile)
 
 
 def test_ctrl_c_ends_the_tool_too(tmp_path):

@@ -136,21 +136,6 @@ def _resolve(tool: str, binary: str | os.PathLike | None, finder) -> str:
     return found
 
 
-#: Process groups of the tools this process is running (each runs in a session of its own, which a
-#: signal to this process does not reach): :func:`stop_running_tools` ends them.
-_running: set[int] = set()
-
-
-def stop_running_tools() -> None:
-    """Kill every tool this process is running, with its process group (a worker being terminated,
-    whose tool would otherwise run on, orphaned, to its timeout)."""
-    for group in list(_running):
-        try:
-            os.killpg(group, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
 def _run(tool: str, cmd: Sequence[str], cwd: str, timeout: float) -> subprocess.CompletedProcess:
     """Run ``cmd`` without standard input; kill its whole process group on timeout, and on Ctrl-C or any
     other exception while it runs."""
@@ -160,7 +145,6 @@ def _run(tool: str, cmd: Sequence[str], cwd: str, timeout: float) -> subprocess.
                                 start_new_session=True)
     except OSError as exc:
         raise PeerError(f"{tool}: cannot run {cmd[0]}: {exc.strerror or exc}") from None
-    _running.add(proc.pid)
     try:
         out, err = proc.communicate(timeout=timeout)
     except BaseException as exc:
@@ -172,8 +156,6 @@ def _run(tool: str, cmd: Sequence[str], cwd: str, timeout: float) -> subprocess.
         if isinstance(exc, subprocess.TimeoutExpired):
             raise PeerTimeout(f"{tool}: no answer within {timeout:g} s") from None
         raise
-    finally:
-        _running.discard(proc.pid)
     if proc.returncode != 0:
         tail = "; ".join((err or out or "").strip().splitlines()[-3:])
         raise PeerError(f"{tool} failed with exit code {proc.returncode}" + (f": {tail}" if tail else ""))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -52,27 +51,10 @@ def tell_caller(*message: Any) -> None:
         _MESSAGES.put(message)
 
 
-#: The module that runs the tools (msolve, Singular, phc), by name: see :func:`_end_on_sigterm`.
-_PEERS = __name__.rsplit(".", 2)[0] + ".checks.peers"
-
-
-def _end_on_sigterm(signum: int, frame: Any) -> None:
-    """SIGTERM, which is how the pool stops a worker: the tools it runs (msolve, in their own sessions)
-    end with it, and then it dies as SIGTERM would have it die. Nothing is imported here: an import in a
-    signal handler of a forked process can wait forever on a lock another thread held at the fork; a
-    worker that never imported the tools' module runs none."""
-    peers = sys.modules.get(_PEERS)
-    if peers is not None:
-        peers.stop_running_tools()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGTERM)
-
-
 def _start_worker(messages: Any, threads: int, setup: Callable[..., None] | None, args: tuple) -> None:
     from ..homotopy.tracker import set_threads
     global _MESSAGES
     ignore_ctrl_c()
-    signal.signal(signal.SIGTERM, _end_on_sigterm)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})    # blocked while the worker was forked
     _MESSAGES = messages
     set_threads(threads)

@@ -92,7 +92,9 @@ def test_ctrl_c_ends_the_tool_too(tmp_path):
     import sys
     pidfile = tmp_path / "pid"
     slow = _script(tmp_path, "slow", f"echo $$ > {pidfile}; exec sleep 30")
-    code = ("from linnet_cli.checks import peers; from linnet_cli.model.instance import random_instance; "
+    code = ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "   # even when started
+            # from a shell that runs it in the background, which ignores Ctrl-C
+            "from linnet_cli.checks import peers; from linnet_cli.model.instance import random_instance; "
             "from linnet_cli.model.network import Network; "
             f"peers.singular_counts(random_instance(Network((2, 2, 2)), seed=5, rational=True), binary={slow!r})")
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
